@@ -1,0 +1,36 @@
+package io.asynctasq;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One dispatch being prepared, with options that beat the task's annotation and the configured
+ * defaults. Obtained from {@link TaskDispatcher#task(String)}; not thread-safe, use it once.
+ */
+public interface TaskDispatch {
+
+	/** The queue to put the task on. */
+	TaskDispatch onQueue(String queue);
+
+	/** Makes the task visible to workers only after this delay (kept by the driver, not in memory). */
+	TaskDispatch delay(Duration delay);
+
+	/** Total attempts, the first included. */
+	TaskDispatch maxAttempts(int maxAttempts);
+
+	/** Maximum duration of one attempt. */
+	TaskDispatch timeout(Duration timeout);
+
+	/** Base delay between attempts. */
+	TaskDispatch retryDelay(Duration retryDelay);
+
+	/** Lease of a reserved attempt. */
+	TaskDispatch visibilityTimeout(Duration visibilityTimeout);
+
+	/** Enqueues the task and returns its id once the driver accepted it. */
+	String dispatch(Object... args);
+
+	/** Enqueues the task without blocking the caller; completes with its id. */
+	CompletableFuture<String> dispatchAsync(Object... args);
+
+}

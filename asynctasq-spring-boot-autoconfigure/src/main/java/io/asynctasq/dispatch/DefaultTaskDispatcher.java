@@ -1,0 +1,249 @@
+package io.asynctasq.dispatch;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+import io.asynctasq.TaskContext;
+import io.asynctasq.TaskDispatch;
+import io.asynctasq.TaskDispatcher;
+import io.asynctasq.TaskHandler;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.QueueNames;
+import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.events.AsyncTasqEventListener;
+import io.asynctasq.events.TaskEvent;
+import io.asynctasq.task.TaskDefinition;
+import io.asynctasq.task.TaskRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Validates a dispatch against the local registry, encodes it and hands it to the driver.
+ */
+public class DefaultTaskDispatcher implements TaskDispatcher {
+
+	private static final Logger logger = LoggerFactory.getLogger(DefaultTaskDispatcher.class);
+
+	private final QueueDriver driver;
+
+	private final TaskRegistry registry;
+
+	private final PayloadCodec codec;
+
+	private final String defaultQueue;
+
+	private final Executor asyncExecutor;
+
+	private final AsyncTasqEventListener events;
+
+	private volatile boolean closed;
+
+	/**
+	 * @param defaultQueue queue of tasks whose annotation and dispatch name none
+	 * @param asyncExecutor runs {@code dispatchAsync} calls off the caller's thread
+	 */
+	public DefaultTaskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, String defaultQueue,
+			Executor asyncExecutor, AsyncTasqEventListener events) {
+		this.driver = driver;
+		this.registry = registry;
+		this.codec = codec;
+		this.defaultQueue = QueueNames.validate(defaultQueue);
+		this.asyncExecutor = asyncExecutor;
+		this.events = events;
+	}
+
+	@Override
+	public String dispatch(String taskName, Object... args) {
+		return task(taskName).dispatch(args);
+	}
+
+	@Override
+	public CompletableFuture<String> dispatchAsync(String taskName, Object... args) {
+		return task(taskName).dispatchAsync(args);
+	}
+
+	@Override
+	public TaskDispatch task(String taskName) {
+		if (taskName == null || taskName.isBlank()) {
+			throw new IllegalArgumentException("Task name must not be empty");
+		}
+		return new PendingDispatch(taskName, this.registry.find(taskName).orElse(null), false);
+	}
+
+	@Override
+	public TaskDispatch task(Class<? extends TaskHandler<?>> handlerType) {
+		TaskDefinition task = this.registry.findByHandlerType(handlerType)
+			.orElseThrow(() -> new IllegalArgumentException(handlerType.getName()
+					+ " is not a registered task: declare it as a Spring bean (or register it with the runtime)"));
+		return new PendingDispatch(task.name(), task, false);
+	}
+
+	@Override
+	public TaskDispatch taskOf(Object methodReference) {
+		Method method = MethodReferences.resolve(Objects.requireNonNull(methodReference, "methodReference"));
+		TaskDefinition task = this.registry.findByMethod(method)
+			.orElseThrow(() -> new IllegalArgumentException(method.getDeclaringClass().getSimpleName() + "."
+					+ method.getName() + " is not a registered task: annotate it with @Task on a Spring bean"));
+		return new PendingDispatch(task.name(), task, true);
+	}
+
+	/** Refuses further dispatches; called when the application shuts down, before the driver closes. */
+	public void close() {
+		this.closed = true;
+	}
+
+	/** Validates and encodes a dispatch on the caller's thread, so mistakes fail at the call. */
+	private Prepared prepare(PendingDispatch dispatch, Object[] args) {
+		ensureOpen(dispatch.taskName);
+		Object[] values = (args != null) ? args : new Object[0];
+		if (dispatch.task != null) {
+			if (dispatch.fromMethodReference) {
+				values = withoutContext(dispatch.task, values);
+			}
+			ArgumentCheck.check(dispatch.task, values);
+		}
+		String queue = QueueNames.validate((dispatch.queue != null) ? dispatch.queue
+				: (dispatch.task != null && dispatch.task.options().queue() != null) ? dispatch.task.options().queue()
+						: this.defaultQueue);
+		Instant now = Instant.now();
+		TaskEnvelope envelope = new TaskEnvelope(dispatch.taskName,
+				this.codec.encodeArguments(dispatch.taskName, values), now, dispatch.maxAttempts, dispatch.timeout,
+				dispatch.retryDelay, dispatch.visibilityTimeout);
+		Duration delay = (dispatch.delay != null) ? dispatch.delay : Duration.ZERO;
+		TaskMessage message = new TaskMessage(UUID.randomUUID().toString(), queue, this.codec.encode(envelope), now);
+		return new Prepared(dispatch.taskName, message, delay);
+	}
+
+	private String send(Prepared prepared) {
+		ensureOpen(prepared.taskName);
+		TaskMessage message = prepared.message;
+		this.driver.enqueue(message, prepared.delay);
+		logger.debug("Task {} '{}' enqueued on queue '{}' (delay {})", message.id(), prepared.taskName,
+				message.queue(), prepared.delay);
+		AsyncTasqEventListener.deliver(this.events,
+				new TaskEvent.Enqueued(message.id(), prepared.taskName, message.queue(), prepared.delay, Instant.now()));
+		return message.id();
+	}
+
+	private void ensureOpen(String taskName) {
+		if (this.closed) {
+			throw new IllegalStateException("AsyncTasQ is shut down: task '" + taskName
+					+ "' was not dispatched. Dispatch before the application context closes.");
+		}
+	}
+
+	private record Prepared(String taskName, TaskMessage message, Duration delay) {
+	}
+
+	/** A method reference's arity counts a {@code TaskContext} parameter; its value is not dispatched. */
+	private static Object[] withoutContext(TaskDefinition task, Object[] args) {
+		Class<?>[] types = task.method().getParameterTypes();
+		if (args.length != types.length) {
+			return args;
+		}
+		List<Object> values = new ArrayList<>(args.length);
+		for (int i = 0; i < types.length; i++) {
+			if (types[i] != TaskContext.class) {
+				values.add(args[i]);
+			}
+		}
+		return values.toArray();
+	}
+
+	private final class PendingDispatch implements TaskDispatch {
+
+		private final String taskName;
+
+		private final TaskDefinition task;
+
+		private final boolean fromMethodReference;
+
+		private String queue;
+
+		private Duration delay;
+
+		private Integer maxAttempts;
+
+		private Duration timeout;
+
+		private Duration retryDelay;
+
+		private Duration visibilityTimeout;
+
+		PendingDispatch(String taskName, TaskDefinition task, boolean fromMethodReference) {
+			this.taskName = taskName;
+			this.task = task;
+			this.fromMethodReference = fromMethodReference;
+		}
+
+		@Override
+		public TaskDispatch onQueue(String queue) {
+			this.queue = QueueNames.validate(queue);
+			return this;
+		}
+
+		@Override
+		public TaskDispatch delay(Duration delay) {
+			this.delay = requireNonNegative(delay, "delay");
+			return this;
+		}
+
+		@Override
+		public TaskDispatch maxAttempts(int maxAttempts) {
+			if (maxAttempts < 1) {
+				throw new IllegalArgumentException("maxAttempts counts the first attempt and must be at least 1, was "
+						+ maxAttempts);
+			}
+			this.maxAttempts = maxAttempts;
+			return this;
+		}
+
+		@Override
+		public TaskDispatch timeout(Duration timeout) {
+			this.timeout = requireNonNegative(timeout, "timeout");
+			return this;
+		}
+
+		@Override
+		public TaskDispatch retryDelay(Duration retryDelay) {
+			this.retryDelay = requireNonNegative(retryDelay, "retryDelay");
+			return this;
+		}
+
+		@Override
+		public TaskDispatch visibilityTimeout(Duration visibilityTimeout) {
+			this.visibilityTimeout = requireNonNegative(visibilityTimeout, "visibilityTimeout");
+			if (visibilityTimeout.isZero()) {
+				throw new IllegalArgumentException("visibilityTimeout must be positive");
+			}
+			return this;
+		}
+
+		@Override
+		public String dispatch(Object... args) {
+			return send(prepare(this, args));
+		}
+
+		@Override
+		public CompletableFuture<String> dispatchAsync(Object... args) {
+			Prepared prepared = prepare(this, args);
+			return CompletableFuture.supplyAsync(() -> send(prepared), DefaultTaskDispatcher.this.asyncExecutor);
+		}
+
+		private static Duration requireNonNegative(Duration value, String name) {
+			if (value == null || value.isNegative()) {
+				throw new IllegalArgumentException(name + " must be zero or positive, was " + value);
+			}
+			return value;
+		}
+
+	}
+
+}

@@ -1,0 +1,150 @@
+package io.asynctasq.dispatch;
+
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import io.asynctasq.task.TaskDefinition;
+import io.asynctasq.task.TaskParameter;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JavaType;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Encodes tasks as JSON and decodes them. Arguments are decoded only into the declared parameter
+ * types of the registered task: no type information travels in the payload, no polymorphic default
+ * typing, no Java serialization.
+ */
+public class PayloadCodec {
+
+	private static final int FORMAT_VERSION = 1;
+
+	private final JsonMapper mapper;
+
+	public PayloadCodec() {
+		this(JsonMapper.builder().build());
+	}
+
+	/** @param mapper the mapper for argument values; it must not enable default typing */
+	public PayloadCodec(JsonMapper mapper) {
+		this.mapper = mapper;
+	}
+
+	/**
+	 * Encodes the arguments of a dispatch.
+	 * @throws IllegalArgumentException naming the argument that cannot be written as JSON
+	 */
+	public ArrayNode encodeArguments(String taskName, Object[] args) {
+		ArrayNode array = this.mapper.createArrayNode();
+		for (int i = 0; i < args.length; i++) {
+			try {
+				array.add(this.mapper.valueToTree(args[i]));
+			}
+			catch (JacksonException ex) {
+				throw new IllegalArgumentException("Task '" + taskName + "': argument " + (i + 1) + " of type "
+						+ args[i].getClass().getName() + " cannot be written as JSON: " + ex.getOriginalMessage(), ex);
+			}
+		}
+		return array;
+	}
+
+	public byte[] encode(TaskEnvelope envelope) {
+		ObjectNode root = this.mapper.createObjectNode();
+		root.put("v", FORMAT_VERSION);
+		root.put("task", envelope.taskName());
+		root.set("args", envelope.args());
+		root.put("dispatchedAt", envelope.dispatchedAt().toString());
+		putIfSet(root, "maxAttempts", envelope.maxAttempts());
+		putIfSet(root, "timeoutMs", envelope.timeout());
+		putIfSet(root, "retryDelayMs", envelope.retryDelay());
+		putIfSet(root, "visibilityTimeoutMs", envelope.visibilityTimeout());
+		return this.mapper.writeValueAsBytes(root);
+	}
+
+	/**
+	 * Decodes a message body.
+	 * @throws UndecodableTaskException when it is not a task envelope
+	 */
+	public TaskEnvelope decode(byte[] body) {
+		JsonNode root;
+		try {
+			root = this.mapper.readTree(body);
+		}
+		catch (JacksonException ex) {
+			throw new UndecodableTaskException("payload is not JSON: " + ex.getOriginalMessage(), ex);
+		}
+		if (root == null || !root.isObject() || !root.path("task").isString() || !root.path("args").isArray()
+				|| !root.path("dispatchedAt").isString()) {
+			throw new UndecodableTaskException("payload is not an AsyncTasQ task (needs 'task', 'args', "
+					+ "'dispatchedAt')");
+		}
+		try {
+			return new TaskEnvelope(root.get("task").asString(), root.get("args"),
+					Instant.parse(root.get("dispatchedAt").asString()), intOrNull(root, "maxAttempts"),
+					durationOrNull(root, "timeoutMs"), durationOrNull(root, "retryDelayMs"),
+					durationOrNull(root, "visibilityTimeoutMs"));
+		}
+		catch (RuntimeException ex) {
+			throw new UndecodableTaskException("payload has an invalid field: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Decodes the arguments into the task's declared parameter types.
+	 * @throws UndecodableTaskException naming the parameter that does not match
+	 */
+	public Object[] decodeArguments(TaskDefinition task, JsonNode args) {
+		List<TaskParameter> parameters = task.parameters();
+		if (args.size() != parameters.size()) {
+			throw new UndecodableTaskException("task '" + task.name() + "' takes " + parameters.size()
+					+ " argument(s) but the payload has " + args.size());
+		}
+		Object[] values = new Object[parameters.size()];
+		for (TaskParameter parameter : parameters) {
+			JsonNode value = args.get(parameter.position());
+			try {
+				values[parameter.position()] = value.isNull() && !parameter.rawType().isPrimitive() ? null
+						: this.mapper.readerFor(javaType(parameter.type())).readValue(value);
+			}
+			catch (JacksonException | IllegalArgumentException ex) {
+				throw new UndecodableTaskException("task '" + task.name() + "': " + parameter.describe()
+						+ " cannot be read from " + abbreviate(value.toString()) + ": "
+						+ ((ex instanceof JacksonException jackson) ? jackson.getOriginalMessage() : ex.getMessage()),
+						ex);
+			}
+		}
+		return values;
+	}
+
+	private JavaType javaType(Type type) {
+		return this.mapper.getTypeFactory().constructType(type);
+	}
+
+	private static void putIfSet(ObjectNode root, String field, Object value) {
+		if (value instanceof Integer number) {
+			root.put(field, number);
+		}
+		else if (value instanceof Duration duration) {
+			root.put(field, duration.toMillis());
+		}
+	}
+
+	private static Integer intOrNull(JsonNode root, String field) {
+		JsonNode node = root.get(field);
+		return (node == null || node.isNull()) ? null : node.asInt();
+	}
+
+	private static Duration durationOrNull(JsonNode root, String field) {
+		JsonNode node = root.get(field);
+		return (node == null || node.isNull()) ? null : Duration.ofMillis(node.asLong());
+	}
+
+	private static String abbreviate(String text) {
+		return (text.length() <= 200) ? text : text.substring(0, 200) + "...";
+	}
+
+}

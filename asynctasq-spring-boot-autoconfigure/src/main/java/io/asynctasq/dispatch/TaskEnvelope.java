@@ -1,0 +1,30 @@
+package io.asynctasq.dispatch;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The encoded form of a dispatched task, the body of a {@link io.asynctasq.driver.TaskMessage}: its
+ * name, its arguments as JSON (decoded on the worker into the declared parameter types only), and the
+ * options given at dispatch, which beat the worker's annotation and defaults.
+ *
+ * @param taskName registered task name
+ * @param args the arguments, a JSON array
+ * @param dispatchedAt when it was dispatched
+ * @param maxAttempts per-dispatch total attempts, or {@code null}
+ * @param timeout per-dispatch attempt timeout, or {@code null}
+ * @param retryDelay per-dispatch retry delay, or {@code null}
+ * @param visibilityTimeout per-dispatch lease, or {@code null}
+ */
+public record TaskEnvelope(String taskName, JsonNode args, Instant dispatchedAt, Integer maxAttempts, Duration timeout,
+		Duration retryDelay, Duration visibilityTimeout) {
+
+	/** The per-dispatch options this envelope carries. */
+	public io.asynctasq.task.TaskOptions options() {
+		return new io.asynctasq.task.TaskOptions(null, this.maxAttempts, this.timeout, this.retryDelay, null, null,
+				null, this.visibilityTimeout);
+	}
+
+}

@@ -1,0 +1,14 @@
+package io.asynctasq.dispatch;
+
+/** A message body, or its arguments, cannot be decoded into a runnable task. */
+public class UndecodableTaskException extends RuntimeException {
+
+	public UndecodableTaskException(String message) {
+		super(message);
+	}
+
+	public UndecodableTaskException(String message, Throwable cause) {
+		super(message, cause);
+	}
+
+}

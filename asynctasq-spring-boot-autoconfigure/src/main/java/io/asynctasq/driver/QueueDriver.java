@@ -1,0 +1,89 @@
+package io.asynctasq.driver;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The one interface a storage backend implements. Every state change is atomic: a task is always in
+ * exactly one of ready, delayed, in flight or dead-lettered. Implementations are thread-safe and pass
+ * the driver TCK ({@code io.asynctasq.driver.tck.QueueDriverContractTests}).
+ * <p>
+ * Attempts are counted by the driver: {@link #reserve} starts an attempt, so a task whose lease expired
+ * (its worker died) comes back with its attempt counted; {@link #release} gives the attempt back.
+ * Operations on a reservation check its lease token and return {@code false} when the lease was lost.
+ * After {@link #close()}, every operation throws {@link IllegalStateException}.
+ */
+public interface QueueDriver extends AutoCloseable {
+
+	/** Short name shown in health details and logs: "memory", "redis", ... */
+	String name();
+
+	/**
+	 * Stores a task, visible after {@code delay} (zero: now). Returns once the task is durably accepted.
+	 * @throws DriverException when the backend cannot accept it
+	 */
+	void enqueue(TaskMessage message, Duration delay);
+
+	/** Stores several tasks; the default enqueues them one by one. */
+	default void enqueueAll(List<TaskMessage> messages, Duration delay) {
+		for (TaskMessage message : messages) {
+			enqueue(message, delay);
+		}
+	}
+
+	/**
+	 * Reserves up to {@code max} ready tasks, serving {@code queues} in strict priority order (all ready
+	 * tasks of the first queue before any of the second). Due delayed tasks and tasks whose lease
+	 * expired become ready first. Waits up to {@code wait} for a task when none is ready, without busy
+	 * polling; returns an empty list when none arrived.
+	 * @throws InterruptedException when the waiting thread is interrupted
+	 */
+	List<Reservation> reserve(List<String> queues, int max, Duration lease, Duration wait) throws InterruptedException;
+
+	/** Completes the task: it is removed. {@code false} when the lease was lost. */
+	boolean acknowledge(Reservation reservation);
+
+	/**
+	 * Schedules the next attempt after {@code delay}, in one atomic step (the failed attempt stays
+	 * counted). {@code false} when the lease was lost.
+	 */
+	boolean retry(Reservation reservation, Duration delay);
+
+	/**
+	 * Returns a reserved task to the front of its queue without counting the attempt (shutdown, a task
+	 * never started). {@code false} when the lease was lost.
+	 */
+	boolean release(Reservation reservation);
+
+	/** Moves the task to its queue's dead-letter queue with why. {@code false} when the lease was lost. */
+	boolean deadLetter(Reservation reservation, DeadLetter.Failure failure);
+
+	/** Extends the lease to now + {@code lease}. {@code false} when the lease was lost. */
+	boolean extendLease(Reservation reservation, Duration lease);
+
+	/** Counts of one queue. */
+	QueueCounts counts(String queue);
+
+	/** Dead letters of one queue, oldest first. */
+	List<DeadLetter> deadLetters(String queue, int offset, int limit);
+
+	/**
+	 * Moves a dead letter back to its queue, ready now, with its attempts reset.
+	 * {@code false} when no such dead letter exists.
+	 */
+	boolean retryDeadLetter(String queue, String taskId);
+
+	/** Deletes every dead letter of one queue; returns how many. */
+	long purgeDeadLetters(String queue);
+
+	/**
+	 * Checks the backend answers.
+	 * @throws DriverException (or another exception) describing why it does not
+	 */
+	void ping();
+
+	/** Releases connections and threads the driver owns. Idempotent. */
+	@Override
+	void close();
+
+}

@@ -1,0 +1,346 @@
+package io.asynctasq.driver.memory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.asynctasq.driver.DeadLetter;
+import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.QueueNames;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
+
+/**
+ * The embedded driver: the same semantics as a durable driver (leases, fencing, atomic retries,
+ * dead letters), kept in this JVM's memory. Tasks do not survive a restart.
+ * <p>
+ * One lock guards all queues, so every operation is trivially atomic; idle reservers wait on a
+ * condition signalled by enqueues, or until the next delayed task or lease falls due.
+ */
+public class MemoryDriver implements QueueDriver {
+
+	private final ReentrantLock lock = new ReentrantLock();
+
+	private final Condition changed = this.lock.newCondition();
+
+	private final Map<String, QueueState> queues = new HashMap<>();
+
+	private final AtomicLong sequence = new AtomicLong();
+
+	private volatile boolean closed;
+
+	@Override
+	public String name() {
+		return "memory";
+	}
+
+	@Override
+	public void enqueue(TaskMessage message, Duration delay) {
+		enqueueAll(List.of(message), delay);
+	}
+
+	@Override
+	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
+		Instant now = Instant.now();
+		this.lock.lock();
+		try {
+			ensureOpen();
+			for (TaskMessage message : messages) {
+				QueueState queue = queue(message.queue());
+				Entry entry = new Entry(message, 0);
+				if (delay == null || delay.isZero() || delay.isNegative()) {
+					queue.ready.addLast(entry);
+				}
+				else {
+					queue.delayed.add(new DelayedEntry(entry, now.plus(delay), this.sequence.incrementAndGet()));
+				}
+			}
+			this.changed.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	@Override
+	public List<Reservation> reserve(List<String> queueNames, int max, Duration lease, Duration wait)
+			throws InterruptedException {
+		long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
+		this.lock.lockInterruptibly();
+		try {
+			while (true) {
+				ensureOpen();
+				Instant now = Instant.now();
+				List<Reservation> reserved = new ArrayList<>(Math.min(max, 64));
+				Instant nextDue = null;
+				for (String name : queueNames) {
+					QueueState queue = queue(name);
+					Instant due = queue.makeDueTasksReady(now);
+					nextDue = earliest(nextDue, due);
+					while (reserved.size() < max && !queue.ready.isEmpty()) {
+						Entry entry = queue.ready.pollFirst();
+						entry.attempts++;
+						Reservation reservation = new Reservation(entry.message, entry.attempts,
+								UUID.randomUUID().toString(), now.plus(lease));
+						queue.inFlight.put(entry.message.id(), new InFlight(entry, reservation.leaseToken(),
+								reservation.leaseDeadline()));
+						reserved.add(reservation);
+					}
+				}
+				long remaining = deadline - System.nanoTime();
+				if (!reserved.isEmpty() || remaining <= 0) {
+					return reserved;
+				}
+				if (nextDue != null) {
+					remaining = Math.min(remaining, Math.max(1, Duration.between(now, nextDue).toNanos()));
+				}
+				this.changed.awaitNanos(remaining);
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	@Override
+	public boolean acknowledge(Reservation reservation) {
+		return withLease(reservation, (queue, inFlight) -> {
+			queue.inFlight.remove(reservation.id());
+			return true;
+		});
+	}
+
+	@Override
+	public boolean retry(Reservation reservation, Duration delay) {
+		return withLease(reservation, (queue, inFlight) -> {
+			queue.inFlight.remove(reservation.id());
+			if (delay == null || delay.isZero() || delay.isNegative()) {
+				queue.ready.addLast(inFlight.entry);
+				this.changed.signalAll();
+			}
+			else {
+				queue.delayed.add(new DelayedEntry(inFlight.entry, Instant.now().plus(delay),
+						this.sequence.incrementAndGet()));
+			}
+			return true;
+		});
+	}
+
+	@Override
+	public boolean release(Reservation reservation) {
+		return withLease(reservation, (queue, inFlight) -> {
+			queue.inFlight.remove(reservation.id());
+			inFlight.entry.attempts--;
+			queue.ready.addFirst(inFlight.entry);
+			this.changed.signalAll();
+			return true;
+		});
+	}
+
+	@Override
+	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
+		return withLease(reservation, (queue, inFlight) -> {
+			queue.inFlight.remove(reservation.id());
+			queue.dead.put(reservation.id(),
+					new DeadLetter(inFlight.entry.message, inFlight.entry.attempts, failure, Instant.now()));
+			return true;
+		});
+	}
+
+	@Override
+	public boolean extendLease(Reservation reservation, Duration lease) {
+		return withLease(reservation, (queue, inFlight) -> {
+			inFlight.deadline = Instant.now().plus(lease);
+			return true;
+		});
+	}
+
+	@Override
+	public QueueCounts counts(String queueName) {
+		return locked(() -> {
+			QueueState queue = queue(queueName);
+			queue.makeDueTasksReady(Instant.now());
+			return new QueueCounts(queue.ready.size(), queue.delayed.size(), queue.inFlight.size(), queue.dead.size());
+		});
+	}
+
+	@Override
+	public List<DeadLetter> deadLetters(String queueName, int offset, int limit) {
+		return locked(() -> queue(queueName).dead.values().stream().skip(offset).limit(limit).toList());
+	}
+
+	@Override
+	public boolean retryDeadLetter(String queueName, String taskId) {
+		return locked(() -> {
+			QueueState queue = queue(queueName);
+			DeadLetter dead = queue.dead.remove(taskId);
+			if (dead == null) {
+				return false;
+			}
+			queue.ready.addLast(new Entry(dead.message(), 0));
+			this.changed.signalAll();
+			return true;
+		});
+	}
+
+	@Override
+	public long purgeDeadLetters(String queueName) {
+		return locked(() -> {
+			QueueState queue = queue(queueName);
+			long count = queue.dead.size();
+			queue.dead.clear();
+			return count;
+		});
+	}
+
+	@Override
+	public void ping() {
+		locked(() -> null);
+	}
+
+	@Override
+	public void close() {
+		this.lock.lock();
+		try {
+			this.closed = true;
+			this.changed.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private boolean withLease(Reservation reservation, LeaseAction action) {
+		return locked(() -> {
+			QueueState queue = queue(reservation.queue());
+			InFlight inFlight = queue.inFlight.get(reservation.id());
+			if (inFlight == null || !inFlight.token.equals(reservation.leaseToken())) {
+				return false;
+			}
+			return action.apply(queue, inFlight);
+		});
+	}
+
+	private <T> T locked(java.util.function.Supplier<T> action) {
+		this.lock.lock();
+		try {
+			ensureOpen();
+			return action.get();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private QueueState queue(String name) {
+		return this.queues.computeIfAbsent(QueueNames.validate(name), (key) -> new QueueState());
+	}
+
+	private void ensureOpen() {
+		if (this.closed) {
+			throw new IllegalStateException("The memory driver is closed");
+		}
+	}
+
+	private static Instant earliest(Instant a, Instant b) {
+		if (a == null) {
+			return b;
+		}
+		return (b == null || a.isBefore(b)) ? a : b;
+	}
+
+	@FunctionalInterface
+	private interface LeaseAction {
+
+		boolean apply(QueueState queue, InFlight inFlight);
+
+	}
+
+	private static final class Entry {
+
+		final TaskMessage message;
+
+		int attempts;
+
+		Entry(TaskMessage message, int attempts) {
+			this.message = message;
+			this.attempts = attempts;
+		}
+
+	}
+
+	private record DelayedEntry(Entry entry, Instant dueAt, long sequence) {
+
+		static final Comparator<DelayedEntry> ORDER = Comparator.comparing(DelayedEntry::dueAt)
+			.thenComparingLong(DelayedEntry::sequence);
+
+	}
+
+	private static final class InFlight {
+
+		final Entry entry;
+
+		final String token;
+
+		Instant deadline;
+
+		InFlight(Entry entry, String token, Instant deadline) {
+			this.entry = entry;
+			this.token = token;
+			this.deadline = deadline;
+		}
+
+	}
+
+	private static final class QueueState {
+
+		final ArrayDeque<Entry> ready = new ArrayDeque<>();
+
+		final PriorityQueue<DelayedEntry> delayed = new PriorityQueue<>(DelayedEntry.ORDER);
+
+		final LinkedHashMap<String, InFlight> inFlight = new LinkedHashMap<>();
+
+		final LinkedHashMap<String, DeadLetter> dead = new LinkedHashMap<>();
+
+		/**
+		 * Moves due delayed tasks and tasks whose lease expired to ready; returns when the next one
+		 * falls due, or {@code null}.
+		 */
+		Instant makeDueTasksReady(Instant now) {
+			Instant next = null;
+			for (Iterator<InFlight> it = this.inFlight.values().iterator(); it.hasNext();) {
+				InFlight inFlight = it.next();
+				if (!inFlight.deadline.isAfter(now)) {
+					it.remove();
+					this.ready.addFirst(inFlight.entry);
+				}
+				else {
+					next = earliest(next, inFlight.deadline);
+				}
+			}
+			while (!this.delayed.isEmpty() && !this.delayed.peek().dueAt().isAfter(now)) {
+				this.ready.addLast(this.delayed.poll().entry());
+			}
+			if (!this.delayed.isEmpty()) {
+				next = earliest(next, this.delayed.peek().dueAt());
+			}
+			return next;
+		}
+
+	}
+
+}

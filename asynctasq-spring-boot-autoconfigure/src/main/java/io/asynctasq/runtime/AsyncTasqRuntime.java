@@ -1,0 +1,92 @@
+package io.asynctasq.runtime;
+
+import io.asynctasq.TaskDispatcher;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.task.TaskRegistry;
+import io.asynctasq.worker.Worker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * AsyncTasQ without a Spring context: a driver, the registered tasks, a dispatcher and optionally a
+ * running worker. Close it to drain the worker and release everything; if the program never does, a
+ * JVM shutdown hook does.
+ */
+public final class AsyncTasqRuntime implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(AsyncTasqRuntime.class);
+
+	private final QueueDriver driver;
+
+	private final TaskRegistry registry;
+
+	private final TaskDispatcher dispatcher;
+
+	private final Worker worker;
+
+	private final ShutdownSequence shutdown;
+
+	private final Thread shutdownHook;
+
+	private boolean closed;
+
+	AsyncTasqRuntime(QueueDriver driver, TaskRegistry registry, TaskDispatcher dispatcher, Worker worker,
+			ShutdownSequence shutdown) {
+		this.driver = driver;
+		this.registry = registry;
+		this.dispatcher = dispatcher;
+		this.worker = worker;
+		this.shutdown = shutdown;
+		this.shutdownHook = new Thread(this::closeFromHook, "asynctasq-shutdown-hook");
+		Runtime.getRuntime().addShutdownHook(this.shutdownHook);
+	}
+
+	public TaskDispatcher dispatcher() {
+		return this.dispatcher;
+	}
+
+	public QueueDriver driver() {
+		return this.driver;
+	}
+
+	public TaskRegistry registry() {
+		return this.registry;
+	}
+
+	/** The worker, or {@code null} when this runtime only dispatches. */
+	public Worker worker() {
+		return this.worker;
+	}
+
+	/** Stops the worker (draining running tasks), then closes the dispatcher, executors and driver. */
+	@Override
+	public void close() {
+		if (doClose()) {
+			try {
+				Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
+			}
+			catch (IllegalStateException ex) {
+				// the JVM is already shutting down
+			}
+		}
+	}
+
+	private void closeFromHook() {
+		if (doClose()) {
+			logger.info("AsyncTasQ runtime closed by the JVM shutdown hook (it was never closed by the program)");
+		}
+	}
+
+	private synchronized boolean doClose() {
+		if (this.closed) {
+			return false;
+		}
+		this.closed = true;
+		if (this.worker != null) {
+			this.worker.stop();
+		}
+		this.shutdown.run();
+		return true;
+	}
+
+}

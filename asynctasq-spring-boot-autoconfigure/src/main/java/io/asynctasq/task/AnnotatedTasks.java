@@ -1,0 +1,179 @@
+package io.asynctasq.task;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.asynctasq.Task;
+import io.asynctasq.TaskContext;
+import io.asynctasq.TaskHandler;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.MethodIntrospector;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.core.ResolvableType;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ReflectionUtils;
+import org.springframework.util.StringUtils;
+import org.springframework.util.StringValueResolver;
+
+/**
+ * Reads the tasks a bean declares: its {@link Task @Task} methods, or itself when it is a
+ * {@link TaskHandler}. Used by the bean post-processor and by the standalone runtime alike.
+ */
+public final class AnnotatedTasks {
+
+	private static final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
+
+	private final StringValueResolver valueResolver;
+
+	/**
+	 * @param valueResolver resolves {@code ${...}} placeholders in annotation values; may be {@code null}
+	 */
+	public AnnotatedTasks(StringValueResolver valueResolver) {
+		this.valueResolver = valueResolver;
+	}
+
+	/** The tasks {@code bean} declares; empty when it declares none. */
+	public List<TaskDefinition> definitionsOf(Object bean) {
+		Class<?> userClass = AopUtils.getTargetClass(bean);
+		List<TaskDefinition> definitions = new ArrayList<>();
+		if (bean instanceof TaskHandler<?> handler) {
+			definitions.add(handlerDefinition(handler, userClass));
+		}
+		Map<Method, Task> methods = MethodIntrospector.selectMethods(userClass,
+				(MethodIntrospector.MetadataLookup<Task>) (method) -> AnnotatedElementUtils
+					.findMergedAnnotation(method, Task.class));
+		methods.forEach((method, task) -> definitions.add(methodDefinition(bean, userClass, method, task)));
+		return definitions;
+	}
+
+	/** Registers the tasks {@code bean} declares; a class-based task also under its handler type. */
+	public void registerTasksOf(Object bean, TaskRegistry registry) {
+		for (TaskDefinition task : definitionsOf(bean)) {
+			if (task.method() == null) {
+				registry.register(task, AopUtils.getTargetClass(bean));
+			}
+			else {
+				registry.register(task);
+			}
+		}
+	}
+
+	private TaskDefinition methodDefinition(Object bean, Class<?> userClass, Method method, Task task) {
+		String source = userClass.getSimpleName() + "." + method.getName() + "("
+				+ Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).collect(Collectors.joining(", "))
+				+ ")";
+		String name = StringUtils.hasText(task.name()) ? resolve(task.name())
+				: userClass.getSimpleName() + "." + method.getName();
+		List<TaskParameter> parameters = new ArrayList<>();
+		Type[] types = method.getGenericParameterTypes();
+		Class<?>[] rawTypes = method.getParameterTypes();
+		String[] names = parameterNames.getParameterNames(method);
+		int contextIndex = -1;
+		for (int i = 0; i < types.length; i++) {
+			if (rawTypes[i] == TaskContext.class) {
+				if (contextIndex >= 0) {
+					throw new IllegalStateException("@Task method " + source + " declares TaskContext twice");
+				}
+				contextIndex = i;
+				continue;
+			}
+			String parameterName = (names != null) ? names[i] : "arg" + i;
+			parameters.add(new TaskParameter(parameters.size(), parameterName, types[i], rawTypes[i]));
+		}
+		Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+		ReflectionUtils.makeAccessible(invocable);
+		int arity = types.length;
+		int contextPosition = contextIndex;
+		TaskInvoker invoker = (args, context) -> {
+			Object[] full = new Object[arity];
+			for (int i = 0, a = 0; i < arity; i++) {
+				full[i] = (i == contextPosition) ? context : args[a++];
+			}
+			try {
+				return invocable.invoke(bean, full);
+			}
+			catch (InvocationTargetException ex) {
+				throw ex.getTargetException();
+			}
+		};
+		return new TaskDefinition(name, options(task, source), parameters, invoker, method, source,
+				List.of(task.retryFor()), List.of(task.noRetryFor()), null);
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private TaskDefinition handlerDefinition(TaskHandler<?> handler, Class<?> userClass) {
+		Task task = AnnotatedElementUtils.findMergedAnnotation(userClass, Task.class);
+		String source = userClass.getName();
+		String name = (task != null && StringUtils.hasText(task.name())) ? resolve(task.name())
+				: userClass.getSimpleName();
+		ResolvableType payloadType = ResolvableType.forClass(TaskHandler.class, userClass).getGeneric(0);
+		Class<?> rawPayload = payloadType.resolve(Object.class);
+		TaskParameter payload = new TaskParameter(0, "payload", payloadType.getType(), rawPayload);
+		TaskHandler raw = handler;
+		TaskInvoker invoker = (args, context) -> {
+			raw.execute(args[0], context);
+			return null;
+		};
+		TaskDefinition.Hooks hooks = new TaskDefinition.Hooks() {
+
+			@Override
+			public boolean shouldRetry(Throwable error, TaskContext context) {
+				return raw.shouldRetry(error, context);
+			}
+
+			@Override
+			public void failed(Object[] args, Throwable error, TaskContext context) {
+				raw.failed((args != null) ? args[0] : null, error, context);
+			}
+
+		};
+		TaskOptions options = (task != null) ? options(task, source) : TaskOptions.NONE;
+		List<Class<? extends Throwable>> retryFor = (task != null) ? List.of(task.retryFor()) : List.of();
+		List<Class<? extends Throwable>> noRetryFor = (task != null) ? List.of(task.noRetryFor()) : List.of();
+		return new TaskDefinition(name, options, List.of(payload), invoker, null, source, retryFor, noRetryFor, hooks);
+	}
+
+	private TaskOptions options(Task task, String source) {
+		Integer maxAttempts = null;
+		if (task.maxAttempts() != -1) {
+			if (task.maxAttempts() < 1) {
+				throw new IllegalStateException("@Task on " + source + ": maxAttempts must be at least 1 (it counts the "
+						+ "first attempt), was " + task.maxAttempts());
+			}
+			maxAttempts = task.maxAttempts();
+		}
+		return new TaskOptions(StringUtils.hasText(task.queue()) ? resolve(task.queue()) : null, maxAttempts,
+				duration(task.timeout(), "timeout", source), duration(task.retryDelay(), "retryDelay", source),
+				(task.backoff().length > 0) ? task.backoff()[0] : null, null, null,
+				duration(task.visibilityTimeout(), "visibilityTimeout", source));
+	}
+
+	private Duration duration(String value, String attribute, String source) {
+		if (!StringUtils.hasText(value)) {
+			return null;
+		}
+		String resolved = resolve(value);
+		try {
+			return DurationStyle.detectAndParse(resolved.trim());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("@Task on " + source + ": " + attribute + " '" + resolved
+					+ "' is not a duration; use e.g. \"30s\", \"500ms\", \"5m\" or \"PT30S\"", ex);
+		}
+	}
+
+	private String resolve(String value) {
+		return (this.valueResolver != null) ? this.valueResolver.resolveStringValue(value) : value;
+	}
+
+}

@@ -1,0 +1,73 @@
+package io.asynctasq.task;
+
+import java.time.Duration;
+
+/**
+ * Options of a task, each possibly unset ({@code null}). Layers are merged with
+ * {@link #orElse(TaskOptions)}: per-dispatch options, then the annotation, then the defaults.
+ *
+ * @param queue queue name
+ * @param maxAttempts total attempts, the first included
+ * @param timeout maximum duration of one attempt; {@link Duration#ZERO} means none
+ * @param retryDelay base delay between attempts
+ * @param backoff how the delay grows
+ * @param maxRetryDelay cap of the exponential delay
+ * @param jitter fraction (0..1) of the delay that is randomised downwards
+ * @param visibilityTimeout lease of a reserved attempt
+ */
+public record TaskOptions(String queue, Integer maxAttempts, Duration timeout, Duration retryDelay, Backoff backoff,
+		Duration maxRetryDelay, Double jitter, Duration visibilityTimeout) {
+
+	/**
+	 * The built-in defaults, every option set: queue "default", 3 attempts, no timeout, exponential
+	 * back-off from 10 s capped at 1 h with 10 % jitter, 60 s visibility timeout.
+	 */
+	public static final TaskOptions DEFAULTS = new TaskOptions("default", 3, Duration.ZERO, Duration.ofSeconds(10),
+			Backoff.EXPONENTIAL, Duration.ofHours(1), 0.1, Duration.ofSeconds(60));
+
+	/** Options with nothing set. */
+	public static final TaskOptions NONE = new TaskOptions(null, null, null, null, null, null, null, null);
+
+	/** These options, with every unset one taken from {@code fallback}. */
+	public TaskOptions orElse(TaskOptions fallback) {
+		return new TaskOptions(first(this.queue, fallback.queue), first(this.maxAttempts, fallback.maxAttempts),
+				first(this.timeout, fallback.timeout), first(this.retryDelay, fallback.retryDelay),
+				first(this.backoff, fallback.backoff), first(this.maxRetryDelay, fallback.maxRetryDelay),
+				first(this.jitter, fallback.jitter), first(this.visibilityTimeout, fallback.visibilityTimeout));
+	}
+
+	public TaskOptions withQueue(String queue) {
+		return new TaskOptions(queue, this.maxAttempts, this.timeout, this.retryDelay, this.backoff, this.maxRetryDelay,
+				this.jitter, this.visibilityTimeout);
+	}
+
+	public TaskOptions withMaxAttempts(Integer maxAttempts) {
+		return new TaskOptions(this.queue, maxAttempts, this.timeout, this.retryDelay, this.backoff, this.maxRetryDelay,
+				this.jitter, this.visibilityTimeout);
+	}
+
+	public TaskOptions withTimeout(Duration timeout) {
+		return new TaskOptions(this.queue, this.maxAttempts, timeout, this.retryDelay, this.backoff, this.maxRetryDelay,
+				this.jitter, this.visibilityTimeout);
+	}
+
+	public TaskOptions withRetryDelay(Duration retryDelay) {
+		return new TaskOptions(this.queue, this.maxAttempts, this.timeout, retryDelay, this.backoff, this.maxRetryDelay,
+				this.jitter, this.visibilityTimeout);
+	}
+
+	public TaskOptions withVisibilityTimeout(Duration visibilityTimeout) {
+		return new TaskOptions(this.queue, this.maxAttempts, this.timeout, this.retryDelay, this.backoff,
+				this.maxRetryDelay, this.jitter, visibilityTimeout);
+	}
+
+	/** Whether an attempt has a time limit. */
+	public boolean hasTimeout() {
+		return this.timeout != null && !this.timeout.isZero() && !this.timeout.isNegative();
+	}
+
+	private static <T> T first(T value, T fallback) {
+		return (value != null) ? value : fallback;
+	}
+
+}

@@ -1,0 +1,397 @@
+package io.asynctasq.worker;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.asynctasq.dispatch.TaskEnvelope;
+import io.asynctasq.dispatch.UndecodableTaskException;
+import io.asynctasq.driver.DeadLetter;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.events.AsyncTasqEventListener;
+import io.asynctasq.events.TaskEvent;
+import io.asynctasq.task.RetryPolicy;
+import io.asynctasq.task.TaskDefinition;
+import io.asynctasq.task.TaskOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One reserved task on its way through a worker: decode, run one attempt under its timeout and lease,
+ * then acknowledge, retry or dead-letter it. Shutdown may take it over (release it back to its queue)
+ * before it starts or while it runs; whichever side moves its state first decides its outcome.
+ */
+final class TaskExecution implements Runnable {
+
+	private static final Logger logger = LoggerFactory.getLogger(Worker.class);
+
+	/** MDC key holding the task id while task code runs. */
+	static final String MDC_TASK_ID = "asynctasq.taskId";
+
+	enum State {
+
+		NEW, RUNNING, FINISHING, RELEASED
+
+	}
+
+	private final Worker worker;
+
+	private final Reservation reservation;
+
+	private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+
+	private volatile String taskName = "?";
+
+	private TaskDefinition task;
+
+	private Object[] args;
+
+	private TaskOptions options;
+
+	private RunningTaskContext context;
+
+	private Instant startedAt;
+
+	private Duration lease;
+
+	private ScheduledFuture<?> timeoutTimer;
+
+	private ScheduledFuture<?> leaseTimer;
+
+	private CompletableFuture<?> pendingResult;
+
+	/** Guards interrupting the runner thread so an interrupt never leaks past the attempt. */
+	private final Object interruptLock = new Object();
+
+	private Thread runner;
+
+	private volatile boolean timedOut;
+
+	private boolean done;
+
+	TaskExecution(Worker worker, Reservation reservation) {
+		this.worker = worker;
+		this.reservation = reservation;
+	}
+
+	Reservation reservation() {
+		return this.reservation;
+	}
+
+	/** Whether the attempt has not started (still queued in the executor). */
+	boolean isNew() {
+		return this.state.get() == State.NEW;
+	}
+
+	@Override
+	public void run() {
+		if (!this.state.compareAndSet(State.NEW, State.RUNNING)) {
+			return;
+		}
+		MDC.put(MDC_TASK_ID, this.reservation.id());
+		try {
+			if (prepare()) {
+				invoke();
+			}
+		}
+		catch (RuntimeException | Error ex) {
+			logger.error("Task {}: worker failure while handling it; its lease will expire and it will be retried",
+					this.reservation.id(), ex);
+			cleanUp();
+		}
+		finally {
+			MDC.remove(MDC_TASK_ID);
+		}
+	}
+
+	/** Decodes the task; dead-letters it at once when it cannot run. */
+	private boolean prepare() {
+		TaskEnvelope envelope;
+		try {
+			envelope = this.worker.codec().decode(this.reservation.message().body());
+		}
+		catch (UndecodableTaskException ex) {
+			deadLetterUnrunnable("undecodable payload", ex);
+			return false;
+		}
+		this.taskName = envelope.taskName();
+		this.task = this.worker.registry().find(envelope.taskName()).orElse(null);
+		if (this.task == null) {
+			deadLetterUnrunnable("unknown task",
+					new UndecodableTaskException("no task named '" + envelope.taskName() + "' is registered here"));
+			return false;
+		}
+		try {
+			this.args = this.worker.codec().decodeArguments(this.task, envelope.args());
+		}
+		catch (UndecodableTaskException ex) {
+			deadLetterUnrunnable("undecodable arguments", ex);
+			return false;
+		}
+		TaskOptions options = envelope.options().orElse(this.task.options()).orElse(this.worker.settings().taskDefaults());
+		this.options = options;
+		this.context = new RunningTaskContext(this.reservation.id(), this.task.name(), this.reservation.attempt(),
+				options.maxAttempts(), this.reservation.queue(), envelope.dispatchedAt(), this.worker::isStopping);
+		if (this.reservation.attempt() > options.maxAttempts()) {
+			this.state.set(State.FINISHING);
+			failPermanently(new AttemptsExhaustedException(this.task.name(), this.reservation.attempt(),
+					options.maxAttempts()));
+			cleanUp();
+			return false;
+		}
+		this.lease = options.visibilityTimeout();
+		if (!this.lease.equals(this.worker.settings().taskDefaults().visibilityTimeout())) {
+			this.worker.driver().extendLease(this.reservation, this.lease);
+		}
+		scheduleLeaseRenewal();
+		if (options.hasTimeout()) {
+			Duration timeout = options.timeout();
+			this.timeoutTimer = this.worker.scheduler()
+				.schedule(() -> timeOut(timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		return true;
+	}
+
+	private void invoke() {
+		this.startedAt = Instant.now();
+		logger.debug("Task {} '{}' attempt {}/{} started", this.reservation.id(), this.task.name(),
+				this.context.attempt(), this.context.maxAttempts());
+		this.worker.publish(new TaskEvent.Started(this.reservation.id(), this.task.name(), this.reservation.queue(),
+				this.context.attempt(), this.worker.workerId(), this.startedAt));
+		Object result;
+		synchronized (this.interruptLock) {
+			this.runner = Thread.currentThread();
+		}
+		try {
+			result = this.task.invoker().invoke(this.args, this.context);
+		}
+		catch (Throwable ex) {
+			stopInterrupting();
+			finish(ex);
+			return;
+		}
+		stopInterrupting();
+		if (result instanceof CompletionStage<?> stage) {
+			CompletableFuture<?> future = stage.toCompletableFuture();
+			this.pendingResult = future;
+			future.whenComplete((value, error) -> this.worker.executor().execute(() -> {
+				MDC.put(MDC_TASK_ID, this.reservation.id());
+				try {
+					finish((error instanceof CompletionException && error.getCause() != null) ? error.getCause()
+							: error);
+				}
+				finally {
+					MDC.remove(MDC_TASK_ID);
+				}
+			}));
+			return;
+		}
+		finish(null);
+	}
+
+	/** Ends the window in which a timeout or shutdown may interrupt this thread, and clears a late interrupt. */
+	private void stopInterrupting() {
+		synchronized (this.interruptLock) {
+			this.runner = null;
+		}
+		Thread.interrupted();
+	}
+
+	private void timeOut(Duration timeout) {
+		this.timedOut = true;
+		logger.warn("Task {} '{}' exceeded its timeout of {}; interrupting it", this.reservation.id(), this.taskName,
+				timeout);
+		interruptRunner();
+		CompletableFuture<?> future = this.pendingResult;
+		if (future != null) {
+			future.completeExceptionally(new TaskTimeoutException(this.taskName, timeout));
+		}
+	}
+
+	private void interruptRunner() {
+		synchronized (this.interruptLock) {
+			if (this.runner != null) {
+				this.runner.interrupt();
+			}
+		}
+	}
+
+	private void finish(Throwable error) {
+		cancelTimers();
+		if (!this.state.compareAndSet(State.RUNNING, State.FINISHING)) {
+			cleanUp();
+			return;
+		}
+		if (this.timedOut && !(error instanceof TaskTimeoutException)) {
+			TaskTimeoutException timeout = new TaskTimeoutException(this.task.name(), this.options.timeout());
+			if (error != null) {
+				timeout.initCause(error);
+			}
+			error = timeout;
+		}
+		try {
+			if (error == null) {
+				complete();
+			}
+			else if (RetryPolicy.shouldRetry(this.task, this.options, this.context.attempt(), error, this.context)) {
+				retry(error);
+			}
+			else {
+				failPermanently(error);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.error("Task {} '{}': the driver failed to record the attempt's outcome; the lease will expire "
+					+ "and the task will run again", this.reservation.id(), this.taskName, ex);
+		}
+		finally {
+			cleanUp();
+		}
+	}
+
+	private void complete() {
+		Duration duration = Duration.between(this.startedAt, Instant.now());
+		if (!this.worker.driver().acknowledge(this.reservation)) {
+			logger.warn("Task {} '{}' completed but its lease was lost (it ran longer than its visibility timeout "
+					+ "without renewal); it may run again", this.reservation.id(), this.taskName);
+			return;
+		}
+		this.worker.countProcessed();
+		logger.debug("Task {} '{}' completed in {} ms", this.reservation.id(), this.taskName, duration.toMillis());
+		this.worker.publish(new TaskEvent.Completed(this.reservation.id(), this.task.name(), this.reservation.queue(),
+				this.context.attempt(), duration, this.worker.workerId(), Instant.now()));
+	}
+
+	private void retry(Throwable error) {
+		Duration delay = RetryPolicy.delayAfter(this.options, this.context.attempt());
+		if (!this.worker.driver().retry(this.reservation, delay)) {
+			logger.warn("Task {} '{}' failed but its lease was lost; not scheduling a retry", this.reservation.id(),
+					this.taskName);
+			return;
+		}
+		this.worker.countProcessed();
+		logger.warn("Task {} '{}' attempt {}/{} failed ({}); retrying in {} ms", this.reservation.id(), this.taskName,
+				this.context.attempt(), this.context.maxAttempts(), error.toString(), delay.toMillis());
+		this.worker.publish(new TaskEvent.Retrying(this.reservation.id(), this.task.name(), this.reservation.queue(),
+				this.context.attempt(), delay, error, Instant.now()));
+	}
+
+	/** Dead-letters the task, then fires the failure event and the failure hook, once. */
+	private void failPermanently(Throwable error) {
+		if (!this.worker.driver().deadLetter(this.reservation, DeadLetter.Failure.of("failed", error))) {
+			logger.warn("Task {} '{}' failed but its lease was lost; not dead-lettering it", this.reservation.id(),
+					this.taskName);
+			return;
+		}
+		this.worker.countProcessed();
+		logger.error("Task {} '{}' failed permanently after {} attempt(s); moved to the dead-letter queue",
+				this.reservation.id(), this.taskName, this.context.attempt(), error);
+		Instant now = Instant.now();
+		this.worker.publish(new TaskEvent.Failed(this.reservation.id(), this.task.name(), this.reservation.queue(),
+				this.context.attempt(), error, now));
+		this.worker.publish(new TaskEvent.DeadLettered(this.reservation.id(), this.task.name(),
+				this.reservation.queue(), this.context.attempt(), "failed", now));
+		try {
+			this.task.hooks().failed(this.args, error, this.context);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Task {} '{}': the failure hook threw; ignored", this.reservation.id(), this.taskName, ex);
+		}
+	}
+
+	private void deadLetterUnrunnable(String reason, Exception error) {
+		this.state.set(State.FINISHING);
+		try {
+			if (this.worker.driver().deadLetter(this.reservation, DeadLetter.Failure.of(reason, error))) {
+				logger.error("Task {} cannot run ({}: {}); moved to the dead-letter queue", this.reservation.id(),
+						reason, error.getMessage());
+				this.worker.publish(new TaskEvent.DeadLettered(this.reservation.id(), this.taskName,
+						this.reservation.queue(), this.reservation.attempt(), reason + ": " + error.getMessage(),
+						Instant.now()));
+			}
+		}
+		finally {
+			cleanUp();
+		}
+	}
+
+	/**
+	 * Shutdown takes the task over: it goes back to its queue without counting the attempt, and a
+	 * running attempt is interrupted. Returns {@code false} when the task already finished.
+	 */
+	boolean releaseForShutdown() {
+		State previous = this.state.get();
+		if ((previous != State.NEW && previous != State.RUNNING) || !this.state.compareAndSet(previous, State.RELEASED)) {
+			return false;
+		}
+		cancelTimers();
+		try {
+			if (this.worker.driver().release(this.reservation)) {
+				logger.info("Task {} '{}' released back to queue '{}' on shutdown", this.reservation.id(),
+						this.taskName, this.reservation.queue());
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Task {}: release on shutdown failed; it returns when its lease expires",
+					this.reservation.id(), ex);
+		}
+		if (previous == State.RUNNING) {
+			interruptRunner();
+			CompletableFuture<?> future = this.pendingResult;
+			if (future != null) {
+				future.cancel(true);
+			}
+		}
+		cleanUp();
+		return true;
+	}
+
+	private void scheduleLeaseRenewal() {
+		long period = Math.max(10, this.lease.toMillis() / 3);
+		this.leaseTimer = this.worker.scheduler().scheduleAtFixedRate(this::renewLease, period, period,
+				TimeUnit.MILLISECONDS);
+	}
+
+	private void renewLease() {
+		try {
+			if (!this.worker.driver().extendLease(this.reservation, this.lease)) {
+				logger.warn("Task {} '{}': lease lost while running; another worker may run it", this.reservation.id(),
+						this.taskName);
+				ScheduledFuture<?> timer = this.leaseTimer;
+				if (timer != null) {
+					timer.cancel(false);
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Task {}: lease renewal failed; will try again", this.reservation.id(), ex);
+		}
+	}
+
+	private void cancelTimers() {
+		ScheduledFuture<?> timeout = this.timeoutTimer;
+		if (timeout != null) {
+			timeout.cancel(false);
+		}
+		ScheduledFuture<?> renewal = this.leaseTimer;
+		if (renewal != null) {
+			renewal.cancel(false);
+		}
+	}
+
+	private synchronized void cleanUp() {
+		if (this.done) {
+			return;
+		}
+		this.done = true;
+		cancelTimers();
+		this.worker.executionEnded(this);
+	}
+
+}

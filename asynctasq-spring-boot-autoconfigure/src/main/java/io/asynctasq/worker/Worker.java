@@ -1,0 +1,400 @@
+package io.asynctasq.worker;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.asynctasq.dispatch.PayloadCodec;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.events.AsyncTasqEvent;
+import io.asynctasq.events.AsyncTasqEventListener;
+import io.asynctasq.events.WorkerEvent;
+import io.asynctasq.task.TaskRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+
+/**
+ * Reserves tasks from its queues (strict priority) and runs them, at most {@code concurrency} at once.
+ * <p>
+ * Stopping (context close, SIGTERM) is asynchronous so the context's phase timeout applies: fetching
+ * stops, reserved tasks that have not started go back to their queue at once, running tasks get the
+ * shutdown timeout to finish, and those still running are interrupted and released without counting
+ * the attempt. The executors are closed later by {@link #close()}, after the web server drained.
+ */
+public class Worker implements SmartLifecycle, AutoCloseable {
+
+	/** Stops before the web server's graceful shutdown, so in-flight requests can still dispatch. */
+	public static final int DEFAULT_PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+	private static final Logger logger = LoggerFactory.getLogger(Worker.class);
+
+	private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(5);
+
+	private final QueueDriver driver;
+
+	private final TaskRegistry registry;
+
+	private final PayloadCodec codec;
+
+	private final WorkerSettings settings;
+
+	private final AsyncTasqEventListener events;
+
+	private final String workerId;
+
+	private final Semaphore permits;
+
+	private final Set<TaskExecution> active = ConcurrentHashMap.newKeySet();
+
+	private final Object drained = new Object();
+
+	private final AtomicLong processed = new AtomicLong();
+
+	private final ExecutorService executor;
+
+	private final ScheduledThreadPoolExecutor scheduler;
+
+	private int phase = DEFAULT_PHASE;
+
+	private boolean autoStartup = true;
+
+	private volatile boolean running;
+
+	private volatile boolean stopping;
+
+	private Thread fetcher;
+
+	private ScheduledFuture<?> heartbeat;
+
+	private Instant startedAt;
+
+	public Worker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, WorkerSettings settings,
+			AsyncTasqEventListener events) {
+		this.driver = driver;
+		this.registry = registry;
+		this.codec = codec;
+		this.settings = settings;
+		this.events = events;
+		this.workerId = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+		this.permits = new Semaphore(settings.concurrency());
+		this.executor = TaskExecutors.create(settings.executorMode(), settings.concurrency(), "asynctasq-task-");
+		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("asynctasq-timer-"));
+		this.scheduler.setRemoveOnCancelPolicy(true);
+		this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+	}
+
+	public void setPhase(int phase) {
+		this.phase = phase;
+	}
+
+	public void setAutoStartup(boolean autoStartup) {
+		this.autoStartup = autoStartup;
+	}
+
+	public String workerId() {
+		return this.workerId;
+	}
+
+	public WorkerSettings settings() {
+		return this.settings;
+	}
+
+	/** Tasks currently reserved and not finished. */
+	public int activeCount() {
+		return this.active.size();
+	}
+
+	/** Attempts this worker finished (completed, retried or failed) since it was created. */
+	public long processedCount() {
+		return this.processed.get();
+	}
+
+	/** Whether this worker runs task code on virtual threads. */
+	public boolean usesVirtualThreads() {
+		return TaskExecutors.usesVirtualThreads(this.settings.executorMode());
+	}
+
+	@Override
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		this.running = true;
+		this.stopping = false;
+		this.startedAt = Instant.now();
+		this.fetcher = new Thread(this::fetchLoop, "asynctasq-fetcher-" + this.workerId);
+		this.fetcher.setDaemon(true);
+		this.fetcher.start();
+		long beat = Math.max(1, this.settings.heartbeatInterval().toMillis());
+		this.heartbeat = this.scheduler.scheduleAtFixedRate(this::beat, beat, beat, TimeUnit.MILLISECONDS);
+		logger.info("AsyncTasQ worker {} online: queues {} (strict priority), concurrency {}, {} threads",
+				this.workerId, this.settings.queues(), this.settings.concurrency(),
+				usesVirtualThreads() ? "virtual" : "platform");
+		publish(new WorkerEvent.Online(this.workerId, this.settings.queues(), this.settings.concurrency(),
+				Instant.now()));
+	}
+
+	@Override
+	public void stop() {
+		stopAndDrain();
+	}
+
+	@Override
+	public void stop(Runnable callback) {
+		if (!this.running) {
+			callback.run();
+			return;
+		}
+		Thread stopper = new Thread(() -> {
+			try {
+				stopAndDrain();
+			}
+			finally {
+				callback.run();
+			}
+		}, "asynctasq-shutdown-" + this.workerId);
+		stopper.start();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return this.phase;
+	}
+
+	@Override
+	public boolean isAutoStartup() {
+		return this.autoStartup;
+	}
+
+	/** Whether the worker is stopping: tasks see it through {@code TaskContext.isShuttingDown()}. */
+	public boolean isStopping() {
+		return this.stopping;
+	}
+
+	private synchronized void stopAndDrain() {
+		if (!this.running) {
+			return;
+		}
+		this.stopping = true;
+		Thread fetching = this.fetcher;
+		logger.info("AsyncTasQ worker {} stopping: {} task(s) in flight, waiting up to {}", this.workerId,
+				this.active.size(), this.settings.shutdownTimeout());
+		fetching.interrupt();
+		try {
+			fetching.join(this.settings.pollInterval().toMillis() + 5_000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		for (TaskExecution execution : List.copyOf(this.active)) {
+			if (execution.isNew()) {
+				execution.releaseForShutdown();
+			}
+		}
+		awaitDrained(this.settings.shutdownTimeout());
+		List<TaskExecution> unfinished = new ArrayList<>(this.active);
+		int released = 0;
+		for (TaskExecution execution : unfinished) {
+			if (execution.releaseForShutdown()) {
+				released++;
+			}
+		}
+		if (released > 0) {
+			logger.warn("AsyncTasQ worker {}: {} task(s) did not finish within {}; interrupted and released to "
+					+ "their queue", this.workerId, released, this.settings.shutdownTimeout());
+		}
+		if (this.heartbeat != null) {
+			this.heartbeat.cancel(false);
+		}
+		this.running = false;
+		logger.info("AsyncTasQ worker {} offline after {} processed task attempt(s)", this.workerId,
+				this.processed.get());
+		publish(new WorkerEvent.Offline(this.workerId, this.processed.get(), Instant.now()));
+	}
+
+	private void awaitDrained(Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		synchronized (this.drained) {
+			while (!this.active.isEmpty()) {
+				long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+				if (remaining <= 0) {
+					return;
+				}
+				try {
+					this.drained.wait(remaining);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
+	}
+
+	/** Closes the executors; called after the web server drained. Running task threads are interrupted. */
+	@Override
+	public void close() {
+		if (this.running) {
+			stopAndDrain();
+		}
+		this.scheduler.shutdownNow();
+		this.executor.shutdownNow();
+		try {
+			if (!this.executor.awaitTermination(5, TimeUnit.SECONDS)) {
+				logger.warn("AsyncTasQ worker {}: task threads still running after close", this.workerId);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void fetchLoop() {
+		Duration backoff = Duration.ZERO;
+		while (!this.stopping) {
+			int wanted;
+			try {
+				this.permits.acquire();
+				wanted = 1 + drainPermits(this.settings.concurrency() - 1);
+			}
+			catch (InterruptedException ex) {
+				break;
+			}
+			List<Reservation> reserved;
+			try {
+				reserved = this.driver.reserve(this.settings.queues(), wanted,
+						this.settings.taskDefaults().visibilityTimeout(), this.settings.pollInterval());
+				backoff = Duration.ZERO;
+			}
+			catch (InterruptedException ex) {
+				this.permits.release(wanted);
+				break;
+			}
+			catch (RuntimeException ex) {
+				this.permits.release(wanted);
+				if (this.stopping) {
+					break;
+				}
+				backoff = nextBackoff(backoff);
+				logger.warn("AsyncTasQ worker {}: reserving from {} failed ({}); retrying in {} ms", this.workerId,
+						this.driver.name(), ex.toString(), backoff.toMillis());
+				if (!pause(backoff)) {
+					break;
+				}
+				continue;
+			}
+			this.permits.release(wanted - reserved.size());
+			for (Reservation reservation : reserved) {
+				submit(reservation);
+			}
+		}
+	}
+
+	private void submit(Reservation reservation) {
+		TaskExecution execution = new TaskExecution(this, reservation);
+		this.active.add(execution);
+		if (this.stopping) {
+			execution.releaseForShutdown();
+			return;
+		}
+		try {
+			this.executor.execute(execution);
+		}
+		catch (RejectedExecutionException ex) {
+			execution.releaseForShutdown();
+		}
+	}
+
+	private int drainPermits(int max) {
+		int taken = 0;
+		while (taken < max && this.permits.tryAcquire()) {
+			taken++;
+		}
+		return taken;
+	}
+
+	private static Duration nextBackoff(Duration previous) {
+		Duration next = previous.isZero() ? Duration.ofMillis(100) : previous.multipliedBy(2);
+		return (next.compareTo(MAX_ERROR_BACKOFF) > 0) ? MAX_ERROR_BACKOFF : next;
+	}
+
+	/** Waits out a back-off; {@code false} when interrupted (stopping). */
+	private boolean pause(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+			return true;
+		}
+		catch (InterruptedException ex) {
+			return false;
+		}
+	}
+
+	private void beat() {
+		publish(new WorkerEvent.Heartbeat(this.workerId, this.active.size(), this.processed.get(),
+				Duration.between(this.startedAt, Instant.now()), Instant.now()));
+	}
+
+	// Collaborators of TaskExecution
+
+	QueueDriver driver() {
+		return this.driver;
+	}
+
+	TaskRegistry registry() {
+		return this.registry;
+	}
+
+	PayloadCodec codec() {
+		return this.codec;
+	}
+
+	ExecutorService executor() {
+		return this.executor;
+	}
+
+	ScheduledExecutorService scheduler() {
+		return this.scheduler;
+	}
+
+	void publish(AsyncTasqEvent event) {
+		AsyncTasqEventListener.deliver(this.events, event);
+	}
+
+	void countProcessed() {
+		this.processed.incrementAndGet();
+	}
+
+	void executionEnded(TaskExecution execution) {
+		if (this.active.remove(execution)) {
+			this.permits.release();
+		}
+		if (this.stopping) {
+			synchronized (this.drained) {
+				this.drained.notifyAll();
+			}
+		}
+	}
+
+}

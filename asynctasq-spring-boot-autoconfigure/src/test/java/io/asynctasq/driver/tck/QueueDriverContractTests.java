@@ -1,0 +1,1009 @@
+package io.asynctasq.driver.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+import io.asynctasq.driver.DeadLetter;
+import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.QueueNames;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The driver TCK: the behaviour every {@link QueueDriver} must show, as written in its Javadoc.
+ * <p>
+ * A driver's test class extends this class and implements {@link #createDriver(String)}; a durable
+ * driver also overrides {@link #cleanUp(QueueDriver, String, List)} to delete what a test created, and
+ * may raise the timing knobs ({@link #shortLease()}, {@link #shortDelay()}, {@link #timingTolerance()})
+ * when its backend is slower or coarser than memory.
+ * <p>
+ * Every test gets a fresh driver built for a unique namespace and uses queue names unique to the test,
+ * so tests of a shared backend never see each other's tasks. Waiting is done with Awaitility; speed is
+ * never asserted, only that something does not happen too early and does happen eventually.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class QueueDriverContractTests {
+
+	/** A lease long enough that it never expires during a test. */
+	protected static final Duration LONG_LEASE = Duration.ofSeconds(30);
+
+	private final List<String> queuesUsed = Collections.synchronizedList(new ArrayList<>());
+
+	private String namespace;
+
+	private QueueDriver driver;
+
+	/**
+	 * Builds the driver under test.
+	 * @param namespace a string unique to this test ("tck-" and random hex) a durable driver may use as
+	 * key prefix, table prefix or similar, so concurrent and successive tests never collide
+	 */
+	protected abstract QueueDriver createDriver(String namespace);
+
+	/**
+	 * Deletes what a test created; runs after each test, before the driver is closed. The driver may
+	 * already be closed (the close tests close it), so a durable driver should use its own connection
+	 * when it needs one. Default: nothing.
+	 * @param driver the driver the test used
+	 * @param namespace the namespace passed to {@link #createDriver(String)}
+	 * @param queuesUsed every queue name the test used
+	 */
+	protected void cleanUp(QueueDriver driver, String namespace, List<String> queuesUsed) {
+	}
+
+	/** The lease used by the lease-expiry tests. Default 300 ms; slower backends may raise it. */
+	protected Duration shortLease() {
+		return Duration.ofMillis(300);
+	}
+
+	/** The delay used by the delay and retry back-off tests. Default 300 ms; slower backends may raise it. */
+	protected Duration shortDelay() {
+		return Duration.ofMillis(300);
+	}
+
+	/**
+	 * How far a backend clock (or its time precision) may differ from this JVM's when asserting that
+	 * something did not happen before a delay or lease ended. Default 50 ms.
+	 */
+	protected Duration timingTolerance() {
+		return Duration.ofMillis(50);
+	}
+
+	/** The driver of the running test. */
+	protected final QueueDriver driver() {
+		return this.driver;
+	}
+
+	/** The namespace of the running test. */
+	protected final String namespace() {
+		return this.namespace;
+	}
+
+	@BeforeEach
+	void createDriverForTest() {
+		this.namespace = "tck-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		this.driver = createDriver(this.namespace);
+		assertThat(this.driver).as("createDriver(%s)", this.namespace).isNotNull();
+	}
+
+	@AfterEach
+	void closeDriverAfterTest() {
+		if (this.driver == null) {
+			return;
+		}
+		try {
+			cleanUp(this.driver, this.namespace, List.copyOf(this.queuesUsed));
+		}
+		finally {
+			this.driver.close();
+		}
+	}
+
+	// ------------------------------------------------------------------ enqueue / reserve
+
+	@Test
+	@DisplayName("enqueue then reserve returns the same id, queue and body bytes, attempt 1, a lease token and a future deadline")
+	void enqueueThenReserveReturnsTheTask() throws Exception {
+		String queue = queue("basic");
+		byte[] body = binaryBody();
+		TaskMessage message = new TaskMessage(UUID.randomUUID().toString(), queue, body, Instant.now());
+		this.driver.enqueue(message, Duration.ZERO);
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 0));
+
+		Instant before = Instant.now();
+		List<Reservation> reserved = this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO);
+		Instant after = Instant.now();
+
+		assertThat(reserved).hasSize(1);
+		Reservation reservation = reserved.get(0);
+		assertThat(reservation.id()).isEqualTo(message.id());
+		assertThat(reservation.queue()).isEqualTo(queue);
+		assertThat(reservation.message().body()).isEqualTo(body);
+		assertThat(Duration.between(message.enqueuedAt(), reservation.message().enqueuedAt()).abs())
+			.as("enqueuedAt survives the round trip").isLessThanOrEqualTo(Duration.ofSeconds(1));
+		assertThat(reservation.attempt()).isEqualTo(1);
+		assertThat(reservation.leaseToken()).isNotBlank();
+		assertThat(reservation.leaseDeadline()).isAfter(Instant.now());
+		assertThat(reservation.leaseDeadline()).isBetween(before.plus(LONG_LEASE).minusSeconds(1),
+				after.plus(LONG_LEASE).plusSeconds(1));
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 0));
+		assertThat(reserveNow(queue)).as("a reserved task is not handed out again").isEmpty();
+	}
+
+	@Test
+	@DisplayName("an empty body survives the round trip")
+	void emptyBodyRoundTrip() throws Exception {
+		String queue = queue("empty-body");
+		TaskMessage message = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+		this.driver.enqueue(message, Duration.ZERO);
+
+		List<Reservation> reserved = reserveNow(queue);
+		assertThat(reserved).hasSize(1);
+		assertThat(reserved.get(0).id()).isEqualTo(message.id());
+		assertThat(reserved.get(0).message().body()).isEmpty();
+	}
+
+	@Test
+	@DisplayName("reserve is FIFO within one queue, in one batch and one at a time")
+	void reserveIsFifoWithinAQueue() throws Exception {
+		String batchQueue = queue("fifo-batch");
+		List<String> batchIds = enqueue(batchQueue, 5);
+		List<Reservation> batch = this.driver.reserve(List.of(batchQueue), 5, LONG_LEASE, Duration.ZERO);
+		assertThat(ids(batch)).containsExactlyElementsOf(batchIds);
+		assertThat(batch).allSatisfy((reservation) -> assertThat(reservation.attempt()).isEqualTo(1));
+
+		String singleQueue = queue("fifo-single");
+		List<String> singleIds = enqueue(singleQueue, 5);
+		List<String> reservedOneByOne = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			List<Reservation> one = this.driver.reserve(List.of(singleQueue), 1, LONG_LEASE, Duration.ZERO);
+			assertThat(one).hasSize(1);
+			reservedOneByOne.add(one.get(0).id());
+		}
+		assertThat(reservedOneByOne).containsExactlyElementsOf(singleIds);
+		assertThat(reserveNow(singleQueue)).isEmpty();
+	}
+
+	@Test
+	@DisplayName("reserve returns at most max tasks per call")
+	void reserveRespectsMax() throws Exception {
+		String queue = queue("batch");
+		List<String> ids = enqueue(queue, 7);
+
+		List<Reservation> first = this.driver.reserve(List.of(queue), 3, LONG_LEASE, Duration.ZERO);
+		List<Reservation> second = this.driver.reserve(List.of(queue), 3, LONG_LEASE, Duration.ZERO);
+		List<Reservation> third = this.driver.reserve(List.of(queue), 3, LONG_LEASE, Duration.ZERO);
+		List<Reservation> fourth = this.driver.reserve(List.of(queue), 3, LONG_LEASE, Duration.ZERO);
+
+		assertThat(first).hasSize(3);
+		assertThat(second).hasSize(3);
+		assertThat(third).hasSize(1);
+		assertThat(fourth).isEmpty();
+		List<String> all = new ArrayList<>();
+		all.addAll(ids(first));
+		all.addAll(ids(second));
+		all.addAll(ids(third));
+		assertThat(all).containsExactlyElementsOf(ids);
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 7, 0));
+
+		String single = queue("batch-one");
+		enqueue(single, 3);
+		assertThat(this.driver.reserve(List.of(single), 1, LONG_LEASE, Duration.ZERO)).hasSize(1);
+		assertThat(this.driver.counts(single)).isEqualTo(new QueueCounts(2, 0, 1, 0));
+	}
+
+	@Test
+	@DisplayName("queues are served in strict priority order: all of the first queue before any of the second")
+	void strictPriority() throws Exception {
+		String high = queue("high");
+		String low = queue("low");
+		// low's tasks are older, so only priority can put high's first
+		List<String> lowIds = enqueue(low, 3);
+		List<String> highIds = enqueue(high, 3);
+
+		List<Reservation> reserved = this.driver.reserve(List.of(high, low), 10, LONG_LEASE, Duration.ZERO);
+		List<String> expected = new ArrayList<>(highIds);
+		expected.addAll(lowIds);
+		assertThat(ids(reserved)).containsExactlyElementsOf(expected);
+		assertThat(reserved.subList(0, 3)).allSatisfy((r) -> assertThat(r.queue()).isEqualTo(high));
+		assertThat(reserved.subList(3, 6)).allSatisfy((r) -> assertThat(r.queue()).isEqualTo(low));
+
+		// one at a time as well
+		String lowId = enqueue(low, 1).get(0);
+		String highId = enqueue(high, 1).get(0);
+		assertThat(ids(this.driver.reserve(List.of(high, low), 1, LONG_LEASE, Duration.ZERO))).containsExactly(highId);
+		assertThat(ids(this.driver.reserve(List.of(high, low), 1, LONG_LEASE, Duration.ZERO))).containsExactly(lowId);
+	}
+
+	@Test
+	@DisplayName("a delayed task is counted as delayed, is not reserved before its delay, then becomes ready and is reserved")
+	void delayedTask() throws Exception {
+		String queue = queue("delay");
+		Duration delay = shortDelay();
+		TaskMessage message = message(queue, "delayed");
+
+		long start = System.nanoTime();
+		this.driver.enqueue(message, delay);
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 1, 0, 0));
+
+		List<Reservation> early = reserveNow(queue);
+		if (elapsedSince(start).compareTo(delay.minus(timingTolerance())) < 0) {
+			assertThat(early).as("reserved before its delay").isEmpty();
+		}
+
+		// counts move delayed -> ready once the delay passed, even before anyone reserves
+		awaitAtMost(delay.plusSeconds(5)).untilAsserted(
+				() -> assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 0)));
+		assertThat(elapsedSince(start)).as("became ready before its delay")
+			.isGreaterThanOrEqualTo(delay.minus(timingTolerance()));
+
+		Reservation reservation = awaitReservation(queue, LONG_LEASE);
+		assertThat(elapsedSince(start)).as("reserved before its delay")
+			.isGreaterThanOrEqualTo(delay.minus(timingTolerance()));
+		assertThat(reservation.id()).isEqualTo(message.id());
+		assertThat(reservation.attempt()).isEqualTo(1);
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 0));
+	}
+
+	@Test
+	@DisplayName("a delayed task is reserved by polling reserve once its delay passed")
+	void delayedTaskReservedAfterDelay() throws Exception {
+		String queue = queue("delay-reserve");
+		Duration delay = shortDelay();
+		TaskMessage message = message(queue, "delayed");
+
+		long start = System.nanoTime();
+		this.driver.enqueue(message, delay);
+
+		Reservation reservation = awaitReservation(queue, LONG_LEASE);
+		assertThat(elapsedSince(start)).as("reserved before its delay")
+			.isGreaterThanOrEqualTo(delay.minus(timingTolerance()));
+		assertThat(reservation.id()).isEqualTo(message.id());
+		assertThat(reservation.attempt()).isEqualTo(1);
+	}
+
+	// ------------------------------------------------------------------ waiting
+
+	@Test
+	@DisplayName("reserve with a wait returns an empty list after waiting when nothing is ready")
+	void reserveWaitsThenReturnsEmpty() throws Exception {
+		String queue = queue("wait-empty");
+		Duration wait = Duration.ofSeconds(1);
+
+		long start = System.nanoTime();
+		List<Reservation> reserved = this.driver.reserve(List.of(queue), 1, LONG_LEASE, wait);
+
+		assertThat(reserved).isNotNull().isEmpty();
+		assertThat(elapsedSince(start)).as("returned long before the wait ended")
+			.isGreaterThanOrEqualTo(wait.dividedBy(2));
+	}
+
+	@Test
+	@DisplayName("reserve with wait zero returns an empty list when nothing is ready")
+	void reserveWithoutWaitReturnsEmpty() throws Exception {
+		String queue = queue("no-wait");
+		assertThat(this.driver.reserve(List.of(queue), 5, LONG_LEASE, Duration.ZERO)).isNotNull().isEmpty();
+	}
+
+	@Test
+	@DisplayName("a reserve blocked waiting wakes up soon after another thread enqueues a task")
+	void blockedReserveWakesOnEnqueue() throws Exception {
+		String queue = queue("wake");
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			Future<List<Reservation>> waiting = pool
+				.submit(() -> this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ofSeconds(10)));
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3))
+				.until(() -> !waiting.isDone());
+
+			TaskMessage message = message(queue, "wake");
+			this.driver.enqueue(message, Duration.ZERO);
+
+			await().atMost(Duration.ofSeconds(3)).until(waiting::isDone);
+			List<Reservation> reserved = waiting.get();
+			assertThat(ids(reserved)).containsExactly(message.id());
+			assertThat(reserved.get(0).attempt()).isEqualTo(1);
+			assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 0));
+		}
+		finally {
+			shutdown(pool);
+		}
+	}
+
+	@Test
+	@DisplayName("a reserve waiting on several queues wakes up for a task on any of them")
+	void blockedReserveOnSeveralQueuesWakes() throws Exception {
+		String first = queue("wake-first");
+		String second = queue("wake-second");
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			Future<List<Reservation>> waiting = pool
+				.submit(() -> this.driver.reserve(List.of(first, second), 1, LONG_LEASE, Duration.ofSeconds(10)));
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3))
+				.until(() -> !waiting.isDone());
+
+			TaskMessage message = message(second, "wake");
+			this.driver.enqueue(message, Duration.ZERO);
+
+			await().atMost(Duration.ofSeconds(3)).until(waiting::isDone);
+			assertThat(ids(waiting.get())).containsExactly(message.id());
+		}
+		finally {
+			shutdown(pool);
+		}
+	}
+
+	@Test
+	@DisplayName("interrupting a thread waiting in reserve makes it throw InterruptedException")
+	void interruptedReserveThrows() throws Exception {
+		String queue = queue("interrupt");
+		AtomicReference<Object> outcome = new AtomicReference<>();
+		AtomicBoolean started = new AtomicBoolean();
+		Thread waiter = new Thread(() -> {
+			started.set(true);
+			try {
+				outcome.set(this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ofSeconds(10)));
+			}
+			catch (Throwable ex) {
+				outcome.set(ex);
+			}
+		}, "tck-interrupted-reserve");
+		waiter.setDaemon(true);
+		waiter.start();
+		try {
+			await().atMost(Duration.ofSeconds(3)).untilTrue(started);
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> outcome.get() == null);
+
+			waiter.interrupt();
+
+			await().atMost(Duration.ofSeconds(3)).until(() -> outcome.get() != null);
+			assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+		}
+		finally {
+			waiter.interrupt();
+			waiter.join(5000);
+		}
+	}
+
+	// ------------------------------------------------------------------ leases
+
+	@Test
+	@DisplayName("a task whose lease expired is reserved again with attempt 2 and a new lease token")
+	void expiredLeaseIsReclaimed() throws Exception {
+		String queue = queue("expire");
+		TaskMessage message = message(queue, "expire");
+		this.driver.enqueue(message, Duration.ZERO);
+
+		Reservation first = single(this.driver.reserve(List.of(queue), 1, shortLease(), Duration.ZERO));
+		assertThat(first.attempt()).isEqualTo(1);
+
+		Reservation second = awaitReservation(queue, LONG_LEASE);
+		assertThat(Instant.now()).as("reclaimed before its lease ended")
+			.isAfterOrEqualTo(first.leaseDeadline().minus(timingTolerance()));
+		assertThat(second.id()).isEqualTo(message.id());
+		assertThat(second.message().body()).isEqualTo(message.body());
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(second.leaseToken()).isNotBlank().isNotEqualTo(first.leaseToken());
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 0));
+	}
+
+	@Test
+	@DisplayName("after a reclaim every operation with the old reservation returns false and leaves the new one alone")
+	void staleReservationIsFenced() throws Exception {
+		String queue = queue("fence");
+		TaskMessage message = message(queue, "fence");
+		this.driver.enqueue(message, Duration.ZERO);
+
+		Reservation stale = single(this.driver.reserve(List.of(queue), 1, shortLease(), Duration.ZERO));
+		Reservation current = awaitReservation(queue, LONG_LEASE);
+		assertThat(current.attempt()).isEqualTo(2);
+		QueueCounts oneInFlight = new QueueCounts(0, 0, 1, 0);
+
+		assertThat(this.driver.acknowledge(stale)).as("acknowledge(stale)").isFalse();
+		assertThat(this.driver.counts(queue)).isEqualTo(oneInFlight);
+		assertThat(this.driver.retry(stale, Duration.ZERO)).as("retry(stale)").isFalse();
+		assertThat(this.driver.counts(queue)).isEqualTo(oneInFlight);
+		assertThat(this.driver.release(stale)).as("release(stale)").isFalse();
+		assertThat(this.driver.counts(queue)).isEqualTo(oneInFlight);
+		assertThat(this.driver.deadLetter(stale, DeadLetter.Failure.of("stale"))).as("deadLetter(stale)").isFalse();
+		assertThat(this.driver.counts(queue)).isEqualTo(oneInFlight);
+		assertThat(this.driver.deadLetters(queue, 0, 10)).isEmpty();
+		assertThat(this.driver.extendLease(stale, LONG_LEASE)).as("extendLease(stale)").isFalse();
+		assertThat(this.driver.counts(queue)).isEqualTo(oneInFlight);
+		assertThat(reserveNow(queue)).as("the current reservation still holds the task").isEmpty();
+
+		assertThat(this.driver.acknowledge(current)).as("acknowledge(current)").isTrue();
+		assertThat(this.driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+		assertThat(this.driver.acknowledge(current)).as("acknowledge twice").isFalse();
+		assertThat(this.driver.acknowledge(stale)).isFalse();
+		assertThat(reserveNow(queue)).isEmpty();
+	}
+
+	@Test
+	@DisplayName("extendLease keeps the task reserved past its original deadline")
+	void extendLeaseKeepsTheTask() throws Exception {
+		String queue = queue("extend");
+		TaskMessage message = message(queue, "extend");
+		this.driver.enqueue(message, Duration.ZERO);
+		Duration lease = shortLease();
+		Reservation reservation = single(this.driver.reserve(List.of(queue), 1, lease, Duration.ZERO));
+
+		AtomicInteger extensions = new AtomicInteger();
+		List<String> stolen = new ArrayList<>();
+		Duration during = lease.multipliedBy(3);
+		await().pollInterval(lease.dividedBy(4)).during(during).atMost(during.plusSeconds(10)).until(() -> {
+			boolean extended = this.driver.extendLease(reservation, lease);
+			if (extended) {
+				extensions.incrementAndGet();
+			}
+			List<Reservation> other = reserveNow(queue);
+			stolen.addAll(ids(other));
+			return extended && other.isEmpty();
+		});
+
+		assertThat(Instant.now()).isAfter(reservation.leaseDeadline());
+		assertThat(extensions.get()).isGreaterThan(1);
+		assertThat(stolen).as("reserved again while its lease was extended").isEmpty();
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 0));
+		assertThat(this.driver.extendLease(reservation, LONG_LEASE)).isTrue();
+		assertThat(this.driver.acknowledge(reservation)).as("the original reservation still owns the task").isTrue();
+		assertThat(this.driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+	}
+
+	// ------------------------------------------------------------------ acknowledge / retry / release
+
+	@Test
+	@DisplayName("acknowledge removes the task for good")
+	void acknowledgeRemovesTheTask() throws Exception {
+		String queue = queue("ack");
+		this.driver.enqueue(message(queue, "ack"), Duration.ZERO);
+		Reservation reservation = single(this.driver.reserve(List.of(queue), 1, shortLease(), Duration.ZERO));
+
+		assertThat(this.driver.acknowledge(reservation)).isTrue();
+		assertThat(this.driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+		assertThat(this.driver.deadLetters(queue, 0, 10)).isEmpty();
+		// not merely hidden by its lease: still gone after the lease would have ended
+		Duration during = shortLease().multipliedBy(2);
+		await().during(during).atMost(during.plusSeconds(5)).until(() -> reserveNow(queue).isEmpty());
+		assertThat(this.driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+	}
+
+	@Test
+	@DisplayName("retry moves the task to delayed in one step, keeps the attempt counted, and it is reserved after the delay with attempt 2")
+	void retryWithDelay() throws Exception {
+		String queue = queue("retry");
+		TaskMessage message = message(queue, "retry");
+		this.driver.enqueue(message, Duration.ZERO);
+		Reservation first = single(this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO));
+		assertThat(first.attempt()).isEqualTo(1);
+		Duration delay = shortDelay();
+
+		long start = System.nanoTime();
+		assertThat(this.driver.retry(first, delay)).isTrue();
+		assertThat(this.driver.counts(queue)).as("right after retry").isEqualTo(new QueueCounts(0, 1, 0, 0));
+
+		List<Reservation> early = reserveNow(queue);
+		if (elapsedSince(start).compareTo(delay.minus(timingTolerance())) < 0) {
+			assertThat(early).as("reserved before the retry delay").isEmpty();
+		}
+
+		Reservation second = awaitReservation(queue, LONG_LEASE);
+		assertThat(elapsedSince(start)).as("reserved before the retry delay")
+			.isGreaterThanOrEqualTo(delay.minus(timingTolerance()));
+		assertThat(second.id()).isEqualTo(message.id());
+		assertThat(second.message().body()).isEqualTo(message.body());
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(second.leaseToken()).isNotEqualTo(first.leaseToken());
+		assertThat(this.driver.retry(first, Duration.ZERO)).as("retry the same reservation twice").isFalse();
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 0));
+	}
+
+	@Test
+	@DisplayName("retry with zero delay makes the task ready at once")
+	void retryWithZeroDelay() throws Exception {
+		String queue = queue("retry-now");
+		TaskMessage message = message(queue, "retry-now");
+		this.driver.enqueue(message, Duration.ZERO);
+		Reservation first = single(this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO));
+
+		assertThat(this.driver.retry(first, Duration.ZERO)).isTrue();
+		assertThat(this.driver.counts(queue)).as("right after retry").isEqualTo(new QueueCounts(1, 0, 0, 0));
+
+		Reservation second = single(reserveNow(queue));
+		assertThat(second.id()).isEqualTo(message.id());
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(this.driver.acknowledge(second)).isTrue();
+		assertThat(this.driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+	}
+
+	@Test
+	@DisplayName("release gives the attempt back and puts the task at the front of its queue")
+	void releaseDoesNotCountTheAttempt() throws Exception {
+		String queue = queue("release");
+		TaskMessage message = message(queue, "release");
+		this.driver.enqueue(message, Duration.ZERO);
+		Reservation first = single(this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO));
+		assertThat(first.attempt()).isEqualTo(1);
+		List<String> later = enqueue(queue, 2);
+
+		assertThat(this.driver.release(first)).isTrue();
+		assertThat(this.driver.counts(queue)).as("right after release").isEqualTo(new QueueCounts(3, 0, 0, 0));
+		assertThat(this.driver.release(first)).as("release twice").isFalse();
+
+		List<Reservation> next = this.driver.reserve(List.of(queue), 3, LONG_LEASE, Duration.ZERO);
+		assertThat(ids(next)).containsExactly(message.id(), later.get(0), later.get(1));
+		assertThat(next.get(0).attempt()).as("attempt after release").isEqualTo(1);
+		assertThat(next.get(0).message().body()).isEqualTo(message.body());
+	}
+
+	@Test
+	@DisplayName("a released task goes ahead of tasks enqueued before it that are still ready")
+	void releasedTaskGoesAheadOfOlderReadyTasks() throws Exception {
+		String queue = queue("release-front");
+		// the older tasks are delayed, so the newer one is reserved first
+		List<String> older = new ArrayList<>();
+		for (int i = 0; i < 2; i++) {
+			TaskMessage olderMessage = message(queue, "older-" + i);
+			this.driver.enqueue(olderMessage, shortDelay());
+			older.add(olderMessage.id());
+		}
+		TaskMessage newer = message(queue, "newer");
+		this.driver.enqueue(newer, Duration.ZERO);
+		Reservation reservation = single(this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO));
+		assertThat(reservation.id()).isEqualTo(newer.id());
+
+		awaitAtMost(shortDelay().plusSeconds(5))
+			.untilAsserted(() -> assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(2, 0, 1, 0)));
+		assertThat(this.driver.release(reservation)).isTrue();
+
+		List<Reservation> next = this.driver.reserve(List.of(queue), 3, LONG_LEASE, Duration.ZERO);
+		assertThat(ids(next)).containsExactly(newer.id(), older.get(0), older.get(1));
+		assertThat(next.get(0).attempt()).isEqualTo(1);
+	}
+
+	// ------------------------------------------------------------------ dead letters
+
+	@Test
+	@DisplayName("deadLetter moves the task to the dead-letter queue with why, its attempts and its original body")
+	void deadLetterKeepsWhy() throws Exception {
+		String queue = queue("dead");
+		byte[] body = binaryBody();
+		TaskMessage message = new TaskMessage(UUID.randomUUID().toString(), queue, body, Instant.now());
+		this.driver.enqueue(message, Duration.ZERO);
+		// two attempts, so the reset by retryDeadLetter shows
+		Reservation first = single(this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO));
+		assertThat(this.driver.retry(first, Duration.ZERO)).isTrue();
+		Reservation second = single(reserveNow(queue));
+		assertThat(second.attempt()).isEqualTo(2);
+
+		Instant before = Instant.now();
+		assertThat(this.driver.deadLetter(second, DeadLetter.Failure.of("failed", new IllegalStateException("boom"))))
+			.isTrue();
+		Instant after = Instant.now();
+
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 1));
+		assertThat(reserveNow(queue)).as("a dead letter is not reservable").isEmpty();
+		List<DeadLetter> deadLetters = this.driver.deadLetters(queue, 0, 10);
+		assertThat(deadLetters).hasSize(1);
+		DeadLetter deadLetter = deadLetters.get(0);
+		assertThat(deadLetter.id()).isEqualTo(message.id());
+		assertThat(deadLetter.message().queue()).isEqualTo(queue);
+		assertThat(deadLetter.message().body()).isEqualTo(body);
+		assertThat(deadLetter.attempts()).isEqualTo(2);
+		assertThat(deadLetter.failure().reason()).isEqualTo("failed");
+		assertThat(deadLetter.failure().errorClass()).isEqualTo(IllegalStateException.class.getName());
+		assertThat(deadLetter.failure().errorMessage()).isEqualTo("boom");
+		assertThat(deadLetter.failure().stackTrace()).contains("boom").contains(IllegalStateException.class.getName());
+		assertThat(deadLetter.deadLetteredAt()).isBetween(before.minusSeconds(1), after.plusSeconds(1));
+		assertThat(this.driver.acknowledge(second)).as("acknowledge after deadLetter").isFalse();
+	}
+
+	@Test
+	@DisplayName("a dead letter with only a reason keeps its error fields null")
+	void deadLetterWithReasonOnly() throws Exception {
+		String queue = queue("dead-reason");
+		TaskMessage message = message(queue, "reason");
+		this.driver.enqueue(message, Duration.ZERO);
+		Reservation reservation = single(reserveNow(queue));
+
+		assertThat(this.driver.deadLetter(reservation, DeadLetter.Failure.of("unknown task"))).isTrue();
+
+		DeadLetter deadLetter = single(this.driver.deadLetters(queue, 0, 10));
+		assertThat(deadLetter.id()).isEqualTo(message.id());
+		assertThat(deadLetter.attempts()).isEqualTo(1);
+		assertThat(deadLetter.failure()).isEqualTo(DeadLetter.Failure.of("unknown task"));
+	}
+
+	@Test
+	@DisplayName("retryDeadLetter makes the task ready again with its attempts reset, and the dead letter is gone")
+	void retryDeadLetter() throws Exception {
+		String queue = queue("dead-retry");
+		TaskMessage message = message(queue, "dead-retry");
+		this.driver.enqueue(message, Duration.ZERO);
+		Reservation first = single(reserveNow(queue));
+		assertThat(this.driver.retry(first, Duration.ZERO)).isTrue();
+		Reservation second = single(reserveNow(queue));
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(this.driver.deadLetter(second, DeadLetter.Failure.of("failed", new IllegalStateException("boom"))))
+			.isTrue();
+
+		assertThat(this.driver.retryDeadLetter(queue, message.id())).isTrue();
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 0));
+		assertThat(this.driver.deadLetters(queue, 0, 10)).isEmpty();
+		assertThat(this.driver.retryDeadLetter(queue, message.id())).as("retryDeadLetter twice").isFalse();
+
+		Reservation again = single(reserveNow(queue));
+		assertThat(again.id()).isEqualTo(message.id());
+		assertThat(again.message().body()).isEqualTo(message.body());
+		assertThat(again.attempt()).isEqualTo(1);
+	}
+
+	@Test
+	@DisplayName("retryDeadLetter of an unknown id returns false")
+	void retryUnknownDeadLetter() {
+		String queue = queue("dead-unknown");
+		assertThat(this.driver.retryDeadLetter(queue, UUID.randomUUID().toString())).isFalse();
+		assertThat(this.driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+	}
+
+	@Test
+	@DisplayName("purgeDeadLetters deletes every dead letter of the queue and returns how many")
+	void purgeDeadLetters() throws Exception {
+		String queue = queue("dead-purge");
+		String other = queue("dead-purge-other");
+		deadLetter(queue, 3);
+		deadLetter(other, 1);
+
+		assertThat(this.driver.purgeDeadLetters(queue)).isEqualTo(3);
+		assertThat(this.driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+		assertThat(this.driver.deadLetters(queue, 0, 10)).isEmpty();
+		assertThat(this.driver.purgeDeadLetters(queue)).isZero();
+		assertThat(this.driver.counts(other)).as("another queue's dead letters").isEqualTo(new QueueCounts(0, 0, 0, 1));
+	}
+
+	@Test
+	@DisplayName("deadLetters pages oldest first with offset and limit")
+	void deadLettersPaging() throws Exception {
+		String queue = queue("dead-page");
+		List<String> ids = deadLetter(queue, 5);
+
+		assertThat(deadLetterIds(this.driver.deadLetters(queue, 0, 10))).containsExactlyElementsOf(ids);
+		assertThat(deadLetterIds(this.driver.deadLetters(queue, 0, 2))).containsExactly(ids.get(0), ids.get(1));
+		assertThat(deadLetterIds(this.driver.deadLetters(queue, 2, 2))).containsExactly(ids.get(2), ids.get(3));
+		assertThat(deadLetterIds(this.driver.deadLetters(queue, 4, 2))).containsExactly(ids.get(4));
+		assertThat(this.driver.deadLetters(queue, 5, 2)).isEmpty();
+		assertThat(this.driver.deadLetters(queue("dead-page-none"), 0, 10)).isEmpty();
+	}
+
+	// ------------------------------------------------------------------ concurrency
+
+	@Test
+	@DisplayName("concurrent consumers: 500 tasks, 4 threads, every task handed out and acknowledged exactly once")
+	void concurrentConsumers() throws Exception {
+		String queue = queue("concurrent");
+		int total = 500;
+		List<TaskMessage> messages = new ArrayList<>();
+		for (int i = 0; i < total; i++) {
+			messages.add(message(queue, "task-" + i));
+		}
+		this.driver.enqueueAll(messages, Duration.ZERO);
+		assertThat(this.driver.counts(queue)).isEqualTo(new QueueCounts(total, 0, 0, 0));
+
+		Map<String, AtomicInteger> handedOut = new ConcurrentHashMap<>();
+		AtomicInteger acknowledged = new AtomicInteger();
+		ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+		long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+		ExecutorService pool = Executors.newFixedThreadPool(4);
+		try {
+			List<Future<?>> consumers = new ArrayList<>();
+			for (int i = 0; i < 4; i++) {
+				consumers.add(pool.submit(() -> {
+					while (acknowledged.get() < total && System.nanoTime() < deadline) {
+						List<Reservation> batch = this.driver.reserve(List.of(queue), 10, Duration.ofSeconds(20),
+								Duration.ofMillis(100));
+						if (batch.size() > 10) {
+							problems.add("batch of " + batch.size() + " > max 10");
+						}
+						for (Reservation reservation : batch) {
+							handedOut.computeIfAbsent(reservation.id(), (id) -> new AtomicInteger()).incrementAndGet();
+							if (reservation.attempt() != 1) {
+								problems.add(reservation.id() + " has attempt " + reservation.attempt());
+							}
+							if (this.driver.acknowledge(reservation)) {
+								acknowledged.incrementAndGet();
+							}
+							else {
+								problems.add("acknowledge(" + reservation.id() + ") returned false");
+							}
+						}
+					}
+					return null;
+				}));
+			}
+			await().atMost(Duration.ofSeconds(25)).until(() -> consumers.stream().allMatch(Future::isDone));
+			for (Future<?> consumer : consumers) {
+				consumer.get();
+			}
+		}
+		finally {
+			shutdown(pool);
+		}
+
+		assertThat(problems).isEmpty();
+		Set<String> expectedIds = messages.stream().map(TaskMessage::id).collect(Collectors.toSet());
+		assertThat(handedOut.keySet()).isEqualTo(expectedIds);
+		List<String> duplicates = handedOut.entrySet().stream()
+			.filter((entry) -> entry.getValue().get() != 1)
+			.map((entry) -> entry.getKey() + " x" + entry.getValue().get())
+			.toList();
+		assertThat(duplicates).as("tasks handed out more than once").isEmpty();
+		assertThat(acknowledged.get()).isEqualTo(total);
+		assertThat(this.driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+	}
+
+	// ------------------------------------------------------------------ counts, enqueueAll, names
+
+	@Test
+	@DisplayName("counts of one queue are independent of other queues")
+	void countsPerQueue() throws Exception {
+		String readyQueue = queue("counts-ready");
+		String flightQueue = queue("counts-flight");
+		String deadQueue = queue("counts-dead");
+		String unused = queue("counts-unused");
+
+		enqueue(readyQueue, 2);
+		this.driver.enqueue(message(readyQueue, "later"), Duration.ofMinutes(10));
+		enqueue(flightQueue, 3);
+		assertThat(this.driver.reserve(List.of(flightQueue), 2, LONG_LEASE, Duration.ZERO)).hasSize(2);
+		deadLetter(deadQueue, 1);
+
+		assertThat(this.driver.counts(readyQueue)).isEqualTo(new QueueCounts(2, 1, 0, 0));
+		assertThat(this.driver.counts(flightQueue)).isEqualTo(new QueueCounts(1, 0, 2, 0));
+		assertThat(this.driver.counts(deadQueue)).isEqualTo(new QueueCounts(0, 0, 0, 1));
+		assertThat(this.driver.counts(unused)).isEqualTo(QueueCounts.EMPTY);
+		assertThat(reserveNow(unused)).isEmpty();
+		assertThat(this.driver.deadLetters(readyQueue, 0, 10)).isEmpty();
+	}
+
+	@Test
+	@DisplayName("enqueueAll stores every message, in their queues, with the delay given")
+	void enqueueAllStoresAll() throws Exception {
+		String first = queue("all-first");
+		String second = queue("all-second");
+		List<TaskMessage> messages = new ArrayList<>();
+		for (int i = 0; i < 10; i++) {
+			messages.add(message(first, "first-" + i));
+			messages.add(message(second, "second-" + i));
+		}
+		this.driver.enqueueAll(messages, Duration.ZERO);
+
+		assertThat(this.driver.counts(first)).isEqualTo(new QueueCounts(10, 0, 0, 0));
+		assertThat(this.driver.counts(second)).isEqualTo(new QueueCounts(10, 0, 0, 0));
+		List<Reservation> reserved = this.driver.reserve(List.of(first, second), 20, LONG_LEASE, Duration.ZERO);
+		assertThat(ids(reserved)).containsExactlyInAnyOrderElementsOf(ids(messages));
+		for (Reservation reservation : reserved) {
+			TaskMessage original = messages.stream().filter((m) -> m.id().equals(reservation.id())).findFirst()
+				.orElseThrow();
+			assertThat(reservation.queue()).isEqualTo(original.queue());
+			assertThat(reservation.message().body()).isEqualTo(original.body());
+		}
+
+		String delayed = queue("all-delayed");
+		List<TaskMessage> later = List.of(message(delayed, "a"), message(delayed, "b"), message(delayed, "c"));
+		this.driver.enqueueAll(later, Duration.ofMinutes(10));
+		assertThat(this.driver.counts(delayed)).isEqualTo(new QueueCounts(0, 3, 0, 0));
+		assertThat(reserveNow(delayed)).isEmpty();
+
+		this.driver.enqueueAll(List.of(), Duration.ZERO);
+	}
+
+	@Test
+	@DisplayName("invalid queue names are rejected with IllegalArgumentException")
+	void invalidQueueNamesRejected() {
+		byte[] body = "x".getBytes(StandardCharsets.UTF_8);
+		for (String invalid : new String[] { "", " ", "has space", "semi;colon", "slash/name", "colon:name",
+				"-leading-dash", ".leading-dot", "_leading-underscore", "quote'name", "star*", "a".repeat(81),
+				"ünïcode" }) {
+			assertThatIllegalArgumentException().as("queue name '%s'", invalid)
+				.isThrownBy(() -> new TaskMessage(UUID.randomUUID().toString(), invalid, body, Instant.now()));
+			assertThatIllegalArgumentException().as("queue name '%s'", invalid)
+				.isThrownBy(() -> QueueNames.validate(invalid));
+		}
+		assertThatIllegalArgumentException().isThrownBy(() -> QueueNames.validate(null));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new TaskMessage(UUID.randomUUID().toString(), null, body, Instant.now()));
+
+		for (String valid : new String[] { "default", "a", "0", "emails.high", "Billing_v2-eu", "a".repeat(80) }) {
+			assertThat(QueueNames.validate(valid)).isEqualTo(valid);
+			assertThat(new TaskMessage(UUID.randomUUID().toString(), valid, body, Instant.now()).queue())
+				.isEqualTo(valid);
+		}
+	}
+
+	// ------------------------------------------------------------------ ping / close
+
+	@Test
+	@DisplayName("ping succeeds on a live driver, and the driver has a name")
+	void pingSucceeds() {
+		assertThatCode(() -> this.driver.ping()).doesNotThrowAnyException();
+		assertThat(this.driver.name()).isNotBlank();
+	}
+
+	@Test
+	@DisplayName("after close every operation throws IllegalStateException, and close twice is fine")
+	void closedDriverRefusesOperations() throws Exception {
+		String queue = queue("closed");
+		TaskMessage message = message(queue, "closed");
+		this.driver.enqueue(message, Duration.ZERO);
+		Reservation reservation = single(reserveNow(queue));
+
+		this.driver.close();
+
+		assertThatThrownBy(() -> this.driver.enqueue(message(queue, "after-close"), Duration.ZERO))
+			.as("enqueue").isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.enqueueAll(List.of(message(queue, "after-close")), Duration.ZERO))
+			.as("enqueueAll").isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO))
+			.as("reserve").isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ofSeconds(1)))
+			.as("reserve with a wait").isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.counts(queue)).as("counts").isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.acknowledge(reservation)).as("acknowledge")
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.retry(reservation, Duration.ZERO)).as("retry")
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.release(reservation)).as("release")
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.deadLetter(reservation, DeadLetter.Failure.of("closed")))
+			.as("deadLetter").isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.extendLease(reservation, LONG_LEASE)).as("extendLease")
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.deadLetters(queue, 0, 10)).as("deadLetters")
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.retryDeadLetter(queue, message.id())).as("retryDeadLetter")
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.purgeDeadLetters(queue)).as("purgeDeadLetters")
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.ping()).as("ping").isInstanceOf(IllegalStateException.class);
+
+		assertThatCode(() -> this.driver.close()).as("close twice").doesNotThrowAnyException();
+	}
+
+	// ------------------------------------------------------------------ helpers
+
+	/** A queue name unique to this test, recorded for {@link #cleanUp}. */
+	protected final String queue(String label) {
+		String name = label + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+		this.queuesUsed.add(QueueNames.validate(name));
+		return name;
+	}
+
+	/** A new message for {@code queue} with a text body. */
+	protected static TaskMessage message(String queue, String body) {
+		return new TaskMessage(UUID.randomUUID().toString(), queue, body.getBytes(StandardCharsets.UTF_8),
+				Instant.now());
+	}
+
+	private List<String> enqueue(String queue, int count) {
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			TaskMessage message = message(queue, "task-" + i);
+			this.driver.enqueue(message, Duration.ZERO);
+			ids.add(message.id());
+		}
+		return ids;
+	}
+
+	/** Dead-letters {@code count} new tasks of {@code queue} one after the other; returns their ids. */
+	private List<String> deadLetter(String queue, int count) throws InterruptedException {
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			TaskMessage message = message(queue, "dead-" + i);
+			this.driver.enqueue(message, Duration.ZERO);
+			Reservation reservation = single(reserveNow(queue));
+			assertThat(reservation.id()).isEqualTo(message.id());
+			assertThat(this.driver.deadLetter(reservation, DeadLetter.Failure.of("failed " + i))).isTrue();
+			ids.add(message.id());
+		}
+		return ids;
+	}
+
+	private List<Reservation> reserveNow(String queue) throws InterruptedException {
+		return this.driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO);
+	}
+
+	/** Polls reserve (no wait) until it returns a task. */
+	private Reservation awaitReservation(String queue, Duration lease) {
+		AtomicReference<Reservation> reserved = new AtomicReference<>();
+		awaitAtMost(shortLease().plus(shortDelay()).plusSeconds(10)).until(() -> {
+			List<Reservation> batch = this.driver.reserve(List.of(queue), 1, lease, Duration.ZERO);
+			if (batch.isEmpty()) {
+				return false;
+			}
+			reserved.set(single(batch));
+			return true;
+		});
+		return reserved.get();
+	}
+
+	private static <T> T single(List<T> list) {
+		assertThat(list).hasSize(1);
+		return list.get(0);
+	}
+
+	private static List<String> ids(List<?> items) {
+		return items.stream().map((item) -> {
+			if (item instanceof Reservation reservation) {
+				return reservation.id();
+			}
+			return ((TaskMessage) item).id();
+		}).toList();
+	}
+
+	private static List<String> deadLetterIds(List<DeadLetter> deadLetters) {
+		return deadLetters.stream().map(DeadLetter::id).toList();
+	}
+
+	/** Every byte value, so a driver that treats bodies as text shows. */
+	private static byte[] binaryBody() {
+		byte[] body = new byte[256 + 4];
+		for (int i = 0; i < 256; i++) {
+			body[i] = (byte) i;
+		}
+		body[256] = (byte) 0xC3;
+		body[257] = (byte) 0x28;
+		body[258] = 0;
+		body[259] = (byte) 0xFF;
+		return body;
+	}
+
+	private static Duration elapsedSince(long startNanos) {
+		return Duration.ofNanos(System.nanoTime() - startNanos);
+	}
+
+	private static ConditionFactory await() {
+		return Awaitility.await().pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20));
+	}
+
+	private static ConditionFactory awaitAtMost(Duration atMost) {
+		return await().atMost(atMost);
+	}
+
+	private static void shutdown(ExecutorService pool) throws InterruptedException {
+		pool.shutdownNow();
+		if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+			throw new IllegalStateException("consumer threads did not stop");
+		}
+	}
+
+}
