@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 
 import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatch;
@@ -47,7 +48,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 	/**
 	 * @param defaultQueue queue of tasks whose annotation and dispatch name none
-	 * @param asyncExecutor runs {@code dispatchAsync} calls off the caller's thread
+	 * @param asyncExecutor runs {@code dispatchAsync} calls off the caller's thread; owned by this
+	 * dispatcher, which shuts it down on {@link #close()} when it is an {@code ExecutorService}
 	 */
 	public DefaultTaskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, String defaultQueue,
 			Executor asyncExecutor, AsyncTasqEventListener events) {
@@ -97,6 +99,9 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	/** Refuses further dispatches; called when the application shuts down, before the driver closes. */
 	public void close() {
 		this.closed = true;
+		if (this.asyncExecutor instanceof ExecutorService executorService) {
+			executorService.shutdown();
+		}
 	}
 
 	/** Validates and encodes a dispatch on the caller's thread, so mistakes fail at the call. */

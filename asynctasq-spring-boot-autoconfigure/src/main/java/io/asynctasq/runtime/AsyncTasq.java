@@ -155,7 +155,7 @@ public final class AsyncTasq {
 			if (worker != null) {
 				shutdown.then("worker executors", worker::close);
 			}
-			shutdown.then("dispatch executor", dispatchExecutor::shutdownNow).then("driver", queueDriver::close);
+			shutdown.then("driver", queueDriver::close);
 			AsyncTasqRuntime runtime = new AsyncTasqRuntime(queueDriver, registry, dispatcher, worker, shutdown);
 			if (worker != null) {
 				worker.start();

@@ -1,0 +1,145 @@
+package io.asynctasq.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+
+import io.asynctasq.TaskDispatcher;
+import io.asynctasq.dispatch.DefaultTaskDispatcher;
+import io.asynctasq.dispatch.PayloadCodec;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.memory.MemoryDriver;
+import io.asynctasq.events.AsyncTasqEventListener;
+import io.asynctasq.runtime.InfrastructureLifecycle;
+import io.asynctasq.runtime.ShutdownSequence;
+import io.asynctasq.task.TaskAnnotationBeanPostProcessor;
+import io.asynctasq.task.TaskRegistry;
+import io.asynctasq.worker.ExecutorMode;
+import io.asynctasq.worker.TaskExecutors;
+import io.asynctasq.worker.Worker;
+import io.asynctasq.worker.WorkerSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * Auto-configuration of AsyncTasQ: the task registry, the driver chosen by {@code asynctasq.driver},
+ * the {@link TaskDispatcher}, the worker and their lifecycle. Every bean backs off when the
+ * application defines its own.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(AsyncTasqProperties.class)
+public final class AsyncTasqAutoConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(AsyncTasqAutoConfiguration.class);
+
+	@Bean
+	@ConditionalOnMissingBean
+	static TaskRegistry asyncTasqTaskRegistry() {
+		return new TaskRegistry();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	static TaskAnnotationBeanPostProcessor asyncTasqTaskAnnotationBeanPostProcessor(
+			ObjectProvider<TaskRegistry> registry) {
+		return new TaskAnnotationBeanPostProcessor(registry.getObject());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PayloadCodec asyncTasqPayloadCodec() {
+		return new PayloadCodec();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	QueueDriver asyncTasqQueueDriver(AsyncTasqProperties properties) {
+		if (properties.getDriver() != AsyncTasqProperties.Driver.MEMORY) {
+			throw new InvalidConfigurationPropertyValueException("asynctasq.driver",
+					properties.getDriver().name().toLowerCase(),
+					"The " + properties.getDriver().name().toLowerCase() + " driver is not available in this version "
+							+ "of AsyncTasQ (or its client library is missing from the classpath). Accepted values: "
+							+ "memory.");
+		}
+		logger.warn("AsyncTasQ uses the in-memory driver: tasks are not durable and are lost when the application "
+				+ "stops. Set asynctasq.driver to a durable driver for production.");
+		return new MemoryDriver();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	AsyncTasqEventListener asyncTasqEventListener(ApplicationEventPublisher publisher) {
+		return publisher::publishEvent;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(TaskDispatcher.class)
+	DefaultTaskDispatcher taskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
+			AsyncTasqProperties properties, AsyncTasqEventListener events) {
+		ExecutorService dispatchExecutor = TaskExecutors.create(ExecutorMode.AUTO,
+				Math.max(2, Runtime.getRuntime().availableProcessors()), "asynctasq-dispatch-");
+		return new DefaultTaskDispatcher(driver, registry, codec, properties.getDefaultQueue(), dispatchExecutor,
+				events);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
+	Worker asyncTasqWorker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
+			AsyncTasqProperties properties, AsyncTasqEventListener events, Environment environment) {
+		return new Worker(driver, registry, codec, workerSettings(properties, environment), events);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	InfrastructureLifecycle asyncTasqInfrastructureLifecycle(ObjectProvider<TaskDispatcher> dispatcher,
+			ObjectProvider<Worker> worker, QueueDriver driver) {
+		ShutdownSequence shutdown = new ShutdownSequence();
+		dispatcher.ifAvailable((bean) -> {
+			if (bean instanceof DefaultTaskDispatcher closeable) {
+				shutdown.then("dispatcher", closeable::close);
+			}
+		});
+		worker.ifAvailable((bean) -> shutdown.then("worker executors", bean::close));
+		shutdown.then("driver " + driver.name(), driver::close);
+		return new InfrastructureLifecycle(shutdown);
+	}
+
+	static WorkerSettings workerSettings(AsyncTasqProperties properties, Environment environment) {
+		AsyncTasqProperties.Worker worker = properties.getWorker();
+		List<String> queues = worker.getQueues().isEmpty() ? List.of(properties.getDefaultQueue())
+				: new ArrayList<>(worker.getQueues());
+		return new WorkerSettings(queues, worker.getConcurrency(),
+				boundedShutdownTimeout(worker.getShutdownTimeout(), environment), worker.getPollInterval(),
+				worker.getHeartbeatInterval(), worker.getExecutor(),
+				properties.getTaskDefaults().toOptions(properties.getDefaultQueue()));
+	}
+
+	/**
+	 * The worker's drain must end within the context's phase timeout, or the context stops waiting
+	 * before unfinished tasks are released; keep a quarter of the phase for releasing them.
+	 */
+	private static Duration boundedShutdownTimeout(Duration configured, Environment environment) {
+		Duration phase = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
+				Duration.ofSeconds(30));
+		Duration bound = phase.multipliedBy(3).dividedBy(4);
+		if (configured.compareTo(bound) > 0) {
+			logger.info("asynctasq.worker.shutdown-timeout {} is limited to {} by "
+					+ "spring.lifecycle.timeout-per-shutdown-phase {}", configured, bound, phase);
+			return bound;
+		}
+		return configured;
+	}
+
+}

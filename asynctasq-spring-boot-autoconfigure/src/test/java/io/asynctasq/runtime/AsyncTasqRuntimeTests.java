@@ -1,0 +1,68 @@
+package io.asynctasq.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.asynctasq.Task;
+import io.asynctasq.TaskContext;
+import io.asynctasq.events.AsyncTasqEvent;
+import io.asynctasq.events.TaskEvent;
+import io.asynctasq.task.TaskOptions;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
+
+class AsyncTasqRuntimeTests {
+
+	@Test
+	void runsRetriesAndDeadLettersWithoutSpringContext() {
+		Jobs jobs = new Jobs();
+		List<AsyncTasqEvent> events = new CopyOnWriteArrayList<>();
+		AsyncTasqRuntime runtime = AsyncTasq.builder()
+			.tasks(jobs)
+			.taskDefaults(new TaskOptions(null, 3, null, Duration.ofMillis(20), null, null, 0.0, null))
+			.pollInterval(Duration.ofMillis(100))
+			.listener(events::add)
+			.build();
+		try (runtime) {
+			String ok = runtime.dispatcher().dispatch(Jobs::greet, "Ada", null);
+			String flaky = runtime.dispatcher().dispatch("Jobs.flaky", 2);
+			String doomed = runtime.dispatcher().dispatch("Jobs.flaky", 99);
+			await().atMost(Duration.ofSeconds(10)).until(() -> runtime.driver().counts("default").deadLettered() == 1
+					&& jobs.greeted.size() == 1 && events.stream().filter(TaskEvent.Completed.class::isInstance).count() == 2);
+			assertThat(jobs.greeted).containsExactly("Ada:1");
+			assertThat(runtime.driver().deadLetters("default", 0, 10)).singleElement()
+				.satisfies((dead) -> assertThat(dead.id()).isEqualTo(doomed));
+			assertThat(events).filteredOn(TaskEvent.Completed.class::isInstance)
+				.extracting((e) -> ((TaskEvent.Completed) e).taskId())
+				.containsExactlyInAnyOrder(ok, flaky);
+		}
+		assertThatIllegalStateException().isThrownBy(() -> runtime.dispatcher().dispatch("Jobs.greet", "x"))
+			.withMessageContaining("shut down");
+	}
+
+	static class Jobs {
+
+		final List<String> greeted = new CopyOnWriteArrayList<>();
+
+		final AtomicInteger flakyCalls = new AtomicInteger();
+
+		@Task
+		public void greet(String name, TaskContext context) {
+			this.greeted.add(name + ":" + context.attempt());
+		}
+
+		@Task
+		public void flaky(int succeedOnAttempt, TaskContext context) {
+			if (context.attempt() < succeedOnAttempt) {
+				throw new IllegalStateException("attempt " + context.attempt());
+			}
+		}
+
+	}
+
+}
