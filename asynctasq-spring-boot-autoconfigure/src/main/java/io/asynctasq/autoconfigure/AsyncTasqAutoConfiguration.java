@@ -29,7 +29,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 
 /**
@@ -45,12 +47,14 @@ public final class AsyncTasqAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static TaskRegistry asyncTasqTaskRegistry() {
 		return new TaskRegistry();
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static TaskAnnotationBeanPostProcessor asyncTasqTaskAnnotationBeanPostProcessor(
 			ObjectProvider<TaskRegistry> registry) {
 		return new TaskAnnotationBeanPostProcessor(registry.getObject());
