@@ -27,6 +27,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -135,8 +136,10 @@ public final class AsyncTasqAutoConfiguration {
 	 * before unfinished tasks are released; keep a quarter of the phase for releasing them.
 	 */
 	private static Duration boundedShutdownTimeout(Duration configured, Environment environment) {
-		Duration phase = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
-				Duration.ofSeconds(30));
+		// bound like Boot's own properties ("4s", "PT4S"), whatever the environment's conversion service
+		Duration phase = Binder.get(environment)
+			.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+			.orElse(Duration.ofSeconds(30));
 		Duration bound = phase.multipliedBy(3).dividedBy(4);
 		if (configured.compareTo(bound) > 0) {
 			logger.info("asynctasq.worker.shutdown-timeout {} is limited to {} by "

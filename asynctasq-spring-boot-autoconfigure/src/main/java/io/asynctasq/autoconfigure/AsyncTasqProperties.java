@@ -10,6 +10,7 @@ import io.asynctasq.task.TaskOptions;
 import io.asynctasq.worker.ExecutorMode;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * Configuration of AsyncTasQ, under {@code asynctasq.*}. Invalid values stop startup with a message
@@ -41,7 +42,7 @@ public class AsyncTasqProperties {
 	}
 
 	public void setDefaultQueue(String defaultQueue) {
-		this.defaultQueue = QueueNames.validate(defaultQueue);
+		this.defaultQueue = validQueue("asynctasq.default-queue", defaultQueue);
 	}
 
 	public TaskDefaults getTaskDefaults() {
@@ -105,7 +106,8 @@ public class AsyncTasqProperties {
 
 		public void setMaxAttempts(int maxAttempts) {
 			if (maxAttempts < 1) {
-				throw new IllegalArgumentException("must be at least 1 (it counts the first attempt)");
+				throw invalid("asynctasq.task-defaults.max-attempts", maxAttempts,
+						"must be at least 1 (it counts the first attempt)");
 			}
 			this.maxAttempts = maxAttempts;
 		}
@@ -115,7 +117,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setTimeout(Duration timeout) {
-			this.timeout = requireNotNegative(timeout);
+			this.timeout = requireNotNegative("asynctasq.task-defaults.timeout", timeout);
 		}
 
 		public Duration getRetryDelay() {
@@ -123,7 +125,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setRetryDelay(Duration retryDelay) {
-			this.retryDelay = requireNotNegative(retryDelay);
+			this.retryDelay = requireNotNegative("asynctasq.task-defaults.retry-delay", retryDelay);
 		}
 
 		public Backoff getBackoff() {
@@ -139,7 +141,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setMaxRetryDelay(Duration maxRetryDelay) {
-			this.maxRetryDelay = requireNotNegative(maxRetryDelay);
+			this.maxRetryDelay = requireNotNegative("asynctasq.task-defaults.max-retry-delay", maxRetryDelay);
 		}
 
 		public double getJitter() {
@@ -148,7 +150,8 @@ public class AsyncTasqProperties {
 
 		public void setJitter(double jitter) {
 			if (jitter < 0 || jitter > 1) {
-				throw new IllegalArgumentException("must be between 0 and 1 (a fraction of the retry delay)");
+				throw invalid("asynctasq.task-defaults.jitter", jitter,
+						"must be between 0 and 1 (a fraction of the retry delay)");
 			}
 			this.jitter = jitter;
 		}
@@ -159,7 +162,8 @@ public class AsyncTasqProperties {
 
 		public void setVisibilityTimeout(Duration visibilityTimeout) {
 			if (visibilityTimeout == null || visibilityTimeout.isZero() || visibilityTimeout.isNegative()) {
-				throw new IllegalArgumentException("must be a positive duration, e.g. 60s");
+				throw invalid("asynctasq.task-defaults.visibility-timeout", visibilityTimeout,
+						"must be a positive duration, e.g. 60s");
 			}
 			this.visibilityTimeout = visibilityTimeout;
 		}
@@ -212,7 +216,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setQueues(List<String> queues) {
-			queues.forEach(QueueNames::validate);
+			queues.forEach((queue) -> validQueue("asynctasq.worker.queues", queue));
 			this.queues = queues;
 		}
 
@@ -222,7 +226,8 @@ public class AsyncTasqProperties {
 
 		public void setConcurrency(int concurrency) {
 			if (concurrency < 1) {
-				throw new IllegalArgumentException("must be at least 1 (the maximum number of tasks running at once)");
+				throw invalid("asynctasq.worker.concurrency", concurrency,
+						"must be at least 1 (the maximum number of tasks running at once)");
 			}
 			this.concurrency = concurrency;
 		}
@@ -232,7 +237,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setShutdownTimeout(Duration shutdownTimeout) {
-			this.shutdownTimeout = requireNotNegative(shutdownTimeout);
+			this.shutdownTimeout = requireNotNegative("asynctasq.worker.shutdown-timeout", shutdownTimeout);
 		}
 
 		public Duration getPollInterval() {
@@ -241,7 +246,7 @@ public class AsyncTasqProperties {
 
 		public void setPollInterval(Duration pollInterval) {
 			if (pollInterval == null || pollInterval.isZero() || pollInterval.isNegative()) {
-				throw new IllegalArgumentException("must be a positive duration, e.g. 1s");
+				throw invalid("asynctasq.worker.poll-interval", pollInterval, "must be a positive duration, e.g. 1s");
 			}
 			this.pollInterval = pollInterval;
 		}
@@ -252,7 +257,8 @@ public class AsyncTasqProperties {
 
 		public void setHeartbeatInterval(Duration heartbeatInterval) {
 			if (heartbeatInterval == null || heartbeatInterval.isZero() || heartbeatInterval.isNegative()) {
-				throw new IllegalArgumentException("must be a positive duration, e.g. 30s");
+				throw invalid("asynctasq.worker.heartbeat-interval", heartbeatInterval,
+						"must be a positive duration, e.g. 30s");
 			}
 			this.heartbeatInterval = heartbeatInterval;
 		}
@@ -267,11 +273,28 @@ public class AsyncTasqProperties {
 
 	}
 
-	private static Duration requireNotNegative(Duration value) {
+	private static Duration requireNotNegative(String name, Duration value) {
 		if (value == null || value.isNegative()) {
-			throw new IllegalArgumentException("must be zero or a positive duration, e.g. 30s");
+			throw invalid(name, value, "must be zero or a positive duration, e.g. 30s");
 		}
 		return value;
+	}
+
+	private static String validQueue(String name, String queue) {
+		try {
+			return QueueNames.validate(queue);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(name, queue, ex.getMessage());
+		}
+	}
+
+	/**
+	 * The binder reports a setter's exception under the enclosing object ("asynctasq.worker"), so the
+	 * exception itself names the full property.
+	 */
+	private static InvalidConfigurationPropertyValueException invalid(String name, Object value, String reason) {
+		return new InvalidConfigurationPropertyValueException(name, value, reason);
 	}
 
 }

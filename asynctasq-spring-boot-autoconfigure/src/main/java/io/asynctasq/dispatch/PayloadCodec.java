@@ -8,8 +8,10 @@ import java.util.List;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskParameter;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -72,7 +74,11 @@ public class PayloadCodec {
 	public TaskEnvelope decode(byte[] body) {
 		JsonNode root;
 		try {
-			root = this.mapper.readTree(body);
+			// decimals kept exact in the tree (not parsed as double): arguments are decoded from it later
+			root = this.mapper.reader()
+				.with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+				.without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+				.readTree(body);
 		}
 		catch (JacksonException ex) {
 			throw new UndecodableTaskException("payload is not JSON: " + ex.getOriginalMessage(), ex);
@@ -107,8 +113,10 @@ public class PayloadCodec {
 		for (TaskParameter parameter : parameters) {
 			JsonNode value = args.get(parameter.position());
 			try {
-				values[parameter.position()] = value.isNull() && !parameter.rawType().isPrimitive() ? null
-						: this.mapper.readerFor(javaType(parameter.type())).readValue(value);
+				// read from the argument's JSON text, exactly as it was written at dispatch: a BigDecimal keeps
+				// its digits, an untyped number is what plain JSON gives, a null Optional is empty
+				values[parameter.position()] = this.mapper.readerFor(javaType(parameter.type()))
+					.readValue(this.mapper.writeValueAsBytes(value));
 			}
 			catch (JacksonException | IllegalArgumentException ex) {
 				throw new UndecodableTaskException("task '" + task.name() + "': " + parameter.describe()

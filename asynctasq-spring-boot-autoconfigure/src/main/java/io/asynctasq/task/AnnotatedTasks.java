@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import io.asynctasq.Task;
@@ -24,6 +25,7 @@ import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.util.StringUtils;
 import org.springframework.util.StringValueResolver;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Reads the tasks a bean declares: its {@link Task @Task} methods, or itself when it is a
@@ -44,21 +46,40 @@ public final class AnnotatedTasks {
 
 	/** The tasks {@code bean} declares; empty when it declares none. */
 	public List<TaskDefinition> definitionsOf(Object bean) {
+		return definitionsOf(bean, () -> bean);
+	}
+
+	/**
+	 * The tasks {@code bean} declares, run on the object {@code invocationTarget} supplies when they run:
+	 * {@code bean} itself, or what wraps it (a proxy created after it was read).
+	 */
+	public List<TaskDefinition> definitionsOf(Object bean, Supplier<Object> invocationTarget) {
 		Class<?> userClass = AopUtils.getTargetClass(bean);
 		List<TaskDefinition> definitions = new ArrayList<>();
-		if (bean instanceof TaskHandler<?> handler) {
-			definitions.add(handlerDefinition(handler, userClass));
+		if (bean instanceof TaskHandler<?>) {
+			definitions.add(handlerDefinition(invocationTarget, userClass));
 		}
 		Map<Method, Task> methods = MethodIntrospector.selectMethods(userClass,
 				(MethodIntrospector.MetadataLookup<Task>) (method) -> AnnotatedElementUtils
 					.findMergedAnnotation(method, Task.class));
-		methods.forEach((method, task) -> definitions.add(methodDefinition(bean, userClass, method, task)));
+		methods.forEach(
+				(method, task) -> definitions.add(methodDefinition(invocationTarget, userClass, method, task)));
 		return definitions;
 	}
 
 	/** Registers the tasks {@code bean} declares; a class-based task also under its handler type. */
 	public void registerTasksOf(Object bean, TaskRegistry registry) {
-		for (TaskDefinition task : definitionsOf(bean)) {
+		registerTasksOf(bean, () -> bean, registry);
+	}
+
+	/**
+	 * Registers the tasks {@code bean} declares, run on the object {@code invocationTarget} supplies;
+	 * a class-based task also under its handler type. Returns them.
+	 */
+	public List<TaskDefinition> registerTasksOf(Object bean, Supplier<Object> invocationTarget,
+			TaskRegistry registry) {
+		List<TaskDefinition> tasks = definitionsOf(bean, invocationTarget);
+		for (TaskDefinition task : tasks) {
 			if (task.method() == null) {
 				registry.register(task, AopUtils.getTargetClass(bean));
 			}
@@ -66,9 +87,11 @@ public final class AnnotatedTasks {
 				registry.register(task);
 			}
 		}
+		return tasks;
 	}
 
-	private TaskDefinition methodDefinition(Object bean, Class<?> userClass, Method method, Task task) {
+	private TaskDefinition methodDefinition(Supplier<Object> invocationTarget, Class<?> userClass, Method method,
+			Task task) {
 		String source = userClass.getSimpleName() + "." + method.getName() + "("
 				+ Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).collect(Collectors.joining(", "))
 				+ ")";
@@ -90,8 +113,12 @@ public final class AnnotatedTasks {
 			String parameterName = (names != null) ? names[i] : "arg" + i;
 			parameters.add(new TaskParameter(parameters.size(), parameterName, types[i], rawTypes[i]));
 		}
-		Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
-		ReflectionUtils.makeAccessible(invocable);
+		Supplier<Invocation> target = SingletonSupplier.of(() -> {
+			Object bean = invocationTarget.get();
+			Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+			ReflectionUtils.makeAccessible(invocable);
+			return new Invocation(bean, invocable);
+		});
 		int arity = types.length;
 		int contextPosition = contextIndex;
 		TaskInvoker invoker = (args, context) -> {
@@ -99,8 +126,9 @@ public final class AnnotatedTasks {
 			for (int i = 0, a = 0; i < arity; i++) {
 				full[i] = (i == contextPosition) ? context : args[a++];
 			}
+			Invocation invocation = target.get();
 			try {
-				return invocable.invoke(bean, full);
+				return invocation.method().invoke(invocation.bean(), full);
 			}
 			catch (InvocationTargetException ex) {
 				throw ex.getTargetException();
@@ -111,7 +139,7 @@ public final class AnnotatedTasks {
 	}
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
-	private TaskDefinition handlerDefinition(TaskHandler<?> handler, Class<?> userClass) {
+	private TaskDefinition handlerDefinition(Supplier<Object> invocationTarget, Class<?> userClass) {
 		Task task = AnnotatedElementUtils.findMergedAnnotation(userClass, Task.class);
 		String source = userClass.getName();
 		String name = (task != null && StringUtils.hasText(task.name())) ? resolve(task.name())
@@ -119,21 +147,20 @@ public final class AnnotatedTasks {
 		ResolvableType payloadType = ResolvableType.forClass(TaskHandler.class, userClass).getGeneric(0);
 		Class<?> rawPayload = payloadType.resolve(Object.class);
 		TaskParameter payload = new TaskParameter(0, "payload", payloadType.getType(), rawPayload);
-		TaskHandler raw = handler;
 		TaskInvoker invoker = (args, context) -> {
-			raw.execute(args[0], context);
+			((TaskHandler) invocationTarget.get()).execute(args[0], context);
 			return null;
 		};
 		TaskDefinition.Hooks hooks = new TaskDefinition.Hooks() {
 
 			@Override
 			public boolean shouldRetry(Throwable error, TaskContext context) {
-				return raw.shouldRetry(error, context);
+				return ((TaskHandler) invocationTarget.get()).shouldRetry(error, context);
 			}
 
 			@Override
 			public void failed(Object[] args, Throwable error, TaskContext context) {
-				raw.failed((args != null) ? args[0] : null, error, context);
+				((TaskHandler) invocationTarget.get()).failed((args != null) ? args[0] : null, error, context);
 			}
 
 		};
@@ -174,6 +201,9 @@ public final class AnnotatedTasks {
 
 	private String resolve(String value) {
 		return (this.valueResolver != null) ? this.valueResolver.resolveStringValue(value) : value;
+	}
+
+	private record Invocation(Object bean, Method method) {
 	}
 
 }

@@ -1,20 +1,41 @@
 package io.asynctasq.task;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.FactoryBean;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.EmbeddedValueResolverAware;
 import org.springframework.core.Ordered;
 import org.springframework.util.StringValueResolver;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Registers the tasks of every bean: its {@code @Task} methods and, for a
- * {@link io.asynctasq.TaskHandler}, itself. Runs after proxying, so tasks of proxied beans are
- * invoked through the proxy (transactions and other advice apply).
+ * {@link io.asynctasq.TaskHandler}, itself. A singleton's tasks run on the bean the container
+ * exposes, so tasks of proxied beans are invoked through the proxy (transactions and other advice
+ * apply) even when the proxy is created by a post-processor that runs after this one.
  */
-public class TaskAnnotationBeanPostProcessor implements BeanPostProcessor, EmbeddedValueResolverAware, Ordered {
+public class TaskAnnotationBeanPostProcessor
+		implements BeanPostProcessor, EmbeddedValueResolverAware, BeanFactoryAware, SmartInitializingSingleton, Ordered {
 
 	private final TaskRegistry registry;
 
 	private AnnotatedTasks annotatedTasks = new AnnotatedTasks(null);
+
+	private ConfigurableListableBeanFactory beanFactory;
+
+	/** Exposed singletons to look up once all exist, rather than on a worker thread at any later time. */
+	private final List<Supplier<Object>> unresolved = new ArrayList<>();
+
+	private boolean singletonsInstantiated;
 
 	public TaskAnnotationBeanPostProcessor(TaskRegistry registry) {
 		this.registry = registry;
@@ -26,9 +47,51 @@ public class TaskAnnotationBeanPostProcessor implements BeanPostProcessor, Embed
 	}
 
 	@Override
+	public void setBeanFactory(BeanFactory beanFactory) throws BeansException {
+		if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
+			this.beanFactory = listable;
+		}
+	}
+
+	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
-		this.annotatedTasks.registerTasksOf(bean, this.registry);
+		Supplier<Object> target = invocationTarget(bean, beanName);
+		if (!this.annotatedTasks.registerTasksOf(bean, target, this.registry).isEmpty()) {
+			synchronized (this.unresolved) {
+				if (!this.singletonsInstantiated) {
+					this.unresolved.add(target);
+				}
+			}
+		}
 		return bean;
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		List<Supplier<Object>> targets;
+		synchronized (this.unresolved) {
+			this.singletonsInstantiated = true;
+			targets = List.copyOf(this.unresolved);
+			this.unresolved.clear();
+		}
+		targets.forEach(Supplier::get);
+	}
+
+	/**
+	 * The object tasks of {@code bean} run on: for a singleton, the one the container finally exposes
+	 * (post-processors after this one may still wrap {@code bean} in a proxy); else {@code bean}.
+	 */
+	private Supplier<Object> invocationTarget(Object bean, String beanName) {
+		ConfigurableListableBeanFactory factory = this.beanFactory;
+		if (factory == null || beanName == null || bean instanceof FactoryBean || !factory.containsBean(beanName)
+				|| !factory.isSingleton(beanName)) {
+			return () -> bean;
+		}
+		Class<?> userClass = AopProxyUtils.ultimateTargetClass(bean);
+		return SingletonSupplier.of(() -> {
+			Object exposed = factory.getBean(beanName);
+			return (AopProxyUtils.ultimateTargetClass(exposed) == userClass) ? exposed : bean;
+		});
 	}
 
 	@Override

@@ -1,0 +1,80 @@
+package io.asynctasq.autoconfigure;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The configuration metadata the annotation processor generates from {@link AsyncTasqProperties} is
+ * what IDEs show: every property must be there with a description.
+ */
+class AsyncTasqConfigurationMetadataTests {
+
+	private static final List<String> DOCUMENTED = List.of("asynctasq.driver", "asynctasq.default-queue",
+			"asynctasq.task-defaults.max-attempts", "asynctasq.task-defaults.timeout",
+			"asynctasq.task-defaults.retry-delay", "asynctasq.task-defaults.backoff",
+			"asynctasq.task-defaults.max-retry-delay", "asynctasq.task-defaults.jitter",
+			"asynctasq.task-defaults.visibility-timeout", "asynctasq.worker.enabled", "asynctasq.worker.queues",
+			"asynctasq.worker.concurrency", "asynctasq.worker.shutdown-timeout", "asynctasq.worker.poll-interval",
+			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor");
+
+	@Test
+	void everyPropertyIsDocumented() throws IOException {
+		Map<String, JsonNode> properties = asyncTasqProperties();
+		assertThat(properties).containsKeys(DOCUMENTED.toArray(String[]::new));
+		for (String name : properties.keySet()) {
+			assertThat(properties.get(name).path("description").asString()).as("description of %s", name)
+				.isNotBlank();
+		}
+	}
+
+	@Test
+	void typesAndDefaultsAreRecorded() throws IOException {
+		Map<String, JsonNode> properties = asyncTasqProperties();
+		assertThat(properties.get("asynctasq.driver").path("type").asString())
+			.isEqualTo(AsyncTasqProperties.Driver.class.getName());
+		assertThat(properties.get("asynctasq.worker.queues").path("type").asString()).startsWith("java.util.List");
+		assertThat(properties.get("asynctasq.task-defaults.retry-delay").path("type").asString())
+			.isEqualTo("java.time.Duration");
+		assertThat(properties.get("asynctasq.default-queue").path("defaultValue").asString()).isEqualTo("default");
+		assertThat(properties.get("asynctasq.worker.enabled").path("defaultValue").asBoolean()).isTrue();
+		assertThat(properties.get("asynctasq.worker.concurrency").path("defaultValue").asInt()).isEqualTo(10);
+	}
+
+	/** The asynctasq.* entries of the metadata files on the classpath (the generated one, in practice). */
+	private static Map<String, JsonNode> asyncTasqProperties() throws IOException {
+		JsonMapper mapper = JsonMapper.builder().build();
+		List<URL> files = Collections
+			.list(AsyncTasqConfigurationMetadataTests.class.getClassLoader()
+				.getResources("META-INF/spring-configuration-metadata.json"));
+		Map<String, JsonNode> properties = new LinkedHashMap<>();
+		List<URL> ours = new ArrayList<>();
+		for (URL file : files) {
+			try (InputStream in = file.openStream()) {
+				for (JsonNode property : mapper.readTree(in).path("properties")) {
+					String name = property.path("name").asString();
+					if (name.startsWith("asynctasq.")) {
+						properties.put(name, property);
+						if (!ours.contains(file)) {
+							ours.add(file);
+						}
+					}
+				}
+			}
+		}
+		assertThat(ours).as("metadata files declaring asynctasq.*").hasSize(1);
+		return properties;
+	}
+
+}
