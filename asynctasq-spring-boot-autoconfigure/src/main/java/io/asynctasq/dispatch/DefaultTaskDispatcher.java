@@ -233,6 +233,13 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 		@Override
 		public String dispatch(Object... args) {
+			Thread caller = Thread.currentThread();
+			if (NonBlockingThreads.isNonBlocking(caller)) {
+				throw new IllegalStateException("TaskDispatcher.dispatch blocks until the driver accepted task '"
+						+ this.taskName + "', and was called on the non-blocking thread '" + caller.getName()
+						+ "'. On an event loop use dispatchAsync (e.g. Mono.fromFuture(() -> "
+						+ "dispatcher.dispatchAsync(...))).");
+			}
 			return send(prepare(this, args));
 		}
 
