@@ -174,7 +174,18 @@ public class RedisDriver implements QueueDriver {
 				throw new InterruptedException();
 			}
 			ensureOpen();
-			Batch batch = reserveOnce(queueKeys, max, leaseMillis);
+			Batch batch;
+			try {
+				batch = reserveOnce(queueKeys, max, leaseMillis);
+			}
+			catch (DriverException ex) {
+				if (Thread.interrupted() || causedByInterrupt(ex)) {
+					InterruptedException interrupted = new InterruptedException("interrupted while reserving");
+					interrupted.initCause(ex);
+					throw interrupted;
+				}
+				throw ex;
+			}
 			long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
 			if (!batch.reserved.isEmpty() || remainingMillis <= 0 || max <= 0) {
 				return batch.reserved;
@@ -405,6 +416,16 @@ public class RedisDriver implements QueueDriver {
 			// first run on this server (or after SCRIPT FLUSH / a restart): EVAL also caches it
 			return (T) connection.scriptingCommands().eval(script.source, returnType, script.keyCount, keysAndArgs);
 		}
+	}
+
+	private static boolean causedByInterrupt(Throwable ex) {
+		for (Throwable cause = ex; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+			if (cause instanceof InterruptedException
+					|| cause.getClass().getName().equals("io.lettuce.core.RedisCommandInterruptedException")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static boolean isNoScript(Throwable ex) {
