@@ -5,6 +5,8 @@ import java.util.UUID;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.driver.redis.RedisDriver;
+import io.asynctasq.driver.redis.RedisEventPublisher;
+import io.asynctasq.events.AsyncTasqEventListener;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -88,6 +90,17 @@ class AsyncTasqRedisAutoConfigurationTests {
 				assertThat(context.getStartupFailure()).hasStackTraceContaining("asynctasq.driver")
 					.hasStackTraceContaining("RedisConnectionFactory");
 			});
+	}
+
+	@Test
+	void eventsToRedisAreOptIn() {
+		this.runner.withPropertyValues("asynctasq.driver=redis")
+			.run((context) -> assertThat(context.getBean(AsyncTasqEventListener.class))
+				.isNotInstanceOf(RedisEventPublisher.class));
+		this.runner.withPropertyValues("asynctasq.driver=redis", "asynctasq.redis.events.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(AsyncTasqEventListener.class)
+				.getBean(AsyncTasqEventListener.class)
+				.isInstanceOf(RedisEventPublisher.class));
 	}
 
 	@Configuration(proxyBeanMethods = false)
