@@ -199,6 +199,11 @@ public class RedisDriver implements QueueDriver {
 			}
 			catch (RuntimeException ex) {
 				ensureOpen();
+				if (Thread.interrupted() || causedByInterrupt(ex)) {
+					InterruptedException interrupted = new InterruptedException("interrupted while waiting for tasks");
+					interrupted.initCause(ex);
+					throw interrupted;
+				}
 				throw translate("reserve (waiting)", ex);
 			}
 		}
