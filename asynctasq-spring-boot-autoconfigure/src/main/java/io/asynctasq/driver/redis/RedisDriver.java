@@ -132,6 +132,10 @@ public class RedisDriver implements QueueDriver {
 		enqueueAll(List.of(message), delay);
 	}
 
+	/**
+	 * Stores the tasks with one script call per queue and chunk of 500 tasks; each call is atomic. A
+	 * task id that is already stored is left alone.
+	 */
 	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
 		ensureOpen();
