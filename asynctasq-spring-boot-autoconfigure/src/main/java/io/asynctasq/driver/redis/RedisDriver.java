@@ -1,0 +1,555 @@
+package io.asynctasq.driver.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import io.asynctasq.driver.DeadLetter;
+import io.asynctasq.driver.DriverException;
+import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.QueueNames;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
+
+import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.util.ClassUtils;
+
+/**
+ * The Redis driver, on the application's Spring Data Redis {@link RedisConnectionFactory}.
+ * <p>
+ * Every state change is one Lua script (one per transition, see {@code io/asynctasq/driver/redis/*.lua}),
+ * run by SHA, using the server's clock for delays and leases. A queue's keys share the queue name as
+ * hash tag (see {@link RedisKeys}), so they live in one Redis Cluster slot. Commands go through the
+ * factory's connections (with Lettuce, its shared native connection: no checkout per task); an idle
+ * {@link #reserve} blocks on the server ({@code BZPOPMIN} over the queues' marker keys) on dedicated
+ * connections the driver opens and closes itself. The factory itself is never closed by the driver.
+ * <p>
+ * Redis failures surface as {@link DriverException}, naming the server.
+ */
+public class RedisDriver implements QueueDriver {
+
+	/** Accepted key prefixes: no spaces, braces or colons at the ends. */
+	public static final Pattern VALID_KEY_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
+
+	/** Tasks per enqueue script call. */
+	private static final int ENQUEUE_CHUNK = 500;
+
+	private static final LuaScript ENQUEUE = LuaScript.load("enqueue", 4);
+
+	private static final LuaScript RESERVE = LuaScript.load("reserve", 5);
+
+	private static final LuaScript ACKNOWLEDGE = LuaScript.load("acknowledge", 3);
+
+	private static final LuaScript RETRY = LuaScript.load("retry", 6);
+
+	private static final LuaScript RELEASE = LuaScript.load("release", 4);
+
+	private static final LuaScript DEAD_LETTER = LuaScript.load("deadLetter", 4);
+
+	private static final LuaScript EXTEND_LEASE = LuaScript.load("extendLease", 2);
+
+	private static final LuaScript RETRY_DEAD_LETTER = LuaScript.load("retryDeadLetter", 4);
+
+	private static final LuaScript PURGE_DEAD_LETTERS = LuaScript.load("purgeDeadLetters", 2);
+
+	private static final LuaScript DEAD_LETTERS = LuaScript.load("deadLetters", 2);
+
+	private static final LuaScript COUNTS = LuaScript.load("counts", 5);
+
+	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.RedisClient",
+			RedisDriver.class.getClassLoader());
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final String keyPrefix;
+
+	private final String server;
+
+	private final MarkerWaiter waiter;
+
+	private final ConcurrentMap<String, RedisKeys> keys = new ConcurrentHashMap<>();
+
+	private volatile boolean closed;
+
+	/** A driver with the default client name {@code asynctasq} on its blocking connections. */
+	public RedisDriver(RedisConnectionFactory connectionFactory, String keyPrefix) {
+		this(connectionFactory, keyPrefix, "asynctasq");
+	}
+
+	/**
+	 * @param connectionFactory the application's factory; the driver never closes it
+	 * @param keyPrefix first part of every key, per {@link #VALID_KEY_PREFIX}
+	 * @param clientName {@code CLIENT SETNAME} of the connections the driver opens for blocking waits
+	 */
+	public RedisDriver(RedisConnectionFactory connectionFactory, String keyPrefix, String clientName) {
+		this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory");
+		this.keyPrefix = validateKeyPrefix(keyPrefix);
+		String name = (clientName == null || clientName.isBlank()) ? "asynctasq" : clientName.replace(' ', '-');
+		MarkerWaiter lettuce = LETTUCE_PRESENT ? LettuceMarkerWaiter.forFactory(connectionFactory, name) : null;
+		this.waiter = (lettuce != null) ? lettuce : new SpringMarkerWaiter(connectionFactory);
+		String described = LETTUCE_PRESENT ? LettuceMarkerWaiter.describe(connectionFactory) : null;
+		this.server = (described != null) ? "Redis at " + described : "Redis";
+	}
+
+	/**
+	 * Returns {@code keyPrefix} when valid.
+	 * @throws IllegalArgumentException naming the prefix and the accepted form
+	 */
+	public static String validateKeyPrefix(String keyPrefix) {
+		if (keyPrefix == null || !VALID_KEY_PREFIX.matcher(keyPrefix).matches() || keyPrefix.endsWith(":")) {
+			throw new IllegalArgumentException("Invalid Redis key prefix '" + keyPrefix + "': use 1 to 100 letters, "
+					+ "digits, '.', '_', '-' or ':', starting with a letter or digit and not ending with ':'");
+		}
+		return keyPrefix;
+	}
+
+	@Override
+	public String name() {
+		return "redis";
+	}
+
+	/** The prefix of every key this driver uses. */
+	public String keyPrefix() {
+		return this.keyPrefix;
+	}
+
+	@Override
+	public void enqueue(TaskMessage message, Duration delay) {
+		enqueueAll(List.of(message), delay);
+	}
+
+	/**
+	 * Stores the tasks with one script call per queue and chunk of 500 tasks; each call is atomic. A
+	 * task id that is already stored is left alone.
+	 */
+	@Override
+	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
+		ensureOpen();
+		long delayMillis = positiveMillis(delay);
+		Map<String, List<TaskMessage>> byQueue = new LinkedHashMap<>();
+		for (TaskMessage message : messages) {
+			byQueue.computeIfAbsent(message.queue(), (queue) -> new ArrayList<>()).add(message);
+		}
+		execute("enqueue", (connection) -> {
+			for (Map.Entry<String, List<TaskMessage>> entry : byQueue.entrySet()) {
+				RedisKeys queue = keys(entry.getKey());
+				List<TaskMessage> all = entry.getValue();
+				for (int from = 0; from < all.size(); from += ENQUEUE_CHUNK) {
+					List<TaskMessage> chunk = all.subList(from, Math.min(all.size(), from + ENQUEUE_CHUNK));
+					List<byte[]> args = new ArrayList<>(1 + chunk.size() * 3);
+					args.add(number(delayMillis));
+					for (TaskMessage message : chunk) {
+						args.add(text(message.id()));
+						args.add(message.body());
+						args.add(number(message.enqueuedAt().toEpochMilli()));
+					}
+					run(connection, ENQUEUE, ReturnType.INTEGER,
+							List.of(queue.ready, queue.delayed, queue.marker, queue.taskPrefix), args);
+				}
+			}
+			return null;
+		});
+	}
+
+	@Override
+	public List<Reservation> reserve(List<String> queues, int max, Duration lease, Duration wait)
+			throws InterruptedException {
+		ensureOpen();
+		List<RedisKeys> queueKeys = queues.stream().map(this::keys).toList();
+		List<byte[]> markers = queueKeys.stream().map((queue) -> queue.marker).toList();
+		long leaseMillis = Math.max(1, lease.toMillis());
+		long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
+		while (true) {
+			if (Thread.interrupted()) {
+				throw new InterruptedException();
+			}
+			ensureOpen();
+			Batch batch;
+			try {
+				batch = reserveOnce(queueKeys, max, leaseMillis);
+			}
+			catch (DriverException ex) {
+				if (Thread.interrupted() || causedByInterrupt(ex)) {
+					InterruptedException interrupted = new InterruptedException("interrupted while reserving");
+					interrupted.initCause(ex);
+					throw interrupted;
+				}
+				throw ex;
+			}
+			long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
+			if (!batch.reserved.isEmpty() || remainingMillis <= 0 || max <= 0) {
+				return batch.reserved;
+			}
+			long block = remainingMillis;
+			if (batch.nextDueInMillis >= 0) {
+				block = Math.min(block, Math.max(1, batch.nextDueInMillis));
+			}
+			try {
+				this.waiter.await(markers, block);
+			}
+			catch (RuntimeException ex) {
+				ensureOpen();
+				if (Thread.interrupted() || causedByInterrupt(ex)) {
+					InterruptedException interrupted = new InterruptedException("interrupted while waiting for tasks");
+					interrupted.initCause(ex);
+					throw interrupted;
+				}
+				throw translate("reserve (waiting)", ex);
+			}
+		}
+	}
+
+	private Batch reserveOnce(List<RedisKeys> queues, int max, long leaseMillis) {
+		return execute("reserve", (connection) -> {
+			List<Reservation> reserved = new ArrayList<>(Math.min(max, 64));
+			long nextDueIn = -1;
+			for (RedisKeys queue : queues) {
+				if (reserved.size() >= max) {
+					break;
+				}
+				String tokenBase = UUID.randomUUID().toString();
+				List<Object> result = run(connection, RESERVE, ReturnType.MULTI,
+						List.of(queue.ready, queue.delayed, queue.inFlight, queue.marker, queue.taskPrefix),
+						List.of(number(max - reserved.size()), number(leaseMillis), text(tokenBase)));
+				long now = asLong(result.get(0));
+				long nextDue = asLong(result.get(1));
+				Instant leaseDeadline = Instant.ofEpochMilli(asLong(result.get(2)));
+				if (nextDue >= 0) {
+					long dueIn = Math.max(0, nextDue - now);
+					nextDueIn = (nextDueIn < 0) ? dueIn : Math.min(nextDueIn, dueIn);
+				}
+				for (int i = 3; i + 4 < result.size(); i += 5) {
+					TaskMessage message = new TaskMessage(asText(result.get(i)), queue.queue, asBytes(result.get(i + 3)),
+							Instant.ofEpochMilli(asLong(result.get(i + 4))));
+					reserved.add(new Reservation(message, (int) asLong(result.get(i + 1)), asText(result.get(i + 2)),
+							leaseDeadline));
+				}
+			}
+			return new Batch(reserved, nextDueIn);
+		});
+	}
+
+	@Override
+	public boolean acknowledge(Reservation reservation) {
+		RedisKeys queue = keys(reservation.queue());
+		return lease("acknowledge", ACKNOWLEDGE, List.of(queue.inFlight, queue.stats, queue.taskPrefix),
+				reservation, List.of());
+	}
+
+	@Override
+	public boolean retry(Reservation reservation, Duration delay) {
+		RedisKeys queue = keys(reservation.queue());
+		return lease("retry", RETRY,
+				List.of(queue.inFlight, queue.ready, queue.delayed, queue.marker, queue.stats, queue.taskPrefix),
+				reservation, List.of(number(positiveMillis(delay))));
+	}
+
+	@Override
+	public boolean release(Reservation reservation) {
+		RedisKeys queue = keys(reservation.queue());
+		return lease("release", RELEASE, List.of(queue.inFlight, queue.ready, queue.marker, queue.taskPrefix),
+				reservation, List.of());
+	}
+
+	@Override
+	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
+		RedisKeys queue = keys(reservation.queue());
+		List<byte[]> args = new ArrayList<>();
+		args.add(text(failure.reason() != null ? failure.reason() : ""));
+		addField(args, "ecl", failure.errorClass());
+		addField(args, "emsg", failure.errorMessage());
+		addField(args, "stack", failure.stackTrace());
+		return lease("deadLetter", DEAD_LETTER, List.of(queue.inFlight, queue.dead, queue.stats, queue.taskPrefix),
+				reservation, args);
+	}
+
+	@Override
+	public boolean extendLease(Reservation reservation, Duration lease) {
+		RedisKeys queue = keys(reservation.queue());
+		return lease("extendLease", EXTEND_LEASE, List.of(queue.inFlight, queue.taskPrefix), reservation,
+				List.of(number(Math.max(1, lease.toMillis()))));
+	}
+
+	private boolean lease(String operation, LuaScript script, List<byte[]> scriptKeys, Reservation reservation,
+			List<byte[]> extraArgs) {
+		ensureOpen();
+		List<byte[]> args = new ArrayList<>(2 + extraArgs.size());
+		args.add(text(reservation.id()));
+		args.add(text(reservation.leaseToken()));
+		args.addAll(extraArgs);
+		Long result = execute(operation, (connection) -> run(connection, script, ReturnType.INTEGER, scriptKeys, args));
+		return result != null && result > 0;
+	}
+
+	@Override
+	public QueueCounts counts(String queueName) {
+		long[] all = countsAndTotals(queueName);
+		return new QueueCounts(all[0], all[1], all[2], all[3]);
+	}
+
+	/**
+	 * Totals of one queue since its keys were created: completed (acknowledged) tasks, tasks that
+	 * failed permanently (dead-lettered), and retries scheduled. O(1).
+	 */
+	public Totals totals(String queueName) {
+		long[] all = countsAndTotals(queueName);
+		return new Totals(all[4], all[5], all[6]);
+	}
+
+	private long[] countsAndTotals(String queueName) {
+		ensureOpen();
+		RedisKeys queue = keys(queueName);
+		List<Object> result = execute("counts", (connection) -> run(connection, COUNTS, ReturnType.MULTI,
+				List.of(queue.ready, queue.delayed, queue.inFlight, queue.dead, queue.stats), List.of()));
+		long[] values = new long[7];
+		for (int i = 0; i < values.length; i++) {
+			values[i] = asLong(result.get(i));
+		}
+		return values;
+	}
+
+	@Override
+	public List<DeadLetter> deadLetters(String queueName, int offset, int limit) {
+		ensureOpen();
+		RedisKeys queue = keys(queueName);
+		if (limit <= 0) {
+			return List.of();
+		}
+		List<Object> result = execute("deadLetters", (connection) -> run(connection, DEAD_LETTERS, ReturnType.MULTI,
+				List.of(queue.dead, queue.taskPrefix), List.of(number(Math.max(0, offset)), number(limit))));
+		List<DeadLetter> deadLetters = new ArrayList<>(result.size() / 10);
+		for (int i = 0; i + 9 < result.size(); i += 10) {
+			long present = asLong(result.get(i + 9));
+			TaskMessage message = new TaskMessage(asText(result.get(i)), queue.queue, asBytes(result.get(i + 1)),
+					Instant.ofEpochMilli(asLong(result.get(i + 2))));
+			DeadLetter.Failure failure = new DeadLetter.Failure(asText(result.get(i + 4)),
+					((present & 1) != 0) ? asText(result.get(i + 5)) : null,
+					((present & 2) != 0) ? asText(result.get(i + 6)) : null,
+					((present & 4) != 0) ? asText(result.get(i + 7)) : null);
+			deadLetters.add(new DeadLetter(message, (int) asLong(result.get(i + 3)), failure,
+					Instant.ofEpochMilli(asLong(result.get(i + 8)))));
+		}
+		return deadLetters;
+	}
+
+	@Override
+	public boolean retryDeadLetter(String queueName, String taskId) {
+		ensureOpen();
+		RedisKeys queue = keys(queueName);
+		Long moved = execute("retryDeadLetter", (connection) -> run(connection, RETRY_DEAD_LETTER,
+				ReturnType.INTEGER, List.of(queue.dead, queue.ready, queue.marker, queue.taskPrefix),
+				List.of(text(taskId))));
+		return moved != null && moved > 0;
+	}
+
+	@Override
+	public long purgeDeadLetters(String queueName) {
+		ensureOpen();
+		RedisKeys queue = keys(queueName);
+		Long purged = execute("purgeDeadLetters", (connection) -> run(connection, PURGE_DEAD_LETTERS,
+				ReturnType.INTEGER, List.of(queue.dead, queue.taskPrefix), List.of()));
+		return (purged != null) ? purged : 0;
+	}
+
+	@Override
+	public void ping() {
+		ensureOpen();
+		execute("ping", RedisConnection::ping);
+	}
+
+	/** Closes the connections this driver opened for blocking waits; the connection factory stays open. */
+	@Override
+	public void close() {
+		this.closed = true;
+		this.waiter.close();
+	}
+
+	private RedisKeys keys(String queue) {
+		RedisKeys existing = this.keys.get(queue);
+		if (existing != null) {
+			return existing;
+		}
+		RedisKeys created = new RedisKeys(this.keyPrefix, queue);
+		if (this.keys.size() < 10_000) {
+			this.keys.putIfAbsent(queue, created);
+		}
+		return created;
+	}
+
+	private <T> T execute(String operation, Function<RedisConnection, T> action) {
+		ensureOpen();
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			return action.apply(connection);
+		}
+		catch (RuntimeException ex) {
+			if (ex instanceof DriverException || ex instanceof IllegalArgumentException) {
+				throw ex;
+			}
+			ensureOpen();
+			throw translate(operation, ex);
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <T> T run(RedisConnection connection, LuaScript script, ReturnType returnType, List<byte[]> scriptKeys,
+			List<byte[]> args) {
+		byte[][] keysAndArgs = new byte[scriptKeys.size() + args.size()][];
+		int i = 0;
+		for (byte[] key : scriptKeys) {
+			keysAndArgs[i++] = key;
+		}
+		for (byte[] arg : args) {
+			keysAndArgs[i++] = arg;
+		}
+		try {
+			return (T) connection.scriptingCommands().evalSha(script.sha, returnType, script.keyCount, keysAndArgs);
+		}
+		catch (RuntimeException ex) {
+			if (!isNoScript(ex)) {
+				throw ex;
+			}
+			// first run on this server (or after SCRIPT FLUSH / a restart): EVAL also caches it
+			return (T) connection.scriptingCommands().eval(script.source, returnType, script.keyCount, keysAndArgs);
+		}
+	}
+
+	private static boolean causedByInterrupt(Throwable ex) {
+		for (Throwable cause = ex; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+			if (cause instanceof InterruptedException
+					|| cause.getClass().getName().equals("io.lettuce.core.RedisCommandInterruptedException")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean isNoScript(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause.getMessage() != null && cause.getMessage().contains("NOSCRIPT")) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	private DriverException translate(String operation, RuntimeException ex) {
+		String detail = rootMessage(ex);
+		if (isConnectionFailure(ex)) {
+			return new DriverException(this.server + " unreachable: " + detail + " (" + operation + ")", ex);
+		}
+		return new DriverException(this.server + ": " + operation + " failed: " + detail, ex);
+	}
+
+	private static boolean isConnectionFailure(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof RedisConnectionFailureException || cause instanceof java.net.ConnectException
+					|| cause instanceof java.io.IOException
+					|| cause.getClass().getName().equals("io.lettuce.core.RedisConnectionException")
+					|| cause.getClass().getName().equals("io.lettuce.core.RedisCommandTimeoutException")
+					|| (cause.getMessage() != null && cause.getMessage().contains("Connection closed"))) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	private static String rootMessage(Throwable ex) {
+		Throwable root = ex;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		String message = (root.getMessage() != null) ? root.getMessage() : root.getClass().getSimpleName();
+		return (root == ex) ? message : message + " [" + ex.getClass().getSimpleName() + "]";
+	}
+
+	private void ensureOpen() {
+		if (this.closed) {
+			throw new IllegalStateException("The Redis driver is closed");
+		}
+	}
+
+	private static void addField(List<byte[]> args, String field, String value) {
+		if (value != null) {
+			args.add(text(field));
+			args.add(text(value));
+		}
+	}
+
+	private static long positiveMillis(Duration duration) {
+		if (duration == null || duration.isNegative() || duration.isZero()) {
+			return 0;
+		}
+		return Math.max(1, duration.toMillis());
+	}
+
+	private static byte[] text(String value) {
+		return value.getBytes(StandardCharsets.UTF_8);
+	}
+
+	private static byte[] number(long value) {
+		return text(Long.toString(value));
+	}
+
+	private static long asLong(Object value) {
+		if (value instanceof Number number) {
+			return number.longValue();
+		}
+		if (value instanceof byte[] bytes) {
+			return Long.parseLong(new String(bytes, StandardCharsets.UTF_8));
+		}
+		if (value instanceof String string) {
+			return Long.parseLong(string);
+		}
+		throw new IllegalStateException("Unexpected reply from Redis: " + value);
+	}
+
+	private static String asText(Object value) {
+		if (value instanceof byte[] bytes) {
+			return new String(bytes, StandardCharsets.UTF_8);
+		}
+		return String.valueOf(value);
+	}
+
+	private static byte[] asBytes(Object value) {
+		if (value instanceof byte[] bytes) {
+			return bytes;
+		}
+		return (value == null) ? new byte[0] : text(String.valueOf(value));
+	}
+
+	/**
+	 * Totals of one queue.
+	 *
+	 * @param completed tasks acknowledged
+	 * @param failed tasks dead-lettered
+	 * @param retried retries scheduled
+	 */
+	public record Totals(long completed, long failed, long retried) {
+
+	}
+
+	private record Batch(List<Reservation> reserved, long nextDueInMillis) {
+
+	}
+
+}

@@ -1,0 +1,37 @@
+--[[
+  Reads one page of dead letters, oldest first. Read only.
+
+  KEYS[1] dead-letter sorted set
+  KEYS[2] task key prefix
+
+  ARGV[1] offset
+  ARGV[2] limit
+
+  Returns, per dead letter: id, body, enqueued-at (ms), attempts, reason, error class, error message,
+  stack trace, dead-lettered-at (ms); absent fields are false (nil).
+]]
+local offset = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+if limit <= 0 then
+  return {}
+end
+local ids = redis.call('ZRANGE', KEYS[1], offset, offset + limit - 1)
+local result = {}
+for _, id in ipairs(ids) do
+  local f = redis.call('HMGET', KEYS[2] .. id, 'body', 'enq', 'att', 'reason', 'ecl', 'emsg', 'stack', 'dlat')
+  table.insert(result, id)
+  for i = 1, 8 do
+    if f[i] then
+      table.insert(result, f[i])
+    else
+      table.insert(result, '')
+    end
+  end
+  -- presence flags of the optional error fields (ecl, emsg, stack) as a bit mask
+  local mask = 0
+  if f[5] then mask = mask + 1 end
+  if f[6] then mask = mask + 2 end
+  if f[7] then mask = mask + 4 end
+  table.insert(result, mask)
+end
+return result

@@ -1,0 +1,47 @@
+--[[
+  Enqueues tasks, ready now or delayed.
+
+  Guarantees: each task is stored (its hash) and placed in exactly one of ready or delayed in one
+  atomic step; a task id that already exists is left alone (a repeated enqueue is a no-op). Delayed
+  tasks are scored in server microseconds plus their index, so tasks enqueued together keep their
+  order. Wakes idle workers through the marker when a task is ready, or when a delayed task becomes
+  the earliest one (so they recompute how long to wait).
+
+  KEYS[1] ready list
+  KEYS[2] delayed sorted set (score: due time, server microseconds)
+  KEYS[3] marker sorted set (idle workers block on it)
+  KEYS[4] task key prefix ("<prefix>:{<queue>}:task:")
+
+  ARGV[1] delay in milliseconds (0: ready now)
+  ARGV[2..] triples: task id, body, enqueued-at epoch milliseconds
+
+  Returns the number of tasks stored.
+]]
+local time = redis.call('TIME')
+local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local delayMs = tonumber(ARGV[1])
+local stored = 0
+local wake = false
+for i = 2, #ARGV, 3 do
+  local id = ARGV[i]
+  local taskKey = KEYS[4] .. id
+  if redis.call('EXISTS', taskKey) == 0 then
+    redis.call('HSET', taskKey, 'body', ARGV[i + 1], 'enq', ARGV[i + 2], 'att', 0, 'tok', '')
+    if delayMs <= 0 then
+      redis.call('RPUSH', KEYS[1], id)
+      wake = true
+    else
+      local due = nowUs + delayMs * 1000 + stored
+      local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+      if first[2] == nil or tonumber(first[2]) > due then
+        wake = true
+      end
+      redis.call('ZADD', KEYS[2], due, id)
+    end
+    stored = stored + 1
+  end
+end
+if wake then
+  redis.call('ZADD', KEYS[3], 0, '0')
+end
+return stored

@@ -1,0 +1,283 @@
+package io.asynctasq.driver.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.asynctasq.driver.DriverException;
+import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.health.AsyncTasqHealthIndicator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** What the Redis driver guarantees beyond the TCK: no busy polling, no duplicate promotion, clear failures. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RedisDriverBehaviourTests {
+
+	/** Commands a client sends itself; commands run inside scripts are counted by Redis too, so not these. */
+	private static final Set<String> TOP_LEVEL_COMMANDS = Set.of("cmdstat_evalsha", "cmdstat_eval",
+			"cmdstat_bzpopmin", "cmdstat_ping", "cmdstat_hello", "cmdstat_client|setname", "cmdstat_select");
+
+	private final String prefix = "behaviour-" + UUID.randomUUID().toString().substring(0, 8);
+
+	private LettuceConnectionFactory connectionFactory;
+
+	private final List<RedisDriver> drivers = new ArrayList<>();
+
+	@BeforeEach
+	void connect() {
+		this.connectionFactory = RedisTestSupport.connectionFactory("asynctasq-behaviour");
+	}
+
+	@AfterEach
+	void cleanUp() {
+		this.drivers.forEach(RedisDriver::close);
+		RedisTestSupport.deleteKeys(this.connectionFactory, this.prefix);
+		this.connectionFactory.destroy();
+	}
+
+	@Test
+	void anIdleWorkerWaitsOnTheServerAndWakesForADispatchedTask() throws Exception {
+		RedisDriver driver = driver();
+		List<String> queues = List.of("idle-high", "idle-low");
+		AtomicBoolean stop = new AtomicBoolean();
+		AtomicInteger reserveCalls = new AtomicInteger();
+		List<Reservation> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+		AtomicLong receivedAt = new AtomicLong();
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			// what the worker's fetch loop does with the default poll interval of 1 s
+			Future<?> idleWorker = pool.submit(() -> {
+				while (!stop.get()) {
+					List<Reservation> batch = driver.reserve(queues, 10, Duration.ofSeconds(30), Duration.ofSeconds(1));
+					reserveCalls.incrementAndGet();
+					if (!batch.isEmpty()) {
+						receivedAt.set(System.nanoTime());
+						received.addAll(batch);
+					}
+				}
+				return null;
+			});
+			await().atMost(Duration.ofSeconds(5)).until(() -> reserveCalls.get() >= 1);
+
+			long before = topLevelCommands();
+			long start = System.nanoTime();
+			await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+			long commands = topLevelCommands() - before;
+			double seconds = (System.nanoTime() - start) / 1e9;
+			double perSecond = commands / seconds;
+			System.out.printf("[redis-idle] %d commands in %.2f s: %.1f commands/s for one idle worker on 2 queues%n",
+					commands, seconds, perSecond);
+			assertThat(perSecond).as("commands per second of an idle worker").isLessThanOrEqualTo(5.0);
+
+			// informal: how soon an idle worker gets a task (printed, not asserted; the first round warms up)
+			List<Double> latencies = new ArrayList<>();
+			for (int round = 0; round < 6; round++) {
+				await().atMost(Duration.ofSeconds(3)).until(() -> reserveCalls.get() > 0);
+				int seen = received.size();
+				await().pollDelay(Duration.ofMillis(50)).atMost(Duration.ofSeconds(1)).until(() -> true);
+				TaskMessage message = new TaskMessage(UUID.randomUUID().toString(), (round % 2 == 0) ? "idle-low" : "idle-high",
+						"wake".getBytes(StandardCharsets.UTF_8), Instant.now());
+				long enqueuedAt = System.nanoTime();
+				driver.enqueue(message, Duration.ZERO);
+				await().atMost(Duration.ofSeconds(3)).until(() -> received.size() > seen);
+				assertThat(received.get(seen).id()).isEqualTo(message.id());
+				if (round > 0) {
+					latencies.add((receivedAt.get() - enqueuedAt) / 1e6);
+				}
+			}
+			System.out.printf("[redis-idle] enqueue to reservation on an idle worker, ms: %s%n", latencies);
+			stop.set(true);
+			await().atMost(Duration.ofSeconds(3)).until(idleWorker::isDone);
+			idleWorker.get();
+		}
+		finally {
+			stop.set(true);
+			pool.shutdownNow();
+			pool.awaitTermination(5, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
+	void twoWorkersRacingOnTheSameDueDelayedTasksGetEachOnce() throws Exception {
+		RedisDriver first = driver();
+		LettuceConnectionFactory otherFactory = RedisTestSupport.connectionFactory("asynctasq-behaviour-other");
+		RedisDriver second = new RedisDriver(otherFactory, this.prefix);
+		this.drivers.add(second);
+		String queue = "race";
+		int total = 200;
+		List<TaskMessage> messages = new ArrayList<>();
+		for (int i = 0; i < total; i++) {
+			messages.add(new TaskMessage(UUID.randomUUID().toString(), queue, ("t" + i).getBytes(StandardCharsets.UTF_8),
+					Instant.now()));
+		}
+		first.enqueueAll(messages, Duration.ofMillis(300));
+		assertThat(first.counts(queue)).isEqualTo(new QueueCounts(0, total, 0, 0));
+
+		Map<String, AtomicInteger> handedOut = new ConcurrentHashMap<>();
+		AtomicInteger reserved = new AtomicInteger();
+		ExecutorService pool = Executors.newFixedThreadPool(4);
+		try {
+			List<Future<?>> racers = new ArrayList<>();
+			for (RedisDriver driver : List.of(first, second, first, second)) {
+				racers.add(pool.submit(() -> {
+					long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+					while (reserved.get() < total && System.nanoTime() < deadline) {
+						for (Reservation reservation : driver.reserve(List.of(queue), 3, Duration.ofSeconds(30),
+								Duration.ofMillis(200))) {
+							handedOut.computeIfAbsent(reservation.id(), (id) -> new AtomicInteger()).incrementAndGet();
+							reserved.incrementAndGet();
+						}
+					}
+					return null;
+				}));
+			}
+			for (Future<?> racer : racers) {
+				racer.get(30, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+			pool.awaitTermination(5, TimeUnit.SECONDS);
+			otherFactory.destroy();
+		}
+		assertThat(handedOut).hasSize(total);
+		assertThat(handedOut.values()).allSatisfy((count) -> assertThat(count.get()).isEqualTo(1));
+		assertThat(first.counts(queue)).isEqualTo(new QueueCounts(0, 0, total, 0));
+	}
+
+	@Test
+	void countsAndTotalsAreKeptPerQueue() throws Exception {
+		RedisDriver driver = driver();
+		String queue = "totals";
+		for (int i = 0; i < 3; i++) {
+			driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i }, Instant.now()),
+					Duration.ZERO);
+		}
+		List<Reservation> reserved = driver.reserve(List.of(queue), 3, Duration.ofSeconds(30), Duration.ZERO);
+		assertThat(driver.acknowledge(reserved.get(0))).isTrue();
+		assertThat(driver.retry(reserved.get(1), Duration.ofMinutes(5))).isTrue();
+		assertThat(driver.deadLetter(reserved.get(2), io.asynctasq.driver.DeadLetter.Failure.of("failed"))).isTrue();
+
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 1, 0, 1));
+		assertThat(driver.totals(queue)).isEqualTo(new RedisDriver.Totals(1, 1, 1));
+		assertThat(driver.totals("totals-other")).isEqualTo(new RedisDriver.Totals(0, 0, 0));
+	}
+
+	@Test
+	void keysOfOneQueueShareOneHashTag() throws Exception {
+		RedisDriver driver = driver();
+		driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), "tagged", new byte[] { 1 }, Instant.now()),
+				Duration.ZERO);
+		driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), "tagged", new byte[] { 2 }, Instant.now()),
+				Duration.ofMinutes(1));
+		driver.reserve(List.of("tagged"), 1, Duration.ofSeconds(30), Duration.ZERO);
+		List<String> keys = new ArrayList<>();
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			connection.keyCommands()
+				.scan(org.springframework.data.redis.core.ScanOptions.scanOptions().match(this.prefix + ":*").build())
+				.forEachRemaining((key) -> keys.add(RedisTestSupport.text(key)));
+		}
+		assertThat(keys).isNotEmpty().allSatisfy((key) -> assertThat(key).startsWith(this.prefix + ":{tagged}:"));
+		assertThat(keys).contains(this.prefix + ":{tagged}:delayed", this.prefix + ":{tagged}:inflight");
+	}
+
+	@Test
+	void anUnreachableServerFailsWithAClearDriverExceptionAndHealthDown() {
+		LettuceConnectionFactory closedPort = RedisTestSupport.connectionFactory("127.0.0.1", 1, "asynctasq-down");
+		RedisDriver driver = new RedisDriver(closedPort, this.prefix);
+		try {
+			assertThatThrownBy(driver::ping).isInstanceOf(DriverException.class)
+				.hasMessageContaining("Redis at 127.0.0.1:1 unreachable");
+			TaskMessage message = new TaskMessage(UUID.randomUUID().toString(), "down", new byte[] { 1 }, Instant.now());
+			assertThatThrownBy(() -> driver.enqueue(message, Duration.ZERO)).isInstanceOf(DriverException.class)
+				.hasMessageContaining("Redis at 127.0.0.1:1 unreachable");
+			assertThatThrownBy(() -> driver.reserve(List.of("down"), 1, Duration.ofSeconds(30), Duration.ofMillis(100)))
+				.isInstanceOf(DriverException.class)
+				.hasMessageContaining("Redis at 127.0.0.1:1 unreachable");
+
+			Health health = new AsyncTasqHealthIndicator(driver, List.of("down")).health(true);
+			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(health.getDetails().toString()).contains("Redis at 127.0.0.1:1 unreachable");
+		}
+		finally {
+			driver.close();
+			closedPort.destroy();
+		}
+	}
+
+	@Test
+	void closeEndsABlockedReserveAndLeavesTheConnectionFactoryOpen() throws Exception {
+		RedisDriver driver = new RedisDriver(this.connectionFactory, this.prefix);
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			Future<Object> waiting = pool.submit(() -> {
+				try {
+					return driver.reserve(List.of("close"), 1, Duration.ofSeconds(30), Duration.ofSeconds(20));
+				}
+				catch (IllegalStateException ex) {
+					return ex;
+				}
+			});
+			await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> !waiting.isDone());
+			driver.close();
+			await().atMost(Duration.ofSeconds(3)).until(waiting::isDone);
+			assertThat(waiting.get()).isInstanceOf(IllegalStateException.class);
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			assertThat(connection.ping()).isEqualTo("PONG");
+		}
+	}
+
+	private RedisDriver driver() {
+		RedisDriver driver = new RedisDriver(this.connectionFactory, this.prefix, "asynctasq-behaviour");
+		this.drivers.add(driver);
+		return driver;
+	}
+
+	private long topLevelCommands() {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			Properties stats = connection.serverCommands().info("commandstats");
+			long calls = 0;
+			for (String name : stats.stringPropertyNames()) {
+				if (TOP_LEVEL_COMMANDS.contains(name)) {
+					String value = stats.getProperty(name);
+					String count = value.substring(value.indexOf("calls=") + 6, value.indexOf(','));
+					calls += Long.parseLong(count);
+				}
+			}
+			return calls;
+		}
+	}
+
+}
