@@ -58,6 +58,11 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 		return this.worker;
 	}
 
+	/** The JVM shutdown hook that closes this runtime if the program never does; for tests. */
+	Thread shutdownHook() {
+		return this.shutdownHook;
+	}
+
 	/** Stops the worker (draining running tasks), then closes the dispatcher, executors and driver. */
 	@Override
 	public void close() {

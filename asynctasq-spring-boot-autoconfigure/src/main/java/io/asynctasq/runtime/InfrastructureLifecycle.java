@@ -1,12 +1,20 @@
 package io.asynctasq.runtime;
 
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * Closes AsyncTasQ's driver, pools and executors in the last phase of shutdown: after the worker
  * drained and after the web server's graceful shutdown, so a request still in flight can dispatch.
+ * <p>
+ * Only closing the context closes them: a context that is merely stopped (or paused) keeps them, so
+ * the worker can resume when it starts again. A context stopped before it closed closes them when
+ * this bean is destroyed.
  */
-public class InfrastructureLifecycle implements SmartLifecycle {
+public class InfrastructureLifecycle implements SmartLifecycle, ApplicationContextAware, DisposableBean {
 
 	/**
 	 * Below the web server's start/stop phase ({@code Integer.MAX_VALUE - 2048}): started first, stopped
@@ -16,10 +24,19 @@ public class InfrastructureLifecycle implements SmartLifecycle {
 
 	private final ShutdownSequence shutdown;
 
+	private ApplicationContext applicationContext;
+
 	private volatile boolean running;
+
+	private boolean closed;
 
 	public InfrastructureLifecycle(ShutdownSequence shutdown) {
 		this.shutdown = shutdown;
+	}
+
+	@Override
+	public void setApplicationContext(ApplicationContext applicationContext) {
+		this.applicationContext = applicationContext;
 	}
 
 	@Override
@@ -31,8 +48,15 @@ public class InfrastructureLifecycle implements SmartLifecycle {
 	public synchronized void stop() {
 		if (this.running) {
 			this.running = false;
-			this.shutdown.run();
+			if (isContextClosing()) {
+				close();
+			}
 		}
+	}
+
+	@Override
+	public void destroy() {
+		close();
 	}
 
 	@Override
@@ -43,6 +67,18 @@ public class InfrastructureLifecycle implements SmartLifecycle {
 	@Override
 	public int getPhase() {
 		return DEFAULT_PHASE;
+	}
+
+	private synchronized void close() {
+		if (!this.closed) {
+			this.closed = true;
+			this.shutdown.run();
+		}
+	}
+
+	/** Whether the stop is part of closing the context, rather than {@code stop()} or {@code pause()}. */
+	private boolean isContextClosing() {
+		return !(this.applicationContext instanceof ConfigurableApplicationContext context) || context.isClosed();
 	}
 
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.asynctasq.dispatch.TaskEnvelope;
@@ -64,12 +65,19 @@ final class TaskExecution implements Runnable {
 
 	private ScheduledFuture<?> leaseTimer;
 
-	private CompletableFuture<?> pendingResult;
+	private volatile CompletableFuture<?> pendingResult;
 
 	/** Guards interrupting the runner thread so an interrupt never leaks past the attempt. */
 	private final Object interruptLock = new Object();
 
 	private Thread runner;
+
+	/**
+	 * Set by whichever comes first: the attempt ending (its method returning or throwing, or its future
+	 * completing) or its timeout. A timeout that comes after the attempt ended is ignored, however long
+	 * recording the outcome then takes.
+	 */
+	private final AtomicBoolean ended = new AtomicBoolean();
 
 	private volatile boolean timedOut;
 
@@ -159,37 +167,60 @@ final class TaskExecution implements Runnable {
 	}
 
 	private void invoke() {
+		synchronized (this.interruptLock) {
+			this.runner = Thread.currentThread();
+		}
+		// Shutdown may have released the task while it was being prepared; from here on it would
+		// interrupt this thread instead.
+		if (this.state.get() != State.RUNNING) {
+			stopInterrupting();
+			cancelTimers();
+			return;
+		}
 		this.startedAt = Instant.now();
 		logger.debug("Task {} '{}' attempt {}/{} started", this.reservation.id(), this.task.name(),
 				this.context.attempt(), this.context.maxAttempts());
 		this.worker.publish(new TaskEvent.Started(this.reservation.id(), this.task.name(), this.reservation.queue(),
 				this.context.attempt(), this.worker.workerId(), this.startedAt));
 		Object result;
-		synchronized (this.interruptLock) {
-			this.runner = Thread.currentThread();
-		}
 		try {
 			result = this.task.invoker().invoke(this.args, this.context);
 		}
 		catch (Throwable ex) {
+			this.ended.set(true);
 			stopInterrupting();
 			finish(ex);
 			return;
+		}
+		if (!(result instanceof CompletionStage<?>)) {
+			this.ended.set(true);
 		}
 		stopInterrupting();
 		if (result instanceof CompletionStage<?> stage) {
 			CompletableFuture<?> future = stage.toCompletableFuture();
 			this.pendingResult = future;
-			future.whenComplete((value, error) -> this.worker.executor().execute(() -> {
-				MDC.put(MDC_TASK_ID, this.reservation.id());
-				try {
-					finish((error instanceof CompletionException && error.getCause() != null) ? error.getCause()
-							: error);
-				}
-				finally {
-					MDC.remove(MDC_TASK_ID);
-				}
-			}));
+			future.whenComplete((value, error) -> {
+				// the attempt ends when the future completes, not when a thread is free to record it
+				this.ended.set(true);
+				this.worker.executor().execute(() -> {
+					MDC.put(MDC_TASK_ID, this.reservation.id());
+					try {
+						finish((error instanceof CompletionException && error.getCause() != null) ? error.getCause()
+								: error);
+					}
+					finally {
+						MDC.remove(MDC_TASK_ID);
+					}
+				});
+			});
+			// The timeout or shutdown may have come while the method still ran, before there was a
+			// future to complete: end the attempt now rather than wait for a future nobody completes.
+			if (this.timedOut) {
+				future.completeExceptionally(new TaskTimeoutException(this.taskName, this.options.timeout()));
+			}
+			else if (this.state.get() == State.RELEASED) {
+				future.cancel(true);
+			}
 			return;
 		}
 		finish(null);
@@ -204,6 +235,9 @@ final class TaskExecution implements Runnable {
 	}
 
 	private void timeOut(Duration timeout) {
+		if (!this.ended.compareAndSet(false, true)) {
+			return;
+		}
 		this.timedOut = true;
 		logger.warn("Task {} '{}' exceeded its timeout of {}; interrupting it", this.reservation.id(), this.taskName,
 				timeout);
