@@ -3,7 +3,10 @@ package io.asynctasq.events;
 import java.time.Duration;
 import java.time.Instant;
 
-/** An event in a task's life, in the order a task lives it. */
+/**
+ * An event in a task's life, declared in the order a task lives it. {@link Enqueued} is published
+ * once the driver accepted the task, so with a fast worker a listener may see {@link Started} first.
+ */
 public sealed interface TaskEvent extends AsyncTasqEvent {
 
 	String taskId();
