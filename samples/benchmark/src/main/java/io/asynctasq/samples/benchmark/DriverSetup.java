@@ -1,0 +1,46 @@
+package io.asynctasq.samples.benchmark;
+
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.memory.MemoryDriver;
+
+/** How the benchmark creates each driver against the local servers, and what it reports of it. */
+interface DriverSetup extends AutoCloseable {
+
+	/** The row label. */
+	String label();
+
+	/** Versions of the backend and its client, for the report header. */
+	String versions();
+
+	QueueDriver createDriver();
+
+	/** Releases what {@link #createDriver()} needed beyond the driver (connection factories, pools). */
+	@Override
+	default void close() {
+	}
+
+	static DriverSetup forName(String name) {
+		return switch (name) {
+			case "memory" -> new DriverSetup() {
+
+				@Override
+				public String label() {
+					return "memory";
+				}
+
+				@Override
+				public String versions() {
+					return "in-process";
+				}
+
+				@Override
+				public QueueDriver createDriver() {
+					return new MemoryDriver();
+				}
+
+			};
+			default -> throw new IllegalArgumentException("Unknown driver " + name);
+		};
+	}
+
+}

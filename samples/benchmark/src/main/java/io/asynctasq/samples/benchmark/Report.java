@@ -1,0 +1,111 @@
+package io.asynctasq.samples.benchmark;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Medians of the runs, as a Markdown table and as JSON with every run's figures. */
+final class Report {
+
+	private final BenchmarkOptions options;
+
+	private final List<Row> rows;
+
+	private final Instant finishedAt = Instant.now();
+
+	Report(BenchmarkOptions options, List<Row> rows) {
+		this.options = options;
+		this.rows = rows;
+	}
+
+	String markdown() {
+		StringBuilder out = new StringBuilder();
+		out.append(String.format(Locale.ROOT, "AsyncTasQ benchmark, %s: %d cores, %s %s, %s%n", this.finishedAt,
+				Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+				System.getProperty("java.version"), System.getProperty("os.name")));
+		out.append(String.format(Locale.ROOT,
+				"burst: %,d no-op tasks from %d producers, worker concurrency %d; trickle: %,d tasks at %d/s; "
+						+ "medians of %d runs after a warm-up%n%n",
+				this.options.tasks(), this.options.producers(), this.options.concurrency(),
+				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs()));
+		out.append("| driver | enqueue/s | processed/s | burst dispatch→start p50 / p99 / max (ms) "
+				+ "| trickle p50 / p99 / max (ms) | heap after burst (MiB) | idle CPU (% of a core) |\n");
+		out.append("|---|---:|---:|---:|---:|---:|---:|\n");
+		for (Row row : this.rows) {
+			out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %s | %s | %.0f | %.1f |%n", row.driver(),
+					median(row.bursts(), Burst::enqueuePerSecond), median(row.bursts(), Burst::processedPerSecond),
+					triple(medianTriple(row.bursts().stream().map(Burst::latencyMillis).toList())),
+					triple(medianTriple(row.trickles())), row.resources().heapMiB(), row.resources().idleCpuPercent()));
+		}
+		out.append("\nBackends: ");
+		this.rows.forEach((row) -> out.append(row.driver()).append(" = ").append(row.versions()).append("; "));
+		return out.toString();
+	}
+
+	void writeJson(Path file) throws IOException {
+		Map<String, Object> root = new LinkedHashMap<>();
+		root.put("finishedAt", this.finishedAt.toString());
+		root.put("cores", Runtime.getRuntime().availableProcessors());
+		root.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+		root.put("options", this.options.toString());
+		List<Map<String, Object>> drivers = new ArrayList<>();
+		for (Row row : this.rows) {
+			Map<String, Object> entry = new LinkedHashMap<>();
+			entry.put("driver", row.driver());
+			entry.put("versions", row.versions());
+			entry.put("burstRuns", row.bursts());
+			entry.put("trickleRunsMillis", row.trickles());
+			entry.put("resources", row.resources());
+			drivers.add(entry);
+		}
+		root.put("drivers", drivers);
+		Path parent = file.toAbsolutePath().getParent();
+		if (parent != null) {
+			Files.createDirectories(parent);
+		}
+		Files.writeString(file,
+				JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(root));
+	}
+
+	private static <T> double median(List<T> values, ToDoubleFunction<T> field) {
+		double[] sorted = values.stream().mapToDouble(field).sorted().toArray();
+		return (sorted.length == 0) ? 0 : sorted[sorted.length / 2];
+	}
+
+	private static double[] medianTriple(List<double[]> runs) {
+		double[] result = new double[3];
+		for (int i = 0; i < 3; i++) {
+			int column = i;
+			double[] sorted = runs.stream().mapToDouble((run) -> run[column]).sorted().toArray();
+			result[i] = (sorted.length == 0) ? 0 : sorted[sorted.length / 2];
+		}
+		return result;
+	}
+
+	private static String triple(double[] values) {
+		return Arrays.stream(values).mapToObj((v) -> String.format(Locale.ROOT, "%.2f", v))
+			.reduce((a, b) -> a + " / " + b)
+			.orElse("");
+	}
+
+	record Burst(double enqueuePerSecond, double processedPerSecond, double[] latencyMillis) {
+	}
+
+	record Resources(double heapMiB, double idleCpuPercent) {
+	}
+
+	record Row(String driver, String versions, List<Burst> bursts, List<double[]> trickles, Resources resources) {
+	}
+
+}
