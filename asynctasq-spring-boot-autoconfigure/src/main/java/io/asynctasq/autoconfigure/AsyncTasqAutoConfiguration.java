@@ -125,7 +125,8 @@ public final class AsyncTasqAutoConfiguration {
 		AsyncTasqProperties.Worker worker = properties.getWorker();
 		List<String> queues = worker.getQueues().isEmpty() ? List.of(properties.getDefaultQueue())
 				: new ArrayList<>(worker.getQueues());
-		return new WorkerSettings(queues, worker.getConcurrency(),
+		int prefetch = (worker.getPrefetch() != null) ? worker.getPrefetch() : worker.getConcurrency();
+		return new WorkerSettings(queues, worker.getConcurrency(), prefetch,
 				boundedShutdownTimeout(worker.getShutdownTimeout(), environment), worker.getPollInterval(),
 				worker.getHeartbeatInterval(), worker.getExecutor(),
 				properties.getTaskDefaults().toOptions(properties.getDefaultQueue()));

@@ -189,6 +189,13 @@ public class AsyncTasqProperties {
 		private int concurrency = 10;
 
 		/**
+		 * How many tasks beyond concurrency the worker reserves ahead, so short tasks do not wait for a
+		 * round trip to the backend. They hold a lease meanwhile and go back at once on shutdown.
+		 * Defaults to the concurrency; 0 reserves a task only when a thread is free.
+		 */
+		private Integer prefetch;
+
+		/**
 		 * How long running tasks may finish when the application stops, before they are interrupted and
 		 * released to their queue. Also bounded by spring.lifecycle.timeout-per-shutdown-phase.
 		 */
@@ -218,6 +225,18 @@ public class AsyncTasqProperties {
 		public void setQueues(List<String> queues) {
 			queues.forEach((queue) -> validQueue("asynctasq.worker.queues", queue));
 			this.queues = queues;
+		}
+
+		public Integer getPrefetch() {
+			return this.prefetch;
+		}
+
+		public void setPrefetch(Integer prefetch) {
+			if (prefetch != null && prefetch < 0) {
+				throw invalid("asynctasq.worker.prefetch", prefetch,
+						"must be zero or more (tasks reserved ahead of a free thread)");
+			}
+			this.prefetch = prefetch;
 		}
 
 		public int getConcurrency() {

@@ -50,6 +50,8 @@ public final class AsyncTasq {
 
 		private int concurrency = 10;
 
+		private Integer prefetch;
+
 		private Duration shutdownTimeout = Duration.ofSeconds(30);
 
 		private Duration pollInterval = Duration.ofSeconds(1);
@@ -100,6 +102,12 @@ public final class AsyncTasq {
 			return this;
 		}
 
+		/** Tasks reserved ahead of a free thread; defaults to the concurrency. */
+		public Builder prefetch(int prefetch) {
+			this.prefetch = prefetch;
+			return this;
+		}
+
 		public Builder shutdownTimeout(Duration shutdownTimeout) {
 			this.shutdownTimeout = shutdownTimeout;
 			return this;
@@ -147,7 +155,9 @@ public final class AsyncTasq {
 			if (this.workerEnabled) {
 				List<String> served = (this.queues != null) ? this.queues : List.of(this.taskDefaults.queue());
 				worker = new Worker(queueDriver, registry, this.codec,
-						new WorkerSettings(served, this.concurrency, this.shutdownTimeout, this.pollInterval,
+						new WorkerSettings(served, this.concurrency,
+								(this.prefetch != null) ? this.prefetch : this.concurrency, this.shutdownTimeout,
+								this.pollInterval,
 								this.heartbeatInterval, this.executorMode, this.taskDefaults),
 						this.listener);
 			}

@@ -83,6 +83,14 @@ final class TaskExecution implements Runnable {
 
 	private boolean done;
 
+	private enum Slot {
+
+		NONE, GRANTED, FREED
+
+	}
+
+	private volatile Slot slot = Slot.NONE;
+
 	TaskExecution(Worker worker, Reservation reservation) {
 		this.worker = worker;
 		this.reservation = reservation;
@@ -92,7 +100,23 @@ final class TaskExecution implements Runnable {
 		return this.reservation;
 	}
 
-	/** Whether the attempt has not started (still queued in the executor). */
+	/** Gives this execution one of the worker's run slots; it is handed back once, when it ends. */
+	void grantRunSlot() {
+		this.slot = Slot.GRANTED;
+	}
+
+	/** Hands a granted run slot back to the worker, once. */
+	void freeRunSlot() {
+		synchronized (this.interruptLock) {
+			if (this.slot != Slot.GRANTED) {
+				return;
+			}
+			this.slot = Slot.FREED;
+		}
+		this.worker.runSlotFreed();
+	}
+
+	/** Whether the attempt has not started (prefetched, or queued in the executor). */
 	boolean isNew() {
 		return this.state.get() == State.NEW;
 	}
@@ -100,6 +124,8 @@ final class TaskExecution implements Runnable {
 	@Override
 	public void run() {
 		if (!this.state.compareAndSet(State.NEW, State.RUNNING)) {
+			// released by shutdown while it waited: hand its run slot on
+			freeRunSlot();
 			return;
 		}
 		MDC.put(MDC_TASK_ID, this.reservation.id());

@@ -3,7 +3,9 @@ package io.asynctasq.worker;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -59,7 +61,13 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private final String workerId;
 
+	/** Reservation capacity: tasks running plus tasks prefetched. */
 	private final Semaphore permits;
+
+	/** Prefetched tasks waiting for a run slot, and the free run slots; both guarded by the deque. */
+	private final Deque<TaskExecution> prefetched = new ArrayDeque<>();
+
+	private int freeRunSlots;
 
 	private final Set<TaskExecution> active = ConcurrentHashMap.newKeySet();
 
@@ -93,7 +101,8 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.settings = settings;
 		this.events = events;
 		this.workerId = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
-		this.permits = new Semaphore(settings.concurrency());
+		this.permits = new Semaphore(settings.concurrency() + settings.prefetch());
+		this.freeRunSlots = settings.concurrency();
 		this.executor = TaskExecutors.create(settings.executorMode(), settings.concurrency(), "asynctasq-task-");
 		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("asynctasq-timer-"));
 		this.scheduler.setRemoveOnCancelPolicy(true);
@@ -277,7 +286,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 			int wanted;
 			try {
 				this.permits.acquire();
-				wanted = 1 + drainPermits(this.settings.concurrency() - 1);
+				wanted = 1 + drainPermits(this.settings.concurrency() + this.settings.prefetch() - 1);
 			}
 			catch (InterruptedException ex) {
 				break;
@@ -319,12 +328,39 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 			execution.releaseForShutdown();
 			return;
 		}
+		synchronized (this.prefetched) {
+			if (this.freeRunSlots == 0) {
+				this.prefetched.addLast(execution);
+				return;
+			}
+			this.freeRunSlots--;
+		}
+		execute(execution);
+	}
+
+	/** Runs an execution that holds a run slot. */
+	private void execute(TaskExecution execution) {
+		execution.grantRunSlot();
 		try {
 			this.executor.execute(execution);
 		}
 		catch (RejectedExecutionException ex) {
 			execution.releaseForShutdown();
+			execution.freeRunSlot();
 		}
+	}
+
+	/** A run slot came free: the next prefetched task takes it. */
+	void runSlotFreed() {
+		TaskExecution next;
+		synchronized (this.prefetched) {
+			next = this.prefetched.pollFirst();
+			if (next == null) {
+				this.freeRunSlots++;
+				return;
+			}
+		}
+		execute(next);
 	}
 
 	private int drainPermits(int max) {
@@ -390,6 +426,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		if (this.active.remove(execution)) {
 			this.permits.release();
 		}
+		execution.freeRunSlot();
 		if (this.stopping) {
 			synchronized (this.drained) {
 				this.drained.notifyAll();

@@ -31,21 +31,36 @@ class WorkerSchedulingTests {
 
 	@Test
 	void neverRunsMoreTasksAtOnceThanItsConcurrency() {
+		assertConcurrencyAndPrefetch(3, 0);
+	}
+
+	@Test
+	void reservesUpToItsPrefetchAheadOfFreeThreadsWithoutRunningThem() {
+		assertConcurrencyAndPrefetch(3, 2);
+	}
+
+	private void assertConcurrencyAndPrefetch(int concurrency, int prefetch) {
 		Gated gated = new Gated();
-		try (AsyncTasqRuntime runtime = TestRuntimes.builder(this.events).tasks(gated).concurrency(3).build()) {
+		try (AsyncTasqRuntime runtime = TestRuntimes.builder(this.events)
+			.tasks(gated)
+			.concurrency(concurrency)
+			.prefetch(prefetch)
+			.build()) {
 			List<String> ids = new ArrayList<>();
 			for (int i = 0; i < 10; i++) {
 				ids.add(runtime.dispatcher().dispatch("gated.run", i));
 			}
 
-			await().atMost(Duration.ofSeconds(10)).until(() -> gated.running.get() == 3);
-			// the worker reserved only what it can run: the rest stays visible to other workers
-			assertThat(runtime.driver().counts("default")).isEqualTo(new QueueCounts(7, 0, 3, 0));
-			assertThat(runtime.worker().activeCount()).isEqualTo(3);
+			int reserved = concurrency + prefetch;
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> gated.running.get() == concurrency && runtime.worker().activeCount() == reserved);
+			// the worker reserved only what it can run and prefetch: the rest stays visible to other workers
+			assertThat(runtime.driver().counts("default")).isEqualTo(new QueueCounts(10 - reserved, 0, reserved, 0));
+			assertThat(gated.running.get()).isEqualTo(concurrency);
 			gated.gate.countDown();
 
 			await().atMost(Duration.ofSeconds(10)).until(() -> gated.finished.get() == 10);
-			assertThat(gated.maxRunning.get()).isEqualTo(3);
+			assertThat(gated.maxRunning.get()).isEqualTo(concurrency);
 			ids.forEach((id) -> this.events.await(TaskEvent.Completed.class, id));
 			assertThat(runtime.driver().counts("default")).isEqualTo(QueueCounts.EMPTY);
 		}

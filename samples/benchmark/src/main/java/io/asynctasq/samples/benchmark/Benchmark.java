@@ -207,7 +207,7 @@ public final class Benchmark {
 					AsyncTasqEventListener.NONE);
 			TaskOptions defaults = new TaskOptions(queue, 3, Duration.ZERO, Duration.ofSeconds(1), null, null, 0.0,
 					Duration.ofSeconds(60)).orElse(TaskOptions.DEFAULTS);
-			this.worker = new Worker(this.driver, registry, codec, new WorkerSettings(List.of(queue), concurrency,
+			this.worker = new Worker(this.driver, registry, codec, new WorkerSettings(List.of(queue), concurrency, concurrency,
 					Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(10), ExecutorMode.AUTO, defaults),
 					listener);
 		}

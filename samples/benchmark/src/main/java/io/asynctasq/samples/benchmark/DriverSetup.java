@@ -39,6 +39,7 @@ interface DriverSetup extends AutoCloseable {
 				}
 
 			};
+			case "redis" -> new RedisSetup();
 			default -> throw new IllegalArgumentException("Unknown driver " + name);
 		};
 	}
