@@ -123,6 +123,12 @@ final class TaskExecution implements Runnable {
 
 	@Override
 	public void run() {
+		if (this.worker.isStopping()) {
+			// a prefetched task reaching a thread during shutdown goes back unstarted
+			releaseForShutdown();
+			freeRunSlot();
+			return;
+		}
 		if (!this.state.compareAndSet(State.NEW, State.RUNNING)) {
 			// released by shutdown while it waited: hand its run slot on
 			freeRunSlot();
