@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -122,7 +121,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 				this.codec.encodeArguments(dispatch.taskName, values), now, dispatch.maxAttempts, dispatch.timeout,
 				dispatch.retryDelay, dispatch.visibilityTimeout);
 		Duration delay = (dispatch.delay != null) ? dispatch.delay : Duration.ZERO;
-		TaskMessage message = new TaskMessage(UUID.randomUUID().toString(), queue, this.codec.encode(envelope), now);
+		TaskMessage message = new TaskMessage(TaskIds.next(), queue, this.codec.encode(envelope), now);
 		return new Prepared(dispatch.taskName, message, delay);
 	}
 

@@ -1,5 +1,7 @@
 package io.asynctasq.driver;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -10,6 +12,11 @@ public final class QueueNames {
 
 	private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,79}");
 
+	/** Names already validated; queues are few, so checking them once saves a regex per message. */
+	private static final Set<String> known = ConcurrentHashMap.newKeySet();
+
+	private static final int MAX_KNOWN = 10_000;
+
 	private QueueNames() {
 	}
 
@@ -18,9 +25,15 @@ public final class QueueNames {
 	 * @throws IllegalArgumentException naming the queue and the accepted form
 	 */
 	public static String validate(String queue) {
+		if (queue != null && known.contains(queue)) {
+			return queue;
+		}
 		if (queue == null || !VALID.matcher(queue).matches()) {
 			throw new IllegalArgumentException("Invalid queue name '" + queue + "': use 1 to 80 letters, digits, "
 					+ "'-', '_' or '.', starting with a letter or digit");
+		}
+		if (known.size() < MAX_KNOWN) {
+			known.add(queue);
 		}
 		return queue;
 	}

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -95,7 +94,7 @@ public class MemoryDriver implements QueueDriver {
 						Entry entry = queue.ready.pollFirst();
 						entry.attempts++;
 						Reservation reservation = new Reservation(entry.message, entry.attempts,
-								UUID.randomUUID().toString(), now.plus(lease));
+								Long.toString(this.sequence.incrementAndGet()), now.plus(lease));
 						queue.inFlight.put(entry.message.id(), new InFlight(entry, reservation.leaseToken(),
 								reservation.leaseDeadline()));
 						reserved.add(reservation);
