@@ -1,0 +1,187 @@
+package io.asynctasq.driver.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import io.asynctasq.driver.DeadLetter;
+import io.asynctasq.driver.DriverException;
+import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+/** What the TCK does not cover: foreign messages, several processes, routing failures, quorum queues. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RabbitDriverBehaviourTests {
+
+	private final List<CachingConnectionFactory> factories = new ArrayList<>();
+
+	private final List<RabbitDriver> drivers = new ArrayList<>();
+
+	private final List<String> queues = new ArrayList<>();
+
+	private String prefix;
+
+	@BeforeEach
+	void prefix() {
+		this.prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+	}
+
+	@AfterEach
+	void cleanUp() {
+		try {
+			RabbitTestBroker.deleteTopology(this.prefix, this.queues);
+		}
+		finally {
+			this.drivers.forEach(RabbitDriver::close);
+			this.factories.forEach(CachingConnectionFactory::destroy);
+		}
+	}
+
+	@Test
+	void foreignAndGarbageMessagesAreDeadLetteredAndTheConsumerGoesOn() throws Exception {
+		String queue = queue("foreign");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		String workQueue = driver.topology().workQueue(queue);
+		try (Channel channel = factory().createConnection().createChannel(false)) {
+			// a foreign publisher: no message id, no headers, a body that is not a task
+			channel.basicPublish("", workQueue, null, "{not json".getBytes(StandardCharsets.UTF_8));
+			// ids but a wrong queue header and a non-numeric attempt count
+			channel.basicPublish("", workQueue, new AMQP.BasicProperties.Builder().messageId("garbage-1")
+				.headers(Map.of(RabbitDriver.HEADER_QUEUE, "elsewhere", RabbitDriver.HEADER_ATTEMPTS, "x"))
+				.build(), new byte[] { 0, (byte) 0xFF });
+		}
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue,
+				"ok".getBytes(StandardCharsets.UTF_8), Instant.now());
+		driver.enqueue(task, Duration.ZERO);
+
+		List<Reservation> reserved = driver.reserve(List.of(queue), 5, Duration.ofSeconds(30), Duration.ofSeconds(5));
+		assertThat(reserved).extracting(Reservation::id).containsExactly(task.id());
+		await().untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 2)));
+		List<DeadLetter> dead = driver.deadLetters(queue, 0, 10);
+		assertThat(dead).hasSize(2);
+		assertThat(dead).allSatisfy((letter) -> {
+			assertThat(letter.failure().reason()).startsWith("foreign message: ");
+			assertThat(letter.message().queue()).isEqualTo(queue);
+		});
+		assertThat(dead.get(0).failure().reason()).contains("no message-id");
+		assertThat(dead.get(0).message().body()).isEqualTo("{not json".getBytes(StandardCharsets.UTF_8));
+		assertThat(dead.get(1).id()).isEqualTo("garbage-1");
+		assertThat(dead.get(1).message().body()).containsExactly(0, (byte) 0xFF);
+		assertThat(driver.acknowledge(reserved.get(0))).isTrue();
+
+		// the consumer is still running
+		TaskMessage next = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+		driver.enqueue(next, Duration.ZERO);
+		assertThat(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)))
+			.extracting(Reservation::id).containsExactly(next.id());
+	}
+
+	@Test
+	void aDelayedTaskDispatchedByOneProcessIsDeliveredToAnother() throws Exception {
+		String queue = queue("two-processes");
+		RabbitDriver producer = driver(RabbitQueueType.CLASSIC);
+		RabbitDriver worker = driver(RabbitQueueType.CLASSIC);
+		Duration delay = Duration.ofMillis(1500);
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue,
+				"later".getBytes(StandardCharsets.UTF_8), Instant.now());
+
+		long start = System.nanoTime();
+		producer.enqueue(task, delay);
+		producer.close();
+		assertThat(worker.counts(queue)).isEqualTo(new QueueCounts(0, 1, 0, 0));
+
+		List<Reservation> reserved = new ArrayList<>();
+		await().atMost(Duration.ofSeconds(15))
+			.until(() -> reserved.addAll(worker.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(1))));
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay.minusMillis(50));
+		assertThat(reserved).extracting(Reservation::id).containsExactly(task.id());
+		assertThat(reserved.get(0).message().body()).isEqualTo(task.body());
+		assertThat(worker.acknowledge(reserved.get(0))).isTrue();
+	}
+
+	@Test
+	void aPublishThatCannotBeRoutedFailsWithAClearException() throws Exception {
+		String queue = queue("unroutable");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		try (Channel channel = factory().createConnection().createChannel(false)) {
+			channel.queueDelete(driver.topology().workQueue(queue));
+		}
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+		assertThatThrownBy(() -> driver.enqueue(task, Duration.ZERO)).isInstanceOf(DriverException.class)
+			.hasMessageContaining("could not route").hasMessageContaining(task.id());
+	}
+
+	@Test
+	void quorumQueuesDelayRetryAndDeadLetter() throws Exception {
+		String queue = queue("quorum");
+		RabbitDriver driver = driver(RabbitQueueType.QUORUM);
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue,
+				"q".getBytes(StandardCharsets.UTF_8), Instant.now());
+		driver.enqueue(task, Duration.ofMillis(200));
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 1, 0, 0));
+
+		Reservation first = awaitReservation(driver, queue);
+		assertThat(first.attempt()).isEqualTo(1);
+		assertThat(driver.retry(first, Duration.ofMillis(100))).isTrue();
+		Reservation second = awaitReservation(driver, queue);
+		assertThat(second.id()).isEqualTo(task.id());
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(driver.deadLetter(second, DeadLetter.Failure.of("failed"))).isTrue();
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 1));
+		assertThat(driver.retryDeadLetter(queue, task.id())).isTrue();
+		Reservation again = awaitReservation(driver, queue);
+		assertThat(again.attempt()).isEqualTo(1);
+		assertThat(driver.acknowledge(again)).isTrue();
+		await().untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+	}
+
+	private Reservation awaitReservation(RabbitDriver driver, String queue) {
+		List<Reservation> reserved = new ArrayList<>();
+		await().until(() -> reserved.addAll(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofMillis(500))));
+		return reserved.get(0);
+	}
+
+	private String queue(String label) {
+		String queue = label + "-" + UUID.randomUUID().toString().substring(0, 8);
+		this.queues.add(queue);
+		return queue;
+	}
+
+	private CachingConnectionFactory factory() {
+		CachingConnectionFactory factory = RabbitTestBroker.connectionFactory();
+		this.factories.add(factory);
+		return factory;
+	}
+
+	private RabbitDriver driver(RabbitQueueType type) {
+		RabbitDriver driver = new RabbitDriver(factory(), this.prefix, type, Duration.ofSeconds(5), 0);
+		this.drivers.add(driver);
+		return driver;
+	}
+
+	private static ConditionFactory await() {
+		return Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50));
+	}
+
+}
