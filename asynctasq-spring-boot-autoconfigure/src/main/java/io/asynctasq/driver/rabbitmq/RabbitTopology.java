@@ -24,8 +24,9 @@ import io.asynctasq.driver.QueueNames;
  * <p>
  * The levels are 16 ms times the powers of four up to about 18.6 hours. A delay is covered by hops:
  * each hop waits in the largest level not longer than what remains; a message that reaches the work
- * queue before its due time (carried in a header) is sent back to a level by the consumer. A message
- * is made ready when less than half the smallest level remains, so it is never more than 8 ms early.
+ * queue before its due time (carried in a header) is sent back to a level by the consumer (the smallest
+ * level when less than it remains). So a delayed message is never ready before its due time (by the
+ * clocks of the processes involved) and is late by less than the smallest level plus the hops' latency.
  */
 public final class RabbitTopology {
 
@@ -42,7 +43,7 @@ public final class RabbitTopology {
 	}
 
 	/** Below this many milliseconds remaining a delayed message counts as due. */
-	static final long DUE_THRESHOLD_MS = DELAY_LEVELS_MS[0] / 2;
+	static final long DUE_THRESHOLD_MS = 1;
 
 	private static final Pattern VALID_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,79}");
 
@@ -98,7 +99,7 @@ public final class RabbitTopology {
 	}
 
 	/**
-	 * Where a message due at {@code dueMs} goes at {@code nowMs}: the work queue when (nearly) due,
+	 * Where a message due at {@code dueMs} goes at {@code nowMs}: the work queue when due,
 	 * else the largest delay level not longer than what remains (the smallest level when less remains).
 	 */
 	String routeFor(String queue, long dueMs, long nowMs) {

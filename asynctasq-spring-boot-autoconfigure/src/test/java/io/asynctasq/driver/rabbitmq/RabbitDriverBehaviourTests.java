@@ -133,6 +133,51 @@ class RabbitDriverBehaviourTests {
 	}
 
 	@Test
+	void aPublishTheBrokerNacksFailsWithAClearException() throws Exception {
+		String queue = queue("nacked");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		String policy = this.prefix + "-reject";
+		// a full queue that rejects publishes: the broker answers with a nack
+		rabbitmqctl("set_policy", "--apply-to", "queues", policy,
+				"^" + driver.topology().workQueue(queue).replace(".", "\\.") + "$",
+				"{\"max-length\":0,\"overflow\":\"reject-publish\"}");
+		try {
+			TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+			await().untilAsserted(() -> assertThatThrownBy(() -> driver.enqueue(task, Duration.ZERO))
+				.isInstanceOf(DriverException.class)
+				.hasMessageContaining("nacked"));
+		}
+		finally {
+			rabbitmqctl("clear_policy", policy);
+		}
+	}
+
+	@Test
+	void anUnreachableBrokerFailsPingAndDispatchWithDriverException() {
+		CachingConnectionFactory unreachable = new CachingConnectionFactory("127.0.0.1", 1);
+		this.factories.add(unreachable);
+		RabbitDriver driver = new RabbitDriver(unreachable, this.prefix, RabbitQueueType.CLASSIC,
+				Duration.ofSeconds(1), 0);
+		this.drivers.add(driver);
+		assertThatThrownBy(driver::ping).isInstanceOf(DriverException.class)
+			.hasMessageContaining("RabbitMQ is unreachable at 127.0.0.1:1");
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), "unreachable", new byte[0], Instant.now());
+		assertThatThrownBy(() -> driver.enqueue(task, Duration.ZERO)).isInstanceOf(DriverException.class);
+		assertThatThrownBy(() -> driver.reserve(List.of("unreachable"), 1, Duration.ofSeconds(1), Duration.ZERO))
+			.isInstanceOf(DriverException.class);
+	}
+
+	private static void rabbitmqctl(String... arguments) throws Exception {
+		List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
+		command.addAll(List.of(arguments));
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as("%s: %s", command, output).isZero();
+	}
+
+	@Test
 	void quorumQueuesDelayRetryAndDeadLetter() throws Exception {
 		String queue = queue("quorum");
 		RabbitDriver driver = driver(RabbitQueueType.QUORUM);
