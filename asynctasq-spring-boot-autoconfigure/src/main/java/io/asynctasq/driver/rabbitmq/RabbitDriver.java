@@ -41,6 +41,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 
 /**
@@ -158,6 +159,10 @@ public class RabbitDriver implements QueueDriver {
 
 	private final Object adminLock = new Object();
 
+	private final Object connectionLock = new Object();
+
+	private Connection connection;
+
 	private Channel adminChannel;
 
 	private final ExecutorService router;
@@ -171,7 +176,8 @@ public class RabbitDriver implements QueueDriver {
 	private volatile boolean closed;
 
 	/**
-	 * @param connectionFactory the application's connection factory; its connection is shared, never closed
+	 * @param connectionFactory the application's connection factory; the driver opens its own channels on
+	 * the factory's connection and never closes the factory
 	 * @param prefix exchange name and queue name prefix
 	 * @param queueType type of every queue declared
 	 * @param confirmTimeout how long a publish waits for the broker's confirm
@@ -601,6 +607,8 @@ public class RabbitDriver implements QueueDriver {
 			}
 			consumer.lost = true;
 			this.consumers.remove(consumer.queue, consumer);
+			// the queue may have been deleted: declare it again on next use
+			this.declared.remove(consumer.queue);
 			consumer.buffer.clear();
 			this.inFlight.values().removeIf((held) -> held.delivered.consumer == consumer);
 			this.changed.signalAll();
@@ -654,6 +662,10 @@ public class RabbitDriver implements QueueDriver {
 
 	private void onDelivery(QueueConsumer consumer, Envelope envelope, AMQP.BasicProperties properties,
 			byte[] body) {
+		if (this.closed) {
+			// the channel is closing: the broker takes the delivery back
+			return;
+		}
 		Map<String, Object> headers = (properties.getHeaders() != null) ? properties.getHeaders() : Map.of();
 		String id = properties.getMessageId();
 		Object queueHeader = headers.get(HEADER_QUEUE);
@@ -837,25 +849,31 @@ public class RabbitDriver implements QueueDriver {
 		ensureOpen();
 		ensureTopology(queue);
 		return admin((channel) -> {
-			long lastTag = -1;
+			// every message taken and not moved goes back, in order, with one multiple nack
+			long previous = -1;
+			long current = -1;
 			try {
 				while (true) {
 					GetResponse response = channel.basicGet(this.topology.deadLetterQueue(queue), false);
 					if (response == null) {
 						return false;
 					}
-					lastTag = response.getEnvelope().getDeliveryTag();
+					current = response.getEnvelope().getDeliveryTag();
 					if (taskId.equals(response.getProps().getMessageId())) {
 						DeadLetter dead = deadLetter(queue, response);
 						publishConfirmed(List.of(taskMessage(dead.message(), 0, null, System.currentTimeMillis())));
-						channel.basicAck(lastTag, false);
+						channel.basicAck(current, false);
+						current = -1;
 						return true;
 					}
+					previous = current;
+					current = -1;
 				}
 			}
 			finally {
-				if (lastTag >= 0) {
-					channel.basicNack(lastTag, true, true);
+				long upTo = (current >= 0) ? current : previous;
+				if (upTo >= 0) {
+					channel.basicNack(upTo, true, true);
 				}
 			}
 		});
@@ -955,6 +973,17 @@ public class RabbitDriver implements QueueDriver {
 		synchronized (this.adminLock) {
 			closeQuietly(this.adminChannel);
 		}
+		synchronized (this.connectionLock) {
+			if (this.connection != null) {
+				try {
+					// gives the connection back to the factory (a no-op for its shared connection)
+					this.connection.close();
+				}
+				catch (RuntimeException ignored) {
+					// closing anyway
+				}
+			}
+		}
 	}
 
 	private void ensureTopology(String queue) {
@@ -985,7 +1014,15 @@ public class RabbitDriver implements QueueDriver {
 
 	private Channel newChannel() throws IOException {
 		try {
-			Channel channel = this.connectionFactory.createConnection().getDelegate().createChannel();
+			Connection current;
+			synchronized (this.connectionLock) {
+				if (this.connection == null || !this.connection.isOpen()) {
+					// Spring AMQP opens a new connection when the previous one was lost
+					this.connection = this.connectionFactory.createConnection();
+				}
+				current = this.connection;
+			}
+			Channel channel = current.getDelegate().createChannel();
 			if (channel == null) {
 				throw new DriverException("RabbitMQ refused a new channel (channel-max reached)");
 			}

@@ -120,6 +120,28 @@ class RabbitDriverBehaviourTests {
 	}
 
 	@Test
+	void retryingADeadLetterFromTheMiddleKeepsTheOthersInOrder() throws Exception {
+		String queue = queue("dead-middle");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i },
+					Instant.now());
+			driver.enqueue(task, Duration.ZERO);
+			Reservation reservation = driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5))
+				.get(0);
+			assertThat(driver.deadLetter(reservation, DeadLetter.Failure.of("failed " + i))).isTrue();
+			ids.add(task.id());
+		}
+
+		assertThat(driver.retryDeadLetter(queue, ids.get(1))).isTrue();
+		assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(2));
+		assertThat(driver.retryDeadLetter(queue, ids.get(1))).isFalse();
+		assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(2));
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 2));
+	}
+
+	@Test
 	void aPublishThatCannotBeRoutedFailsWithAClearException() throws Exception {
 		String queue = queue("unroutable");
 		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
