@@ -1,6 +1,7 @@
 package io.asynctasq.driver.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
 import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.health.AsyncTasqHealthIndicator;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
 import io.asynctasq.task.TaskOptions;
@@ -28,10 +30,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.boot.health.contributor.Status;
 
 /**
- * A worker's broker connection is closed by force (by the broker, with {@code rabbitmqctl close_connection})
- * while it runs tasks: every task still completes once the consumer recovers, none is lost.
+ * A worker's broker connection is lost while it runs tasks, closed by the broker
+ * ({@code rabbitmqctl close_connection}) or cut on the network for a while: every task still completes
+ * once the consumer recovers, none is lost, and health is DOWN meanwhile.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class RabbitConnectionLossTests {
@@ -85,6 +89,54 @@ class RabbitConnectionLossTests {
 			runtime.close();
 			RabbitTestBroker.deleteTopology(prefix, List.of(queue));
 			factory.destroy();
+		}
+	}
+
+	@Test
+	void duringABrokerOutageHealthIsDownDispatchFailsAndAfterItEveryTaskCompletes() throws Exception {
+		String prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		String queue = "outage";
+		try (CuttableProxy proxy = new CuttableProxy(RabbitTestBroker.PORT)) {
+			CachingConnectionFactory factory = new CachingConnectionFactory(RabbitTestBroker.HOST, proxy.port());
+			factory.setUsername("guest");
+			factory.setPassword("guest");
+			RabbitDriver driver = new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+			AsyncTasqHealthIndicator health = new AsyncTasqHealthIndicator(driver, List.of(queue));
+			Jobs jobs = new Jobs();
+			AsyncTasqRuntime runtime = AsyncTasq.builder()
+				.driver(driver)
+				.tasks(jobs)
+				.taskDefaults(new TaskOptions(queue, 5, null, Duration.ofMillis(100), null, null, 0.0, null))
+				.concurrency(2)
+				.pollInterval(Duration.ofMillis(200))
+				.build();
+			try {
+				assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+				for (int i = 0; i < 10; i++) {
+					runtime.dispatcher().dispatch("Jobs.work", i);
+				}
+				Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> jobs.running.get() == 2);
+
+				proxy.cut();
+				Awaitility.await().atMost(Duration.ofSeconds(10))
+					.until(() -> health.health().getStatus().equals(Status.DOWN));
+				assertThatThrownBy(() -> runtime.dispatcher().dispatch("Jobs.work", 99))
+					.hasRootCauseInstanceOf(java.net.ConnectException.class);
+				jobs.gate.countDown();
+
+				proxy.restore();
+				Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
+					.until(() -> jobs.completed.size() == 10);
+				Awaitility.await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+				assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+				logger.info("10 tasks completed across a broker outage, {} runs in all", jobs.runs.get());
+			}
+			finally {
+				runtime.close();
+				RabbitTestBroker.deleteTopology(prefix, List.of(queue));
+				factory.destroy();
+			}
 		}
 	}
 
