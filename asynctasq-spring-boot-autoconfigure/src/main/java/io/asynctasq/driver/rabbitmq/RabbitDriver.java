@@ -12,10 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -56,8 +58,8 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * task's metadata in headers ({@code asynctasq-queue}, {@code asynctasq-enqueued-at},
  * {@code asynctasq-attempts}, {@code asynctasq-due}); the body is the encoded task, untouched. A publish
  * is mandatory and returns only after the broker confirmed it; a nack, a return (unroutable) or no
- * confirm within {@code confirmTimeout} throws {@link DriverException}. Confirms use a channel of this
- * driver in confirm mode, so the factory needs no confirm type.
+ * confirm within {@code confirmTimeout} throws {@link DriverException}. Confirms use channels of this
+ * driver in confirm mode (up to four publishing at once), so the factory needs no confirm type.
  * <p>
  * <b>Reserving on push consumers.</b> The SPI is pull-shaped; the broker pushes. The first reserve of a
  * queue starts one {@code basic.consume} on its own channel (manual acks, prefetch
@@ -128,6 +130,8 @@ public class RabbitDriver implements QueueDriver {
 
 	private static final int DEFAULT_MIN_PREFETCH = 10;
 
+	private static final int PUBLISH_CHANNELS = 4;
+
 	private static final Logger logger = LoggerFactory.getLogger(RabbitDriver.class);
 
 	private final ConnectionFactory connectionFactory;
@@ -151,11 +155,10 @@ public class RabbitDriver implements QueueDriver {
 
 	private final Set<String> declared = ConcurrentHashMap.newKeySet();
 
-	private final Object publishLock = new Object();
+	/** Concurrent publishes, each on its own confirm channel. */
+	private final Semaphore publishPermits = new Semaphore(PUBLISH_CHANNELS);
 
-	private final Set<String> returned = ConcurrentHashMap.newKeySet();
-
-	private Channel publishChannel;
+	private final BlockingQueue<ConfirmChannel> idlePublishers = new LinkedBlockingQueue<>();
 
 	private final Object adminLock = new Object();
 
@@ -260,58 +263,79 @@ public class RabbitDriver implements QueueDriver {
 			.build();
 	}
 
-	/** Publishes every message, mandatory and persistent, and returns once the broker confirmed them all. */
+	/**
+	 * Publishes every message, mandatory and persistent, on one confirm channel of a small pool, and
+	 * returns once the broker confirmed them all.
+	 */
 	private void publishConfirmed(List<Outgoing> outgoing) {
-		synchronized (this.publishLock) {
+		try {
+			this.publishPermits.acquire();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new DriverException("Interrupted while waiting for a RabbitMQ publisher channel", ex);
+		}
+		ConfirmChannel publisher = null;
+		try {
+			publisher = this.idlePublishers.poll();
+			if (publisher == null || !publisher.channel().isOpen()) {
+				publisher = newConfirmChannel();
+			}
+			for (Outgoing message : outgoing) {
+				publisher.channel().basicPublish(this.topology.exchange(), message.routingKey(), true,
+						message.properties(), message.body());
+			}
 			try {
-				Channel channel = publishChannel();
-				for (Outgoing message : outgoing) {
-					channel.basicPublish(this.topology.exchange(), message.routingKey(), true, message.properties(),
-							message.body());
-				}
-				channel.waitForConfirmsOrDie(Math.max(1, this.confirmTimeout.toMillis()));
-				for (Outgoing message : outgoing) {
-					if (this.returned.remove(message.properties().getMessageId())) {
-						throw new DriverException("RabbitMQ could not route message " + message.properties().getMessageId()
-								+ " to '" + message.routingKey() + "' on exchange '" + this.topology.exchange()
-								+ "': the queue does not exist (deleted while in use?)");
-					}
-				}
-			}
-			catch (TimeoutException ex) {
-				throw new DriverException("RabbitMQ did not confirm " + outgoing.size() + " message(s) within "
-						+ this.confirmTimeout.toMillis() + " ms (asynctasq.rabbitmq.confirm-timeout); they may or may "
-						+ "not have been stored", ex);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new DriverException("Interrupted while waiting for RabbitMQ publisher confirms", ex);
+				publisher.channel().waitForConfirmsOrDie(Math.max(1, this.confirmTimeout.toMillis()));
 			}
 			catch (IOException ex) {
-				throw new DriverException("RabbitMQ refused (nacked) " + outgoing.size() + " message(s): " + ex.getMessage(),
-						ex);
+				throw new DriverException("RabbitMQ refused (nacked) " + outgoing.size() + " message(s) published to '"
+						+ outgoing.get(0).routingKey() + "': " + describe(ex), ex);
 			}
-			catch (ShutdownSignalException ex) {
-				throw new DriverException("RabbitMQ connection lost while publishing: " + ex.getMessage(), ex);
+			for (Outgoing message : outgoing) {
+				if (publisher.returned().remove(message.properties().getMessageId())) {
+					throw new DriverException("RabbitMQ could not route message " + message.properties().getMessageId()
+							+ " to '" + message.routingKey() + "' on exchange '" + this.topology.exchange()
+							+ "': the queue does not exist (deleted while in use?)");
+				}
 			}
-			finally {
-				this.returned.clear();
+		}
+		catch (TimeoutException ex) {
+			throw new DriverException("RabbitMQ did not confirm " + outgoing.size() + " message(s) within "
+					+ this.confirmTimeout.toMillis() + " ms (asynctasq.rabbitmq.confirm-timeout); they may or may "
+					+ "not have been stored", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new DriverException("Interrupted while waiting for RabbitMQ publisher confirms", ex);
+		}
+		catch (IOException | ShutdownSignalException ex) {
+			throw new DriverException("RabbitMQ publish failed: " + describe(ex), ex);
+		}
+		finally {
+			if (publisher != null) {
+				publisher.returned().clear();
+				if (publisher.channel().isOpen() && !this.closed) {
+					this.idlePublishers.offer(publisher);
+				}
+				else {
+					closeQuietly(publisher.channel());
+				}
 			}
+			this.publishPermits.release();
 		}
 	}
 
-	private Channel publishChannel() throws IOException {
-		if (this.publishChannel == null || !this.publishChannel.isOpen()) {
-			Channel channel = newChannel();
-			channel.confirmSelect();
-			channel.addReturnListener((ret) -> {
-				if (ret.getProperties().getMessageId() != null) {
-					this.returned.add(ret.getProperties().getMessageId());
-				}
-			});
-			this.publishChannel = channel;
-		}
-		return this.publishChannel;
+	private ConfirmChannel newConfirmChannel() throws IOException {
+		Channel channel = newChannel();
+		channel.confirmSelect();
+		Set<String> returned = ConcurrentHashMap.newKeySet();
+		channel.addReturnListener((ret) -> {
+			if (ret.getProperties().getMessageId() != null) {
+				returned.add(ret.getProperties().getMessageId());
+			}
+		});
+		return new ConfirmChannel(channel, returned);
 	}
 
 	// ------------------------------------------------------------------ reserve
@@ -967,8 +991,9 @@ public class RabbitDriver implements QueueDriver {
 				closeQuietly(consumer.channel);
 			}
 		}
-		synchronized (this.publishLock) {
-			closeQuietly(this.publishChannel);
+		for (ConfirmChannel publisher = this.idlePublishers.poll(); publisher != null;
+				publisher = this.idlePublishers.poll()) {
+			closeQuietly(publisher.channel());
 		}
 		synchronized (this.adminLock) {
 			closeQuietly(this.adminChannel);
@@ -1070,6 +1095,9 @@ public class RabbitDriver implements QueueDriver {
 
 		T apply(Channel channel) throws IOException;
 
+	}
+
+	private record ConfirmChannel(Channel channel, Set<String> returned) {
 	}
 
 	private record Outgoing(String routingKey, AMQP.BasicProperties properties, byte[] body) {
