@@ -14,11 +14,15 @@ import java.util.concurrent.TimeUnit;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import io.asynctasq.Task;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.runtime.AsyncTasq;
+import io.asynctasq.runtime.AsyncTasqRuntime;
+import io.asynctasq.task.TaskOptions;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -94,6 +98,45 @@ class RabbitDriverBehaviourTests {
 		driver.enqueue(next, Duration.ZERO);
 		assertThat(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)))
 			.extracting(Reservation::id).containsExactly(next.id());
+	}
+
+	@Test
+	void aWorkerDeadLettersAGarbageBodyAndAForeignMessageAndGoesOn() throws Exception {
+		String queue = queue("garbage");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		Greetings greetings = new Greetings();
+		AsyncTasqRuntime runtime = AsyncTasq.builder()
+			.driver(driver)
+			.tasks(greetings)
+			.taskDefaults(TaskOptions.DEFAULTS.withQueue(queue))
+			.concurrency(2)
+			.pollInterval(Duration.ofMillis(200))
+			.build();
+		try (runtime) {
+			// our envelope headers, a body no codec can read
+			driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) 0xC3, 0x28 },
+					Instant.now()), Duration.ZERO);
+			try (Channel channel = factory().createConnection().createChannel(false)) {
+				channel.basicPublish("", driver.topology().workQueue(queue), null,
+						"hello from elsewhere".getBytes(StandardCharsets.UTF_8));
+			}
+			runtime.dispatcher().dispatch("Greetings.greet", "Ada");
+
+			await().until(() -> greetings.greeted.contains("Ada") && driver.counts(queue).deadLettered() == 2);
+			assertThat(driver.deadLetters(queue, 0, 10)).extracting((dead) -> dead.failure().reason())
+				.containsExactlyInAnyOrder("undecodable payload", "foreign message: no message-id");
+		}
+	}
+
+	static class Greetings {
+
+		final List<String> greeted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+		@Task
+		public void greet(String name) {
+			this.greeted.add(name);
+		}
+
 	}
 
 	@Test
