@@ -60,6 +60,11 @@ public final class RabbitTopology {
 		this.queueType = queueType;
 	}
 
+	/** The type of every queue declared. */
+	public RabbitQueueType queueType() {
+		return this.queueType;
+	}
+
 	/** The exchange every message is published to. */
 	public String exchange() {
 		return this.prefix;
