@@ -366,12 +366,25 @@ public class RabbitDriver implements QueueDriver {
 			served.add(consumer(queue));
 		}
 		List<Reservation> reserved = new ArrayList<>(Math.min(max, 64));
-		for (QueueConsumer consumer : served) {
-			take(consumer, reserved, max, lease);
-			if (reserved.size() < max) {
-				synchronise(consumer);
+		try {
+			for (QueueConsumer consumer : served) {
 				take(consumer, reserved, max, lease);
+				if (reserved.size() < max) {
+					synchronise(consumer);
+					take(consumer, reserved, max, lease);
+				}
 			}
+		}
+		catch (DriverException ex) {
+			if (!reserved.isEmpty()) {
+				// a later queue failed: hand out what was reserved, the failure shows on the next call
+				return reserved;
+			}
+			throw ex;
+		}
+		catch (InterruptedException ex) {
+			reserved.forEach(this::release);
+			throw ex;
 		}
 		if (!reserved.isEmpty()) {
 			return reserved;
@@ -681,11 +694,15 @@ public class RabbitDriver implements QueueDriver {
 							}
 
 						});
-				if (!consumeOk.await(Math.max(1, this.confirmTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
-					throw new DriverException("RabbitMQ consumer of '" + this.topology.workQueue(consumer.queue)
-							+ "' did not answer within " + this.confirmTimeout.toMillis() + " ms");
+				try {
+					if (!consumeOk.await(Math.max(1, this.confirmTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+						throw new DriverException("RabbitMQ consumer of '" + this.topology.workQueue(consumer.queue)
+								+ "' did not answer within " + this.confirmTimeout.toMillis() + " ms");
+					}
 				}
-				consumer.channel.basicCancel(tag);
+				finally {
+					consumer.channel.basicCancel(tag);
+				}
 				return ready;
 			}
 			catch (IOException | ShutdownSignalException ex) {
