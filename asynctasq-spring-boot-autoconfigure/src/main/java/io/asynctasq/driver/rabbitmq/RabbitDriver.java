@@ -87,10 +87,12 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * process and never touch the broker. A redelivery after a connection loss does not count an attempt
  * (the broker cannot tell a started task from a prefetched one).
  * <p>
- * <b>Delays and retries</b> go to the delay levels with their due time in a header; a message that
- * reaches a consumer early is published to the next level and acknowledged. A delayed task dispatched by
- * one process is delivered to workers of any other. Delays progress while some process consumes the
- * queue; without one, a message early at the work queue waits there and counts as ready.
+ * <b>Delays and retries</b> go to the delay levels with their due time in a header; expired levels
+ * dead-letter into the due queue, whose consumer (started with the work queue's, on its channel)
+ * publishes each message to the work queue when due or to the next level, then acknowledges it. So a
+ * delayed task never waits behind ready ones and one dispatched by one process is delivered to workers
+ * of any other. Delays progress while some process serves the queue; meanwhile they count as delayed.
+ * A message reaching the work queue early anyway (clock skew) is sent back to a level the same way.
  * <p>
  * <b>Dead letters</b> are messages of the dead-letter queue with the reason, error class, message and
  * stack trace in headers. Listing and {@link #retryDeadLetter} read them with {@code basic.get} without
@@ -101,7 +103,7 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * "foreign message" and the consumer goes on.
  * <p>
  * <b>Counts</b>: ready = the work queue's ready count on the broker plus deliveries buffered in this
- * process and not reserved; delayed = the delay queues' counts; in flight = reservations held by this
+ * process and not reserved; delayed = the delay and due queues' counts; in flight = reservations held by this
  * process; dead-lettered = the dead-letter queue's count. A quorum queue's counts come from its Raft
  * state and can lag a confirmed publish by a moment (the driver TCK passes unchanged on classic queues;
  * on quorum queues only such immediate counts can differ).
@@ -635,6 +637,7 @@ public class RabbitDriver implements QueueDriver {
 				}
 				synchronized (consumer.channelLock) {
 					channel.basicConsume(this.topology.workQueue(queue), false, consumer.callback());
+					channel.basicConsume(this.topology.dueQueue(queue), false, consumer.dueCallback());
 				}
 				return consumer;
 			}
@@ -763,6 +766,24 @@ public class RabbitDriver implements QueueDriver {
 		}
 	}
 
+	/** A message whose delay level expired: on to the work queue when due, else to the next level. */
+	private void onDue(QueueConsumer consumer, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+		if (this.closed) {
+			return;
+		}
+		Map<String, Object> headers = (properties.getHeaders() != null) ? properties.getHeaders() : Map.of();
+		Object due = headers.get(HEADER_DUE);
+		long now = System.currentTimeMillis();
+		// without a due time the work queue's consumer judges the message
+		String next = (due instanceof Number number) ? this.topology.routeFor(consumer.queue, number.longValue(), now)
+				: this.topology.workQueue(consumer.queue);
+		if (logger.isTraceEnabled()) {
+			logger.trace("Due message {} on '{}' goes to '{}'", properties.getMessageId(), consumer.queue, next);
+		}
+		this.router.execute(() -> forward(consumer, envelope.getDeliveryTag(), new Outgoing(next, properties, body),
+				"route due"));
+	}
+
 	private void deadLetterForeign(QueueConsumer consumer, Envelope envelope, AMQP.BasicProperties properties,
 			byte[] body, String reason) {
 		Map<String, Object> headers = new HashMap<>();
@@ -848,7 +869,7 @@ public class RabbitDriver implements QueueDriver {
 				.getMessageCount());
 		}
 		long delayed = admin((channel) -> {
-			long sum = 0;
+			long sum = channel.queueDeclarePassive(this.topology.dueQueue(queue)).getMessageCount();
 			for (String delayQueue : this.topology.delayQueues(queue)) {
 				sum += channel.queueDeclarePassive(delayQueue).getMessageCount();
 			}
@@ -1227,6 +1248,34 @@ public class RabbitDriver implements QueueDriver {
 					catch (RuntimeException ex) {
 						logger.error("Delivery {} on '{}' could not be handled", envelope.getDeliveryTag(),
 								topology.workQueue(self.queue), ex);
+					}
+				}
+
+				@Override
+				public void handleCancel(String consumerTag) {
+					lost(self, "cancelled by the broker (queue deleted?)");
+					closeQuietly(self.channel);
+				}
+
+			};
+		}
+
+		DefaultConsumer dueCallback() {
+			QueueConsumer self = this;
+			return new DefaultConsumer(this.channel) {
+
+				@Override
+				public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
+						byte[] body) {
+					if (self.lost) {
+						return;
+					}
+					try {
+						onDue(self, envelope, properties, body);
+					}
+					catch (RuntimeException ex) {
+						logger.error("Due message {} on '{}' could not be routed", envelope.getDeliveryTag(),
+								topology.dueQueue(self.queue), ex);
 					}
 				}
 

@@ -16,16 +16,17 @@ import io.asynctasq.driver.QueueNames;
  * The broker objects of one task queue and how they are named and declared.
  * <p>
  * One durable direct exchange named after the prefix; per task queue {@code q}: the work queue
- * {@code <prefix>.q}, the dead-letter queue {@code <prefix>.q.dlq} and one delay queue per delay level,
- * {@code <prefix>.q.delay.<ms>}. Each queue is bound to the exchange with its own name as routing key.
- * A delay queue has a queue-level {@code x-message-ttl} of its level and dead-letters expired messages
- * back to the work queue, so every message in it expires in arrival order (no head-of-line blocking)
- * and no broker plugin is needed.
+ * {@code <prefix>.q}, the dead-letter queue {@code <prefix>.q.dlq}, one delay queue per delay level,
+ * {@code <prefix>.q.delay.<ms>}, and the due queue {@code <prefix>.q.due}. Each queue is bound to the
+ * exchange with its own name as routing key. A delay queue has a queue-level {@code x-message-ttl} of
+ * its level and dead-letters expired messages to the due queue, so every message in it expires in
+ * arrival order (no head-of-line blocking) and no broker plugin is needed.
  * <p>
  * The levels are 16 ms times the powers of four up to about 18.6 hours. A delay is covered by hops:
- * each hop waits in the largest level not longer than what remains; a message that reaches the work
- * queue before its due time (carried in a header) is sent back to a level by the consumer (the smallest
- * level when less than it remains). So a delayed message is never ready before its due time (by the
+ * each hop waits in the largest level not longer than what remains. A consumer of the due queue (every
+ * process serving the task queue runs one) reads the due time from a header and publishes the message
+ * to the work queue when it is due, else to the next level (the smallest when less than it remains).
+ * So a delayed message never waits behind ready tasks, is never ready before its due time (by the
  * clocks of the processes involved) and is late by less than the smallest level plus the hops' latency.
  */
 public final class RabbitTopology {
@@ -85,6 +86,11 @@ public final class RabbitTopology {
 		return workQueue(queue) + ".delay." + levelMs;
 	}
 
+	/** The due queue of {@code queue}: where expired delays wait to be routed onwards. */
+	public String dueQueue(String queue) {
+		return workQueue(queue) + ".due";
+	}
+
 	/** Every delay queue of {@code queue}, smallest level first. */
 	public List<String> delayQueues(String queue) {
 		List<String> names = new ArrayList<>(DELAY_LEVELS_MS.length);
@@ -94,11 +100,12 @@ public final class RabbitTopology {
 		return names;
 	}
 
-	/** Every broker queue of {@code queue}: work, dead-letter and delay queues. */
+	/** Every broker queue of {@code queue}: work, dead-letter, due and delay queues. */
 	public List<String> allQueues(String queue) {
 		List<String> names = new ArrayList<>();
 		names.add(workQueue(queue));
 		names.add(deadLetterQueue(queue));
+		names.add(dueQueue(queue));
 		names.addAll(delayQueues(queue));
 		return names;
 	}
@@ -126,13 +133,14 @@ public final class RabbitTopology {
 		channel.exchangeDeclare(exchange(), BuiltinExchangeType.DIRECT, true);
 		declareBound(channel, workQueue(queue), baseArguments());
 		declareBound(channel, deadLetterQueue(queue), baseArguments());
+		declareBound(channel, dueQueue(queue), baseArguments());
 		for (long level : DELAY_LEVELS_MS) {
 			Map<String, Object> arguments = baseArguments();
 			arguments.put("x-message-ttl", level);
 			arguments.put("x-dead-letter-exchange", exchange());
-			arguments.put("x-dead-letter-routing-key", workQueue(queue));
+			arguments.put("x-dead-letter-routing-key", dueQueue(queue));
 			if (this.queueType == RabbitQueueType.QUORUM) {
-				// expired messages move to the work queue at least once instead of at most once
+				// expired messages move to the due queue at least once instead of at most once
 				arguments.put("x-dead-letter-strategy", "at-least-once");
 				arguments.put("x-overflow", "reject-publish");
 			}

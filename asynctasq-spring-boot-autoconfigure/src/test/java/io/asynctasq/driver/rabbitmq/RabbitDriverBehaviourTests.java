@@ -154,7 +154,7 @@ class RabbitDriverBehaviourTests {
 		assertThat(worker.counts(queue)).isEqualTo(new QueueCounts(0, 1, 0, 0));
 
 		List<Reservation> reserved = new ArrayList<>();
-		await().atMost(Duration.ofSeconds(15))
+		await().atMost(Duration.ofSeconds(30))
 			.until(() -> reserved.addAll(worker.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(1))));
 		assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay.minusMillis(50));
 		assertThat(reserved).extracting(Reservation::id).containsExactly(task.id());
@@ -182,6 +182,32 @@ class RabbitDriverBehaviourTests {
 		assertThat(driver.retryDeadLetter(queue, ids.get(1))).isFalse();
 		assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(2));
 		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 2));
+	}
+
+	@Test
+	void aDelayedTaskIsNotReadyBeforeItsTimeEvenWhenTheConsumerHasNoCredit() throws Exception {
+		String queue = queue("no-credit");
+		RabbitDriver driver = new RabbitDriver(factory(), this.prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 1);
+		this.drivers.add(driver);
+		driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now()), Duration.ZERO);
+		Reservation held = driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)).get(0);
+		Duration delay = Duration.ofMillis(600);
+		TaskMessage later = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+
+		long start = System.nanoTime();
+		driver.enqueue(later, delay);
+		// prefetch 1 is taken by the held task: the delayed one waits in the delay and due queues, not in the
+		// work queue, until it is due
+		Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+			QueueCounts counts = driver.counts(queue);
+			if (counts.ready() > 0 && Duration.ofNanos(System.nanoTime() - start).compareTo(delay) < 0) {
+				throw new IllegalStateException("ready before its delay: " + counts);
+			}
+			return counts.equals(new QueueCounts(1, 0, 1, 0));
+		});
+		assertThat(driver.acknowledge(held)).isTrue();
+		assertThat(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)))
+			.extracting(Reservation::id).containsExactly(later.id());
 	}
 
 	@Test
