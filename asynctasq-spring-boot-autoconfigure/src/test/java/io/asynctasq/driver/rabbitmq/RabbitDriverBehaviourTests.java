@@ -211,6 +211,33 @@ class RabbitDriverBehaviourTests {
 	}
 
 	@Test
+	void onCloseReleasedAndPrefetchedTasksGoBackToTheBrokerWithoutCountingAnAttempt() throws Exception {
+		String queue = queue("handover");
+		RabbitDriver first = driver(RabbitQueueType.CLASSIC);
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i },
+					Instant.now());
+			first.enqueue(task, Duration.ZERO);
+			ids.add(task.id());
+		}
+		Reservation reservation = first.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5))
+			.get(0);
+		assertThat(first.counts(queue)).as("two prefetched, one reserved").isEqualTo(new QueueCounts(2, 0, 1, 0));
+		assertThat(first.release(reservation)).isTrue();
+		first.close();
+
+		RabbitDriver second = driver(RabbitQueueType.CLASSIC);
+		List<Reservation> reserved = new ArrayList<>();
+		await().until(() -> {
+			reserved.addAll(second.reserve(List.of(queue), 3, Duration.ofSeconds(30), Duration.ofMillis(500)));
+			return reserved.size() == 3;
+		});
+		assertThat(reserved).extracting(Reservation::id).containsExactlyElementsOf(ids);
+		assertThat(reserved).allSatisfy((r) -> assertThat(r.attempt()).isEqualTo(1));
+	}
+
+	@Test
 	void aPublishThatCannotBeRoutedFailsWithAClearException() throws Exception {
 		String queue = queue("unroutable");
 		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
