@@ -1,0 +1,202 @@
+package io.asynctasq.driver.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.asynctasq.Task;
+import io.asynctasq.TaskContext;
+import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.health.AsyncTasqHealthIndicator;
+import io.asynctasq.runtime.AsyncTasq;
+import io.asynctasq.runtime.AsyncTasqRuntime;
+import io.asynctasq.task.TaskOptions;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.boot.health.contributor.Status;
+
+/**
+ * A worker's broker connection is lost while it runs tasks, closed by the broker
+ * ({@code rabbitmqctl close_connection}) or cut on the network for a while: every task still completes
+ * once the consumer recovers, none is lost, and health is DOWN meanwhile.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class RabbitConnectionLossTests {
+
+	private static final Logger logger = LoggerFactory.getLogger(RabbitConnectionLossTests.class);
+
+	private static final int TASKS = 20;
+
+	@Test
+	void everyTaskCompletesAfterTheWorkersConnectionIsForcedClosed() throws Exception {
+		String prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		String queue = "loss";
+		CachingConnectionFactory factory = RabbitTestBroker.connectionFactory();
+		RabbitDriver driver = new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+		Jobs jobs = new Jobs();
+		AsyncTasqRuntime runtime = AsyncTasq.builder()
+			.driver(driver)
+			.tasks(jobs)
+			.taskDefaults(new TaskOptions(queue, 5, null, Duration.ofMillis(100), null, null, 0.0, null))
+			.concurrency(4)
+			.pollInterval(Duration.ofMillis(200))
+			.build();
+		try {
+			for (int i = 0; i < TASKS; i++) {
+				runtime.dispatcher().dispatch("Jobs.work", i);
+			}
+			Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> jobs.running.get() == 4);
+			int connectionPort = factory.createConnection().getLocalPort();
+
+			forceClose(factory, connectionPort);
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+				try {
+					return factory.createConnection().getLocalPort() != connectionPort;
+				}
+				catch (RuntimeException ex) {
+					return false;
+				}
+			});
+			jobs.gate.countDown();
+
+			Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
+				.until(() -> jobs.completed.size() == TASKS);
+			Awaitility.await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+			logger.info("{} tasks completed after a forced connection close, {} runs in all ({} ran again after the "
+					+ "redelivery)", jobs.completed.size(), jobs.runs.get(), jobs.runs.get() - TASKS);
+			assertThat(jobs.completed).hasSize(TASKS);
+			assertThat(jobs.runs.get()).isGreaterThanOrEqualTo(TASKS);
+		}
+		finally {
+			runtime.close();
+			RabbitTestBroker.deleteTopology(prefix, List.of(queue));
+			factory.destroy();
+		}
+	}
+
+	@Test
+	void duringABrokerOutageHealthIsDownDispatchFailsAndAfterItEveryTaskCompletes() throws Exception {
+		String prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		String queue = "outage";
+		try (CuttableProxy proxy = new CuttableProxy(RabbitTestBroker.PORT)) {
+			CachingConnectionFactory factory = new CachingConnectionFactory(RabbitTestBroker.HOST, proxy.port());
+			factory.setUsername("guest");
+			factory.setPassword("guest");
+			RabbitDriver driver = new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+			AsyncTasqHealthIndicator health = new AsyncTasqHealthIndicator(driver, List.of(queue));
+			Jobs jobs = new Jobs();
+			AsyncTasqRuntime runtime = AsyncTasq.builder()
+				.driver(driver)
+				.tasks(jobs)
+				.taskDefaults(new TaskOptions(queue, 5, null, Duration.ofMillis(100), null, null, 0.0, null))
+				.concurrency(2)
+				.pollInterval(Duration.ofMillis(200))
+				.build();
+			try {
+				assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+				for (int i = 0; i < 10; i++) {
+					runtime.dispatcher().dispatch("Jobs.work", i);
+				}
+				Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> jobs.running.get() == 2);
+
+				proxy.cut();
+				Awaitility.await().atMost(Duration.ofSeconds(10))
+					.until(() -> health.health().getStatus().equals(Status.DOWN));
+				assertThatThrownBy(() -> runtime.dispatcher().dispatch("Jobs.work", 99))
+					.hasRootCauseInstanceOf(java.net.ConnectException.class);
+				jobs.gate.countDown();
+
+				proxy.restore();
+				Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
+					.until(() -> jobs.completed.size() == 10);
+				Awaitility.await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+				assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+				logger.info("10 tasks completed across a broker outage, {} runs in all", jobs.runs.get());
+			}
+			finally {
+				runtime.close();
+				RabbitTestBroker.deleteTopology(prefix, List.of(queue));
+				factory.destroy();
+			}
+		}
+	}
+
+	/** Has the broker close the connection on {@code port}; without rabbitmqctl, aborts it from the client. */
+	private static void forceClose(CachingConnectionFactory factory, int port) throws Exception {
+		try {
+			Process list = new ProcessBuilder("rabbitmqctl", "-q", "list_connections", "--no-table-headers", "pid",
+					"name")
+				.redirectErrorStream(true)
+				.start();
+			String pid = null;
+			try (BufferedReader reader = new BufferedReader(
+					new InputStreamReader(list.getInputStream(), StandardCharsets.UTF_8))) {
+				for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+					if (line.contains(":" + port + " -> ")) {
+						pid = line.split("\t")[0].trim();
+					}
+				}
+			}
+			list.waitFor(30, TimeUnit.SECONDS);
+			if (pid != null) {
+				Process close = new ProcessBuilder("rabbitmqctl", "-q", "close_connection", pid, "forced by a test")
+					.redirectErrorStream(true)
+					.start();
+				close.getInputStream().readAllBytes();
+				if (close.waitFor(30, TimeUnit.SECONDS) && close.exitValue() == 0) {
+					logger.info("The broker closed connection {} (local port {})", pid, port);
+					return;
+				}
+			}
+		}
+		catch (IOException ex) {
+			logger.info("rabbitmqctl is not available ({}); aborting the connection from the client", ex.getMessage());
+		}
+		factory.createConnection().getDelegate().abort();
+	}
+
+	static class Jobs {
+
+		final CountDownLatch gate = new CountDownLatch(1);
+
+		final AtomicInteger running = new AtomicInteger();
+
+		final AtomicInteger runs = new AtomicInteger();
+
+		final Set<Integer> completed = ConcurrentHashMap.newKeySet();
+
+		@Task
+		public void work(int number, TaskContext context) throws InterruptedException {
+			this.runs.incrementAndGet();
+			this.running.incrementAndGet();
+			try {
+				this.gate.await(30, TimeUnit.SECONDS);
+				this.completed.add(number);
+			}
+			finally {
+				this.running.decrementAndGet();
+			}
+		}
+
+	}
+
+}

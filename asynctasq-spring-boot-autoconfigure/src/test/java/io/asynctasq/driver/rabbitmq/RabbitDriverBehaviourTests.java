@@ -1,0 +1,364 @@
+package io.asynctasq.driver.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import io.asynctasq.Task;
+import io.asynctasq.driver.DeadLetter;
+import io.asynctasq.driver.DriverException;
+import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.runtime.AsyncTasq;
+import io.asynctasq.runtime.AsyncTasqRuntime;
+import io.asynctasq.task.TaskOptions;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+/** What the TCK does not cover: foreign messages, several processes, nacks, routing failures, quorum queues. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RabbitDriverBehaviourTests {
+
+	private final List<CachingConnectionFactory> factories = new ArrayList<>();
+
+	private final List<RabbitDriver> drivers = new ArrayList<>();
+
+	private final List<String> queues = new ArrayList<>();
+
+	private String prefix;
+
+	@BeforeEach
+	void prefix() {
+		this.prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+	}
+
+	@AfterEach
+	void cleanUp() {
+		try {
+			RabbitTestBroker.deleteTopology(this.prefix, this.queues);
+		}
+		finally {
+			this.drivers.forEach(RabbitDriver::close);
+			this.factories.forEach(CachingConnectionFactory::destroy);
+		}
+	}
+
+	@Test
+	void foreignAndGarbageMessagesAreDeadLetteredAndTheConsumerGoesOn() throws Exception {
+		String queue = queue("foreign");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		String workQueue = driver.topology().workQueue(queue);
+		try (Channel channel = factory().createConnection().createChannel(false)) {
+			// a foreign publisher: no message id, no headers, a body that is not a task
+			channel.basicPublish("", workQueue, null, "{not json".getBytes(StandardCharsets.UTF_8));
+			// ids but a wrong queue header and a non-numeric attempt count
+			channel.basicPublish("", workQueue, new AMQP.BasicProperties.Builder().messageId("garbage-1")
+				.headers(Map.of(RabbitDriver.HEADER_QUEUE, "elsewhere", RabbitDriver.HEADER_ATTEMPTS, "x"))
+				.build(), new byte[] { 0, (byte) 0xFF });
+		}
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue,
+				"ok".getBytes(StandardCharsets.UTF_8), Instant.now());
+		driver.enqueue(task, Duration.ZERO);
+
+		List<Reservation> reserved = driver.reserve(List.of(queue), 5, Duration.ofSeconds(30), Duration.ofSeconds(5));
+		assertThat(reserved).extracting(Reservation::id).containsExactly(task.id());
+		await().untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 2)));
+		List<DeadLetter> dead = driver.deadLetters(queue, 0, 10);
+		assertThat(dead).hasSize(2);
+		assertThat(dead).allSatisfy((letter) -> {
+			assertThat(letter.failure().reason()).startsWith("foreign message: ");
+			assertThat(letter.message().queue()).isEqualTo(queue);
+		});
+		assertThat(dead.get(0).failure().reason()).contains("no message-id");
+		assertThat(dead.get(0).message().body()).isEqualTo("{not json".getBytes(StandardCharsets.UTF_8));
+		assertThat(dead.get(1).id()).isEqualTo("garbage-1");
+		assertThat(dead.get(1).message().body()).containsExactly(0, (byte) 0xFF);
+		assertThat(driver.acknowledge(reserved.get(0))).isTrue();
+
+		// the consumer is still running
+		TaskMessage next = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+		driver.enqueue(next, Duration.ZERO);
+		assertThat(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)))
+			.extracting(Reservation::id).containsExactly(next.id());
+	}
+
+	@Test
+	void aWorkerDeadLettersAGarbageBodyAndAForeignMessageAndGoesOn() throws Exception {
+		String queue = queue("garbage");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		Greetings greetings = new Greetings();
+		AsyncTasqRuntime runtime = AsyncTasq.builder()
+			.driver(driver)
+			.tasks(greetings)
+			.taskDefaults(TaskOptions.DEFAULTS.withQueue(queue))
+			.concurrency(2)
+			.pollInterval(Duration.ofMillis(200))
+			.build();
+		try (runtime) {
+			// our envelope headers, a body no codec can read
+			driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) 0xC3, 0x28 },
+					Instant.now()), Duration.ZERO);
+			try (Channel channel = factory().createConnection().createChannel(false)) {
+				channel.basicPublish("", driver.topology().workQueue(queue), null,
+						"hello from elsewhere".getBytes(StandardCharsets.UTF_8));
+			}
+			runtime.dispatcher().dispatch("Greetings.greet", "Ada");
+
+			await().until(() -> greetings.greeted.contains("Ada") && driver.counts(queue).deadLettered() == 2);
+			assertThat(driver.deadLetters(queue, 0, 10)).extracting((dead) -> dead.failure().reason())
+				.containsExactlyInAnyOrder("undecodable payload", "foreign message: no message-id");
+		}
+	}
+
+	static class Greetings {
+
+		final List<String> greeted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+		@Task
+		public void greet(String name) {
+			this.greeted.add(name);
+		}
+
+	}
+
+	@Test
+	void aDelayedTaskDispatchedByOneProcessIsDeliveredToAnother() throws Exception {
+		String queue = queue("two-processes");
+		RabbitDriver producer = driver(RabbitQueueType.CLASSIC);
+		RabbitDriver worker = driver(RabbitQueueType.CLASSIC);
+		Duration delay = Duration.ofMillis(1500);
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue,
+				"later".getBytes(StandardCharsets.UTF_8), Instant.now());
+
+		long start = System.nanoTime();
+		producer.enqueue(task, delay);
+		producer.close();
+		assertThat(worker.counts(queue)).isEqualTo(new QueueCounts(0, 1, 0, 0));
+
+		List<Reservation> reserved = new ArrayList<>();
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> reserved.addAll(worker.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(1))));
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay.minusMillis(50));
+		assertThat(reserved).extracting(Reservation::id).containsExactly(task.id());
+		assertThat(reserved.get(0).message().body()).isEqualTo(task.body());
+		assertThat(worker.acknowledge(reserved.get(0))).isTrue();
+	}
+
+	@Test
+	void retryingADeadLetterFromTheMiddleKeepsTheOthersInOrder() throws Exception {
+		String queue = queue("dead-middle");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i },
+					Instant.now());
+			driver.enqueue(task, Duration.ZERO);
+			Reservation reservation = driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5))
+				.get(0);
+			assertThat(driver.deadLetter(reservation, DeadLetter.Failure.of("failed " + i))).isTrue();
+			ids.add(task.id());
+		}
+
+		assertThat(driver.retryDeadLetter(queue, ids.get(1))).isTrue();
+		assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(2));
+		assertThat(driver.retryDeadLetter(queue, ids.get(1))).isFalse();
+		assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(2));
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 2));
+	}
+
+	@Test
+	void aDelayedTaskIsNotReadyBeforeItsTimeEvenWhenTheConsumerHasNoCredit() throws Exception {
+		String queue = queue("no-credit");
+		RabbitDriver driver = new RabbitDriver(factory(), this.prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 1);
+		this.drivers.add(driver);
+		driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now()), Duration.ZERO);
+		Reservation held = driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)).get(0);
+		Duration delay = Duration.ofMillis(600);
+		TaskMessage later = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+
+		long start = System.nanoTime();
+		driver.enqueue(later, delay);
+		// prefetch 1 is taken by the held task: the delayed one waits in the delay and due queues, not in the
+		// work queue, until it is due
+		Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+			QueueCounts counts = driver.counts(queue);
+			if (counts.ready() > 0 && Duration.ofNanos(System.nanoTime() - start).compareTo(delay) < 0) {
+				throw new IllegalStateException("ready before its delay: " + counts);
+			}
+			return counts.equals(new QueueCounts(1, 0, 1, 0));
+		});
+		assertThat(driver.acknowledge(held)).isTrue();
+		assertThat(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)))
+			.extracting(Reservation::id).containsExactly(later.id());
+	}
+
+	@Test
+	void onCloseReleasedAndPrefetchedTasksGoBackToTheBrokerWithoutCountingAnAttempt() throws Exception {
+		String queue = queue("handover");
+		RabbitDriver first = driver(RabbitQueueType.CLASSIC);
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i },
+					Instant.now());
+			first.enqueue(task, Duration.ZERO);
+			ids.add(task.id());
+		}
+		Reservation reservation = first.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5))
+			.get(0);
+		assertThat(first.counts(queue)).as("two prefetched, one reserved").isEqualTo(new QueueCounts(2, 0, 1, 0));
+		assertThat(first.release(reservation)).isTrue();
+		first.close();
+
+		RabbitDriver second = driver(RabbitQueueType.CLASSIC);
+		List<Reservation> reserved = new ArrayList<>();
+		await().until(() -> {
+			reserved.addAll(second.reserve(List.of(queue), 3, Duration.ofSeconds(30), Duration.ofMillis(500)));
+			return reserved.size() == 3;
+		});
+		assertThat(reserved).extracting(Reservation::id).containsExactlyElementsOf(ids);
+		assertThat(reserved).allSatisfy((r) -> assertThat(r.attempt()).isEqualTo(1));
+	}
+
+	@Test
+	void aPublishThatCannotBeRoutedFailsWithAClearException() throws Exception {
+		String queue = queue("unroutable");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		try (Channel channel = factory().createConnection().createChannel(false)) {
+			channel.queueDelete(driver.topology().workQueue(queue));
+		}
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+		assertThatThrownBy(() -> driver.enqueue(task, Duration.ZERO)).isInstanceOf(DriverException.class)
+			.hasMessageContaining("could not route").hasMessageContaining(task.id());
+	}
+
+	@Test
+	void aPublishTheBrokerNacksFailsWithAClearException() throws Exception {
+		String queue = queue("nacked");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		String policy = this.prefix + "-reject";
+		// a full queue that rejects publishes: the broker answers with a nack
+		rabbitmqctl("set_policy", "--apply-to", "queues", policy,
+				"^" + driver.topology().workQueue(queue).replace(".", "\\.") + "$",
+				"{\"max-length\":0,\"overflow\":\"reject-publish\"}");
+		try {
+			TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+			await().untilAsserted(() -> assertThatThrownBy(() -> driver.enqueue(task, Duration.ZERO))
+				.isInstanceOf(DriverException.class)
+				.hasMessageContaining("nacked"));
+		}
+		finally {
+			rabbitmqctl("clear_policy", policy);
+		}
+	}
+
+	@Test
+	void anUnreachableBrokerFailsPingAndDispatchWithDriverException() {
+		CachingConnectionFactory unreachable = new CachingConnectionFactory("127.0.0.1", 1);
+		this.factories.add(unreachable);
+		RabbitDriver driver = new RabbitDriver(unreachable, this.prefix, RabbitQueueType.CLASSIC,
+				Duration.ofSeconds(1), 0);
+		this.drivers.add(driver);
+		assertThatThrownBy(driver::ping).isInstanceOf(DriverException.class)
+			.hasMessageContaining("RabbitMQ is unreachable at 127.0.0.1:1");
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), "unreachable", new byte[0], Instant.now());
+		assertThatThrownBy(() -> driver.enqueue(task, Duration.ZERO)).isInstanceOf(DriverException.class);
+		assertThatThrownBy(() -> driver.reserve(List.of("unreachable"), 1, Duration.ofSeconds(1), Duration.ZERO))
+			.isInstanceOf(DriverException.class);
+	}
+
+	private static void rabbitmqctl(String... arguments) throws Exception {
+		List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
+		command.addAll(List.of(arguments));
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as("%s: %s", command, output).isZero();
+	}
+
+	@Test
+	void quorumQueuesDelayRetryAndDeadLetter() throws Exception {
+		String queue = queue("quorum");
+		RabbitDriver driver = driver(RabbitQueueType.QUORUM);
+		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue,
+				"q".getBytes(StandardCharsets.UTF_8), Instant.now());
+		driver.enqueue(task, Duration.ofMillis(200));
+		// a quorum queue's counts may lag a confirmed publish by a moment
+		await().untilAsserted(() -> assertThat(driver.counts(queue).delayed() + driver.counts(queue).ready())
+			.isEqualTo(1));
+
+		Reservation first = awaitReservation(driver, queue);
+		assertThat(first.attempt()).isEqualTo(1);
+		assertThat(driver.retry(first, Duration.ofMillis(100))).isTrue();
+		Reservation second = awaitReservation(driver, queue);
+		assertThat(second.id()).isEqualTo(task.id());
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(driver.deadLetter(second, DeadLetter.Failure.of("failed"))).isTrue();
+		await().untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 1)));
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			TaskMessage other = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
+			driver.enqueue(other, Duration.ZERO);
+			assertThat(driver.deadLetter(awaitReservation(driver, queue), DeadLetter.Failure.of("failed"))).isTrue();
+			ids.add(other.id());
+		}
+		// listed oldest first although a quorum queue does not keep the order of requeued messages
+		assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id)
+			.containsExactly(task.id(), ids.get(0), ids.get(1), ids.get(2));
+		assertThat(driver.deadLetters(queue, 1, 2)).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(1));
+		assertThat(driver.retryDeadLetter(queue, task.id())).isTrue();
+		assertThat(driver.purgeDeadLetters(queue)).isEqualTo(3);
+		Reservation again = awaitReservation(driver, queue);
+		assertThat(again.attempt()).isEqualTo(1);
+		assertThat(driver.acknowledge(again)).isTrue();
+		await().untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+	}
+
+	private Reservation awaitReservation(RabbitDriver driver, String queue) {
+		List<Reservation> reserved = new ArrayList<>();
+		await().until(() -> reserved.addAll(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofMillis(500))));
+		return reserved.get(0);
+	}
+
+	private String queue(String label) {
+		String queue = label + "-" + UUID.randomUUID().toString().substring(0, 8);
+		this.queues.add(queue);
+		return queue;
+	}
+
+	private CachingConnectionFactory factory() {
+		CachingConnectionFactory factory = RabbitTestBroker.connectionFactory();
+		this.factories.add(factory);
+		return factory;
+	}
+
+	private RabbitDriver driver(RabbitQueueType type) {
+		RabbitDriver driver = new RabbitDriver(factory(), this.prefix, type, Duration.ofSeconds(5), 0);
+		this.drivers.add(driver);
+		return driver;
+	}
+
+	private static ConditionFactory await() {
+		return Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50));
+	}
+
+}

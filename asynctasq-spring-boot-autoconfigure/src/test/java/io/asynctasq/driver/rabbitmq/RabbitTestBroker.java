@@ -1,0 +1,50 @@
+package io.asynctasq.driver.rabbitmq;
+
+import java.util.List;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+/** The RabbitMQ broker the tests use: 127.0.0.1:5672, guest/guest, and clean-up of what a test declared. */
+final class RabbitTestBroker {
+
+	static final String HOST = "127.0.0.1";
+
+	static final int PORT = 5672;
+
+	private RabbitTestBroker() {
+	}
+
+	static CachingConnectionFactory connectionFactory() {
+		CachingConnectionFactory factory = new CachingConnectionFactory(HOST, PORT);
+		factory.setUsername("guest");
+		factory.setPassword("guest");
+		return factory;
+	}
+
+	/** Deletes every queue of {@code queues} under {@code prefix} and the exchange, on a connection of its own. */
+	static void deleteTopology(String prefix, List<String> queues) {
+		ConnectionFactory factory = new ConnectionFactory();
+		factory.setHost(HOST);
+		factory.setPort(PORT);
+		factory.setUsername("guest");
+		factory.setPassword("guest");
+		RabbitTopology topology = new RabbitTopology(prefix, RabbitQueueType.CLASSIC);
+		try (Connection connection = factory.newConnection("asynctasq-test-cleanup");
+				Channel channel = connection.createChannel()) {
+			for (String queue : queues) {
+				for (String name : topology.allQueues(queue)) {
+					channel.queueDelete(name);
+				}
+			}
+			channel.exchangeDelete(topology.exchange());
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException("Could not clean up RabbitMQ objects of prefix " + prefix, ex);
+		}
+	}
+
+}
