@@ -32,6 +32,7 @@ public final class CrashingWorkerMain {
 			.tasks(new NeverEndingTasks(connectionFactory, prefix))
 			.queues(queue)
 			.concurrency(4)
+			.prefetch(0) // exactly the running tasks are in flight when the process dies
 			.pollInterval(Duration.ofMillis(200))
 			.taskDefaults(new TaskOptions(queue, 3, null, Duration.ofMillis(100), null, null, 0.0, Duration.ofSeconds(2)))
 			.build();

@@ -51,6 +51,7 @@ class RedisRestartTests {
 				.tasks(tasks)
 				.queues("restart")
 				.concurrency(2)
+				.prefetch(0) // exactly the running tasks hold leases when Redis dies
 				.pollInterval(Duration.ofMillis(300))
 				.shutdownTimeout(Duration.ofSeconds(2))
 				.taskDefaults(new TaskOptions("restart", 5, null, Duration.ofMillis(100), null, null, 0.0,
