@@ -44,6 +44,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 	private final AsyncTasqEventListener events;
 
+	private volatile DispatchDeferral deferral = DispatchDeferral.NONE;
+
 	private volatile boolean closed;
 
 	/**
@@ -94,6 +96,14 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 			.orElseThrow(() -> new IllegalArgumentException(method.getDeclaringClass().getSimpleName() + "."
 					+ method.getName() + " is not a registered task: annotate it with @Task on a Spring bean"));
 		return new PendingDispatch(task.name(), task, true);
+	}
+
+	/**
+	 * Lets {@code deferral} decide, per dispatch, whether the task is sent at once or later (after the
+	 * caller's transaction commits). Default: {@link DispatchDeferral#NONE}.
+	 */
+	public void setDispatchDeferral(DispatchDeferral deferral) {
+		this.deferral = Objects.requireNonNull(deferral, "deferral");
 	}
 
 	/** Refuses further dispatches; called when the application shuts down, before the driver closes. */
@@ -233,13 +243,41 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 		@Override
 		public String dispatch(Object... args) {
-			return send(prepare(this, args));
+			Prepared prepared = prepare(this, args);
+			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver, () -> send(prepared),
+					() -> logDropped(prepared), true)) {
+				return prepared.message.id();
+			}
+			return send(prepared);
 		}
 
 		@Override
 		public CompletableFuture<String> dispatchAsync(Object... args) {
 			Prepared prepared = prepare(this, args);
-			return CompletableFuture.supplyAsync(() -> send(prepared), DefaultTaskDispatcher.this.asyncExecutor);
+			Executor executor = DefaultTaskDispatcher.this.asyncExecutor;
+			CompletableFuture<String> deferred = new CompletableFuture<>();
+			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver,
+					() -> executor.execute(() -> completeWith(deferred, prepared)), () -> {
+						logDropped(prepared);
+						deferred.cancel(false);
+					}, false)) {
+				return deferred;
+			}
+			return CompletableFuture.supplyAsync(() -> send(prepared), executor);
+		}
+
+		private void completeWith(CompletableFuture<String> future, Prepared prepared) {
+			try {
+				future.complete(send(prepared));
+			}
+			catch (RuntimeException ex) {
+				future.completeExceptionally(ex);
+			}
+		}
+
+		private static void logDropped(Prepared prepared) {
+			logger.debug("Task {} '{}' not dispatched: its transaction rolled back", prepared.message.id(),
+					prepared.taskName);
 		}
 
 		private static Duration requireNonNegative(Duration value, String name) {
