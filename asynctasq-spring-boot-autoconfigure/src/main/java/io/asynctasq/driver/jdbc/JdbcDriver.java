@@ -558,13 +558,21 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		}
 	}
 
+	/** A DriverException naming the operation and the database's own words (the first SQLException's message). */
 	private DriverException failure(String operation, RuntimeException ex) {
-		Throwable cause = ex;
-		while (cause.getCause() != null && cause.getCause() != cause) {
-			cause = cause.getCause();
+		String reason = null;
+		Throwable root = ex;
+		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
+			if (reason == null && cause instanceof SQLException) {
+				reason = cause.getMessage();
+			}
+			root = cause;
+		}
+		if (reason == null) {
+			reason = root.toString();
 		}
 		return new DriverException("AsyncTasQ JDBC driver (" + this.dialect.name().toLowerCase(java.util.Locale.ROOT)
-				+ ") could not " + operation + ": " + cause.getMessage(), ex);
+				+ ") could not " + operation + ": " + reason, ex);
 	}
 
 	/** Deadlock victim or lock wait timeout: PostgreSQL 40P01/40001/55P03, MySQL/MariaDB 1213/1205, H2 40001/50200. */
