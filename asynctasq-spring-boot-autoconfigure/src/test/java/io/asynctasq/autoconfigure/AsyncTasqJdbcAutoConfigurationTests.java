@@ -77,6 +77,19 @@ class AsyncTasqJdbcAutoConfigurationTests {
 	}
 
 	@Test
+	void withoutADataSourceStartupStopsSayingSo() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(AsyncTasqJdbcAutoConfiguration.class,
+					AsyncTasqAutoConfiguration.class))
+			.withPropertyValues("asynctasq.driver=jdbc", "asynctasq.worker.enabled=false")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("asynctasq.driver")
+				.hasMessageContaining("The jdbc driver needs exactly one DataSource bean"));
+	}
+
+	@Test
 	void otherDriversIgnoreTheDataSource() {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(QueueDriver.class).doesNotHaveBean(AsyncTasqJdbcSchemaInitializer.class);
