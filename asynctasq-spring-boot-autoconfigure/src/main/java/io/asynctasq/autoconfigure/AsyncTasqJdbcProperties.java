@@ -22,7 +22,7 @@ public class AsyncTasqJdbcProperties {
 	private DatabaseInitializationMode initializeSchema = DatabaseInitializationMode.EMBEDDED;
 
 	/** Prefix of the driver's table names: 1 to 40 letters, digits or '_', starting with a letter. */
-	private String tablePrefix = JdbcDriverOptions.DEFAULT_TABLE_PREFIX;
+	private String tablePrefix = "asynctasq_";
 
 	/** First pause of an idle worker's poll; it doubles after every empty poll. */
 	private Duration pollBackoffMin = Duration.ofMillis(10);
