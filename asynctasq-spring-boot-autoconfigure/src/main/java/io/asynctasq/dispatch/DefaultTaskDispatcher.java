@@ -142,8 +142,9 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		this.driver.enqueue(message, prepared.delay);
 		logger.debug("Task {} '{}' enqueued on queue '{}' (delay {})", message.id(), prepared.taskName,
 				message.queue(), prepared.delay);
-		AsyncTasqEventListener.deliver(this.events,
-				new TaskEvent.Enqueued(message.id(), prepared.taskName, message.queue(), prepared.delay, Instant.now()));
+		Instant enqueuedAt = Instant.now();
+		this.deferral.runAfterCommit(() -> AsyncTasqEventListener.deliver(this.events,
+				new TaskEvent.Enqueued(message.id(), prepared.taskName, message.queue(), prepared.delay, enqueuedAt)));
 		return message.id();
 	}
 

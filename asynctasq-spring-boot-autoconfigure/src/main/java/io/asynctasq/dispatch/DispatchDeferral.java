@@ -25,4 +25,13 @@ public interface DispatchDeferral {
 	 */
 	boolean defer(QueueDriver driver, Runnable send, Runnable dropped, boolean sendsOnCallerThread);
 
+	/**
+	 * Runs {@code action} (publishing the {@code Enqueued} event of a task just sent) now, or once the
+	 * caller's transaction committed, so a task written by a transaction that then rolls back is never
+	 * announced. Default: now.
+	 */
+	default void runAfterCommit(Runnable action) {
+		action.run();
+	}
+
 }

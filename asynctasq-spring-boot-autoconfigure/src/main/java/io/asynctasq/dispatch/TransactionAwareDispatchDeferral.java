@@ -52,7 +52,30 @@ public final class TransactionAwareDispatchDeferral implements DispatchDeferral 
 		return true;
 	}
 
-	/** The dispatches deferred in one transaction, sent in order after it commits. */
+	@Override
+	public void runAfterCommit(Runnable action) {
+		if (!TransactionSynchronizationManager.isActualTransactionActive()
+				|| !TransactionSynchronizationManager.isSynchronizationActive()) {
+			action.run();
+			return;
+		}
+		// afterCompletion, not afterCommit: it also runs for a synchronization registered while the
+		// transaction's afterCommit callbacks run (a send deferred to after the commit does that)
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+			@Override
+			public void afterCompletion(int status) {
+				if (status == STATUS_COMMITTED) {
+					action.run();
+				}
+			}
+		});
+	}
+
+	/**
+	 * The dispatches deferred in one transaction, sent in order after it commits: in afterCommit, or in
+	 * afterCompletion when they were registered too late for afterCommit (a dispatch from another
+	 * synchronization's afterCommit).
+	 */
 	private static final class PendingSends implements TransactionSynchronization {
 
 		private final Object key;
@@ -73,7 +96,10 @@ public final class TransactionAwareDispatchDeferral implements DispatchDeferral 
 		@Override
 		public void afterCommit() {
 			RuntimeException failure = null;
-			for (Runnable send : this.sends) {
+			// taken one by one: a send may itself lead to another dispatch in this transaction
+			while (!this.sends.isEmpty()) {
+				Runnable send = this.sends.remove(0);
+				this.drops.remove(0);
 				try {
 					send.run();
 				}
@@ -88,8 +114,6 @@ public final class TransactionAwareDispatchDeferral implements DispatchDeferral 
 					}
 				}
 			}
-			this.sends.clear();
-			this.drops.clear();
 			if (failure != null) {
 				throw failure;
 			}
@@ -98,6 +122,15 @@ public final class TransactionAwareDispatchDeferral implements DispatchDeferral 
 		@Override
 		public void afterCompletion(int status) {
 			TransactionSynchronizationManager.unbindResourceIfPossible(this.key);
+			if (status == STATUS_COMMITTED && !this.sends.isEmpty()) {
+				try {
+					afterCommit();
+				}
+				catch (RuntimeException ex) {
+					// already logged per task; afterCompletion cannot throw to the committer
+				}
+				return;
+			}
 			if (status != STATUS_COMMITTED && !this.drops.isEmpty()) {
 				logger.debug("{} task dispatch(es) dropped: their transaction rolled back", this.drops.size());
 				this.drops.forEach(Runnable::run);

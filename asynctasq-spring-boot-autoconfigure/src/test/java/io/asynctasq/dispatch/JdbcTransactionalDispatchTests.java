@@ -21,6 +21,7 @@ import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.jdbc.JdbcDialect;
 import io.asynctasq.driver.jdbc.JdbcDriver;
 import io.asynctasq.driver.jdbc.JdbcSchema;
+import io.asynctasq.events.TaskEvent;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -29,6 +30,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerA
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.ApplicationListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -66,6 +68,27 @@ class JdbcTransactionalDispatchTests {
 			assertThat(driver.counts("default")).isEqualTo(QueueCounts.EMPTY);
 			assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + this.prefix + "orders", Integer.class)).isZero();
 		});
+	}
+
+	@Test
+	void enqueuedEventIsPublishedOnlyOnceTheTransactionCommitted() {
+		List<TaskEvent.Enqueued> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+		this.runner
+			.withBean("enqueuedEvents", ApplicationListener.class,
+					() -> ApplicationListener.forPayload((TaskEvent.Enqueued event) -> events.add(event)))
+			.run((context) -> withTables(context, (tx, dispatcher, driver, jdbc) -> {
+				tx.executeWithoutResult((status) -> {
+					dispatcher.dispatch("OrderTasks.confirm", "rolled-back");
+					status.setRollbackOnly();
+				});
+				assertThat(events).as("a rolled-back dispatch is never announced").isEmpty();
+				String id = tx.execute((status) -> {
+					String dispatched = dispatcher.dispatch("OrderTasks.confirm", "committed");
+					assertThat(events).as("announced only after the commit").isEmpty();
+					return dispatched;
+				});
+				assertThat(events).extracting(TaskEvent.Enqueued::taskId).containsExactly(id);
+			}));
 	}
 
 	@Test
@@ -119,20 +142,33 @@ class JdbcTransactionalDispatchTests {
 	}
 
 	private void run(ContextTest test) {
-		this.runner.run((context) -> {
+		this.runner.run((context) -> withTables(context,
+				(tx, dispatcher, driver, jdbc) -> test.run(context, tx, dispatcher, driver, jdbc)));
+	}
+
+	private void withTables(AssertableApplicationContext context, TablesTest test) throws Exception {
+		{
 			DataSource dataSource = context.getBean(DataSource.class);
 			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 			jdbc.execute("CREATE TABLE " + this.prefix + "orders (id VARCHAR(40) PRIMARY KEY)");
 			try {
 				assertThat(context.getBean(JdbcDriver.class).dialect()).isEqualTo(JdbcDialect.POSTGRESQL);
-				test.run(context, context.getBean(TransactionTemplate.class), context.getBean(TaskDispatcher.class),
+				test.run(context.getBean(TransactionTemplate.class), context.getBean(TaskDispatcher.class),
 						context.getBean(JdbcDriver.class), jdbc);
 			}
 			finally {
 				jdbc.execute("DROP TABLE IF EXISTS " + this.prefix + "orders");
 				JdbcSchema.drop(dataSource, this.prefix);
 			}
-		});
+		}
+	}
+
+	@FunctionalInterface
+	interface TablesTest {
+
+		void run(TransactionTemplate tx, TaskDispatcher dispatcher, JdbcDriver driver, JdbcTemplate jdbc)
+				throws Exception;
+
 	}
 
 	private static QueueCounts countsFromAnotherThread(JdbcDriver driver) {

@@ -23,6 +23,8 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerA
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
 import org.springframework.context.ApplicationListener;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -102,6 +104,22 @@ class TransactionAwareDispatchTests {
 				return future;
 			});
 			assertThat(async.get(10, TimeUnit.SECONDS)).isNotBlank();
+			assertThat(driver.counts("default")).isEqualTo(new QueueCounts(1, 0, 0, 0));
+		});
+	}
+
+	@Test
+	void dispatchFromAnotherSynchronizationsAfterCommitIsSent() {
+		this.runner.run((context) -> {
+			QueueDriver driver = context.getBean(QueueDriver.class);
+			TaskDispatcher dispatcher = context.getBean(TaskDispatcher.class);
+			context.getBean(TransactionTemplate.class).executeWithoutResult((status) -> TransactionSynchronizationManager
+				.registerSynchronization(new TransactionSynchronization() {
+					@Override
+					public void afterCommit() {
+						dispatcher.dispatch("Mail.send", "from-after-commit");
+					}
+				}));
 			assertThat(driver.counts("default")).isEqualTo(new QueueCounts(1, 0, 0, 0));
 		});
 	}
