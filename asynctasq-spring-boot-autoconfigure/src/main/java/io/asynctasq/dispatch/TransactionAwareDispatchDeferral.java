@@ -24,7 +24,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * {@code dispatchAsync} is cancelled). A worker therefore never sees a task for data that was not
  * committed.</li>
  * </ul>
- * The dispatch still returns its id at once. A send that fails after the commit cannot undo the commit:
+ * The dispatch still returns its id at once; its {@code Enqueued} event is published after the commit
+ * (never for a rolled-back dispatch). A send that fails after the commit cannot undo the commit:
  * it is logged with the task's id and its exception is thrown to the code that committed, after the
  * transaction's other deferred dispatches were sent.
  */
