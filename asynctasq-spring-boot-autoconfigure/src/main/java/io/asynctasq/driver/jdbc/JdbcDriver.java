@@ -1,6 +1,5 @@
 package io.asynctasq.driver.jdbc;
 
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -259,11 +258,11 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	/** PostgreSQL: one UPDATE ... RETURNING, one round trip in autocommit (or in the caller's transaction). */
 	private List<Reservation> reserveReturning(String queue, int wanted, Duration lease) {
 		String token = UUID.randomUUID().toString();
-		List<ReservedRow> rows = withLockRetry("reserve from queue '" + queue + "'",
+		List<Picked> rows = withLockRetry("reserve from queue '" + queue + "'",
 				() -> this.jdbc.query(this.sql.reserveReturning, (rs, i) -> {
-					ReservedRow row = readRow(rs);
-					return new ReservedRow(row.seq, row.availableAt, new Reservation(row.reservation.message(),
-							row.reservation.attempt() + 1, token, this.dialect.getTime(rs, "lease_until")));
+					// RETURNING shows the row after the update: attempts already counts this reservation
+					Picked row = pickedRow(rs, rs.getInt("attempts"));
+					return row.reserved(token, this.dialect.getTime(rs, "lease_until"));
 				}, token, millis(lease), queue, wanted));
 		return inOrder(rows);
 	}
@@ -271,13 +270,13 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	/** MariaDB/MySQL and H2: SELECT ... FOR UPDATE SKIP LOCKED then UPDATE, one transaction. */
 	private List<Reservation> reserveSelectThenUpdate(String queue, int wanted, Duration lease) {
 		String token = UUID.randomUUID().toString();
-		List<ReservedRow> rows = inTransaction("reserve from queue '" + queue + "'", () -> {
+		List<Picked> rows = inTransaction("reserve from queue '" + queue + "'", () -> {
 			List<Instant> now = new ArrayList<>(1);
-			List<ReservedRow> picked = this.jdbc.query(this.sql.reserveSelect, (rs, i) -> {
+			List<Picked> picked = this.jdbc.query(this.sql.reserveSelect, (rs, i) -> {
 				if (now.isEmpty()) {
 					now.add(this.dialect.getTime(rs, "db_now"));
 				}
-				return readRow(rs);
+				return pickedRow(rs, rs.getInt("attempts") + 1);
 			}, queue, wanted);
 			if (picked.isEmpty()) {
 				return picked;
@@ -287,41 +286,37 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 				statement.setString(1, token);
 				this.dialect.setTime(statement, 2, leaseDeadline);
 				for (int i = 0; i < picked.size(); i++) {
-					statement.setLong(3 + i, picked.get(i).seq);
+					statement.setLong(3 + i, picked.get(i).seq());
 				}
 			});
-			List<ReservedRow> reserved = new ArrayList<>(picked.size());
-			for (ReservedRow row : picked) {
-				reserved.add(new ReservedRow(row.seq, row.availableAt, new Reservation(row.reservation.message(),
-						row.reservation.attempt() + 1, token, leaseDeadline)));
-			}
-			return reserved;
+			return picked.stream().map((row) -> row.reserved(token, leaseDeadline)).toList();
 		});
 		return inOrder(rows);
 	}
 
-	/** A row as read before the reservation is applied (attempt = attempts so far). */
-	private ReservedRow readRow(ResultSet rs) throws SQLException {
+	private Picked pickedRow(ResultSet rs, int attempt) throws SQLException {
 		byte[] body = rs.getBytes("body");
 		TaskMessage message = new TaskMessage(rs.getString("id"), rs.getString("queue"),
 				(body != null) ? body : new byte[0], this.dialect.getTime(rs, "enqueued_at"));
-		int attempts = rs.getInt("attempts");
-		if (this.dialect.reservesWithReturning()) {
-			// RETURNING shows the row after the update: attempts already counts this reservation
-			attempts -= 1;
-		}
-		return new ReservedRow(rs.getLong("seq"), this.dialect.getTime(rs, "available_at"),
-				new Reservation(message, attempts, "", Instant.EPOCH));
+		return new Picked(rs.getLong("seq"), this.dialect.getTime(rs, "available_at"), message, attempt, null);
 	}
 
-	private static List<Reservation> inOrder(List<ReservedRow> rows) {
+	/** Queue order: by available_at, then seq (RETURNING does not keep the subquery's order). */
+	private static List<Reservation> inOrder(List<Picked> rows) {
 		return rows.stream()
-			.sorted(Comparator.comparing((ReservedRow row) -> row.availableAt).thenComparingLong((row) -> row.seq))
-			.map((row) -> row.reservation)
+			.sorted(Comparator.comparing(Picked::availableAt).thenComparingLong(Picked::seq))
+			.map(Picked::reservation)
 			.toList();
 	}
 
-	private record ReservedRow(long seq, Instant availableAt, Reservation reservation) {
+	/** A row picked by reserve, with the attempt it starts, and its reservation once the lease is set. */
+	private record Picked(long seq, Instant availableAt, TaskMessage message, int attempt, Reservation reservation) {
+
+		Picked reserved(String token, Instant leaseDeadline) {
+			return new Picked(this.seq, this.availableAt, this.message, this.attempt,
+					new Reservation(this.message, this.attempt, token, leaseDeadline));
+		}
+
 	}
 
 	// ------------------------------------------------------------------ operations on a reservation

@@ -9,6 +9,8 @@ import java.sql.Statement;
 
 import javax.sql.DataSource;
 
+import io.asynctasq.driver.DriverException;
+
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.core.io.Resource;
@@ -71,7 +73,7 @@ public final class JdbcSchema {
 			return JdbcDialect.detect(connection);
 		}
 		catch (SQLException ex) {
-			throw new io.asynctasq.driver.DriverException("Cannot connect to detect the database: " + ex.getMessage(),
+			throw new DriverException("Cannot connect to detect the database: " + ex.getMessage(),
 					ex);
 		}
 	}
