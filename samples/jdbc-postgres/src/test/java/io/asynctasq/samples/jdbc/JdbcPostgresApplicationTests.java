@@ -6,22 +6,24 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.jdbc.JdbcDialect;
 import io.asynctasq.driver.jdbc.JdbcDriver;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
 
-/** The sample against the real PostgreSQL; its tables are dropped afterwards. */
+/** The sample against the real PostgreSQL; its tables are dropped when the test's context closes. */
 @SpringBootTest(properties = "asynctasq.jdbc.table-prefix=sample_test_asynctasq_")
 @ExtendWith(OutputCaptureExtension.class)
+@DirtiesContext
 class JdbcPostgresApplicationTests {
-
-	private static JdbcTemplate cleanUp;
 
 	@Autowired
 	OrderRunner runner;
@@ -37,7 +39,6 @@ class JdbcPostgresApplicationTests {
 
 	@Test
 	void committedOrderIsConfirmedAndRolledBackOrderLeavesNothing(CapturedOutput output) {
-		cleanUp = this.jdbc;
 		assertThat(this.runner.getExitCode()).isZero();
 		assertThat(((JdbcDriver) this.driver).dialect()).isEqualTo(JdbcDialect.POSTGRESQL);
 		assertThat(this.orders.statusOf(this.runner.committedOrder())).isEqualTo("CONFIRMED");
@@ -48,13 +49,22 @@ class JdbcPostgresApplicationTests {
 		assertThat(this.driver.counts("default")).isEqualTo(QueueCounts.EMPTY);
 	}
 
-	@AfterAll
-	static void dropTables() {
-		if (cleanUp != null) {
-			cleanUp.execute("DROP TABLE IF EXISTS sample_test_asynctasq_tasks");
-			cleanUp.execute("DROP TABLE IF EXISTS sample_test_asynctasq_dead_letters");
-			cleanUp.execute("DELETE FROM sample_orders WHERE customer IN ('ada@example.com', 'mallory@example.com')");
+	/**
+	 * Drops the sample's tables when the context closes: after the worker stopped, before the
+	 * DataSource closes.
+	 */
+	@TestConfiguration(proxyBeanMethods = false)
+	static class DropTablesOnClose {
+
+		@Bean
+		DisposableBean dropSampleTables(JdbcTemplate jdbc) {
+			return () -> {
+				jdbc.execute("DROP TABLE IF EXISTS sample_test_asynctasq_tasks");
+				jdbc.execute("DROP TABLE IF EXISTS sample_test_asynctasq_dead_letters");
+				jdbc.execute("DROP TABLE IF EXISTS sample_orders");
+			};
 		}
+
 	}
 
 }
