@@ -258,13 +258,23 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 			Executor executor = DefaultTaskDispatcher.this.asyncExecutor;
 			CompletableFuture<String> deferred = new CompletableFuture<>();
 			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver,
-					() -> executor.execute(() -> completeWith(deferred, prepared)), () -> {
+					() -> sendLater(executor, deferred, prepared), () -> {
 						logDropped(prepared);
 						deferred.cancel(false);
 					}, false)) {
 				return deferred;
 			}
 			return CompletableFuture.supplyAsync(() -> send(prepared), executor);
+		}
+
+		private void sendLater(Executor executor, CompletableFuture<String> future, Prepared prepared) {
+			try {
+				executor.execute(() -> completeWith(future, prepared));
+			}
+			catch (RuntimeException ex) {
+				future.completeExceptionally(ex);
+				throw ex;
+			}
 		}
 
 		private void completeWith(CompletableFuture<String> future, Prepared prepared) {
