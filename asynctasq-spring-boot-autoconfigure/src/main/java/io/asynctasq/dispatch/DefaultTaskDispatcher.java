@@ -43,6 +43,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 	private final AsyncTasqEventListener events;
 
+	private volatile DispatchDeferral deferral = DispatchDeferral.NONE;
+
 	private volatile boolean closed;
 
 	/**
@@ -95,6 +97,14 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		return new PendingDispatch(task.name(), task, true);
 	}
 
+	/**
+	 * Lets {@code deferral} decide, per dispatch, whether the task is sent at once or later (after the
+	 * caller's transaction commits). Default: {@link DispatchDeferral#NONE}.
+	 */
+	public void setDispatchDeferral(DispatchDeferral deferral) {
+		this.deferral = Objects.requireNonNull(deferral, "deferral");
+	}
+
 	/** Refuses further dispatches; called when the application shuts down, before the driver closes. */
 	public void close() {
 		this.closed = true;
@@ -131,8 +141,9 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		this.driver.enqueue(message, prepared.delay);
 		logger.debug("Task {} '{}' enqueued on queue '{}' (delay {})", message.id(), prepared.taskName,
 				message.queue(), prepared.delay);
-		AsyncTasqEventListener.deliver(this.events,
-				new TaskEvent.Enqueued(message.id(), prepared.taskName, message.queue(), prepared.delay, Instant.now()));
+		Instant enqueuedAt = Instant.now();
+		this.deferral.runAfterCommit(() -> AsyncTasqEventListener.deliver(this.events,
+				new TaskEvent.Enqueued(message.id(), prepared.taskName, message.queue(), prepared.delay, enqueuedAt)));
 		return message.id();
 	}
 
@@ -239,13 +250,51 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 						+ "'. On an event loop use dispatchAsync (e.g. Mono.fromFuture(() -> "
 						+ "dispatcher.dispatchAsync(...))).");
 			}
-			return send(prepare(this, args));
+			Prepared prepared = prepare(this, args);
+			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver, () -> send(prepared),
+					() -> logDropped(prepared), true)) {
+				return prepared.message.id();
+			}
+			return send(prepared);
 		}
 
 		@Override
 		public CompletableFuture<String> dispatchAsync(Object... args) {
 			Prepared prepared = prepare(this, args);
-			return CompletableFuture.supplyAsync(() -> send(prepared), DefaultTaskDispatcher.this.asyncExecutor);
+			Executor executor = DefaultTaskDispatcher.this.asyncExecutor;
+			CompletableFuture<String> deferred = new CompletableFuture<>();
+			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver,
+					() -> sendLater(executor, deferred, prepared), () -> {
+						logDropped(prepared);
+						deferred.cancel(false);
+					}, false)) {
+				return deferred;
+			}
+			return CompletableFuture.supplyAsync(() -> send(prepared), executor);
+		}
+
+		private void sendLater(Executor executor, CompletableFuture<String> future, Prepared prepared) {
+			try {
+				executor.execute(() -> completeWith(future, prepared));
+			}
+			catch (RuntimeException ex) {
+				future.completeExceptionally(ex);
+				throw ex;
+			}
+		}
+
+		private void completeWith(CompletableFuture<String> future, Prepared prepared) {
+			try {
+				future.complete(send(prepared));
+			}
+			catch (RuntimeException ex) {
+				future.completeExceptionally(ex);
+			}
+		}
+
+		private static void logDropped(Prepared prepared) {
+			logger.debug("Task {} '{}' not dispatched: its transaction rolled back", prepared.message.id(),
+					prepared.taskName);
 		}
 
 		private static Duration requireNonNegative(Duration value, String name) {

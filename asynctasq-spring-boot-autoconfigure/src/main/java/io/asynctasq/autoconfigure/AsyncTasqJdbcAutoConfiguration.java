@@ -1,0 +1,88 @@
+package io.asynctasq.autoconfigure;
+
+import javax.sql.DataSource;
+
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.jdbc.JdbcDriver;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.jdbc.init.DataSourceScriptDatabaseInitializer;
+import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The JDBC driver ({@code asynctasq.driver=jdbc}) on the application's single DataSource, and its
+ * schema initializer ({@code asynctasq.jdbc.*}). Runs before {@link AsyncTasqAutoConfiguration}, whose
+ * {@link QueueDriver} bean then backs off. Without a single DataSource, startup stops with a message
+ * saying so.
+ */
+@AutoConfiguration(before = AsyncTasqAutoConfiguration.class,
+		afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
+@ConditionalOnClass({ DataSource.class, JdbcTemplate.class, DataSourceScriptDatabaseInitializer.class })
+@ConditionalOnProperty(name = "asynctasq.driver", havingValue = "jdbc")
+@EnableConfigurationProperties(AsyncTasqJdbcProperties.class)
+public final class AsyncTasqJdbcAutoConfiguration {
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnSingleCandidate(DataSource.class)
+	@Import(DatabaseInitializationDependencyConfigurer.class)
+	static class JdbcDriverConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		AsyncTasqJdbcSchemaInitializer asyncTasqJdbcSchemaInitializer(DataSource dataSource,
+				AsyncTasqJdbcProperties properties) {
+			return new AsyncTasqJdbcSchemaInitializer(dataSource, properties.getInitializeSchema(),
+					properties.getTablePrefix());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean(QueueDriver.class)
+		@DependsOnDatabaseInitialization
+		JdbcDriver asyncTasqJdbcQueueDriver(DataSource dataSource, AsyncTasqJdbcProperties properties) {
+			return new JdbcDriver(dataSource, properties.toOptions());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@Conditional(NoSingleDataSource.class)
+	static class MissingDataSourceConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(QueueDriver.class)
+		QueueDriver asyncTasqJdbcQueueDriver() {
+			throw new InvalidConfigurationPropertyValueException("asynctasq.driver", "jdbc",
+					"The jdbc driver needs exactly one DataSource bean (or one marked @Primary) and found none or "
+							+ "several: set spring.datasource.url (with spring-boot-starter-jdbc and your database's "
+							+ "JDBC driver on the classpath), or mark the DataSource to use @Primary.");
+		}
+
+	}
+
+	static final class NoSingleDataSource extends NoneNestedConditions {
+
+		NoSingleDataSource() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnSingleCandidate(DataSource.class)
+		static final class SingleDataSource {
+
+		}
+
+	}
+
+}
