@@ -25,6 +25,7 @@ public final class CrashTestWorker {
 			.driver(driver)
 			.tasks(new NeverEndingTasks())
 			.concurrency(2)
+			.prefetch(0) // exactly the running tasks are in flight when the process dies
 			.pollInterval(Duration.ofMillis(200))
 			.taskDefaults(new TaskOptions(null, 5, null, Duration.ZERO, null, null, 0.0, Duration.ofSeconds(2)))
 			.build();
