@@ -71,11 +71,9 @@ public final class AsyncTasqAutoConfiguration {
 	@ConditionalOnMissingBean
 	QueueDriver asyncTasqQueueDriver(AsyncTasqProperties properties) {
 		if (properties.getDriver() != AsyncTasqProperties.Driver.MEMORY) {
+			// the driver's own auto-configuration did not apply: its client library is missing
 			throw new InvalidConfigurationPropertyValueException("asynctasq.driver",
-					properties.getDriver().name().toLowerCase(),
-					"The " + properties.getDriver().name().toLowerCase() + " driver is not available in this version "
-							+ "of AsyncTasQ (or its client library is missing from the classpath). Accepted values: "
-							+ "memory.");
+					properties.getDriver().name().toLowerCase(), missingDriverReason(properties.getDriver()));
 		}
 		logger.warn("AsyncTasQ uses the in-memory driver: tasks are not durable and are lost when the application "
 				+ "stops. Set asynctasq.driver to a durable driver for production.");
@@ -119,6 +117,17 @@ public final class AsyncTasqAutoConfiguration {
 		worker.ifAvailable((bean) -> shutdown.then("worker executors", bean::close));
 		shutdown.then("driver " + driver.name(), driver::close);
 		return new InfrastructureLifecycle(shutdown);
+	}
+
+	private static String missingDriverReason(AsyncTasqProperties.Driver driver) {
+		return switch (driver) {
+			case REDIS -> "The redis driver needs Spring Data Redis: add spring-boot-starter-data-redis.";
+			case RABBITMQ -> "The rabbitmq driver needs Spring AMQP: add spring-boot-starter-amqp.";
+			case JDBC -> "The jdbc driver needs Spring JDBC and a DataSource: add spring-boot-starter-jdbc.";
+			case SQS -> "The sqs driver is not available in this version of AsyncTasQ; use memory, redis, "
+					+ "rabbitmq or jdbc.";
+			case MEMORY -> throw new IllegalArgumentException("memory needs nothing");
+		};
 	}
 
 	static WorkerSettings workerSettings(AsyncTasqProperties properties, Environment environment) {

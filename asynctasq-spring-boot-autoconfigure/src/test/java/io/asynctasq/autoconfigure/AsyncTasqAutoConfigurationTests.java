@@ -240,8 +240,18 @@ class AsyncTasqAutoConfigurationTests {
 	}
 
 	@Test
-	void unimplementedDriverStopsStartupNamingTheProperty() {
-		this.runner.withPropertyValues("asynctasq.driver=redis").run((context) -> {
+	void unavailableDriverStopsStartupNamingThePropertyAndTheFix() {
+		assertDriverFailure("sqs", "not available in this version");
+	}
+
+	@Test
+	void driverWithoutItsClientLibraryStopsStartupNamingTheStarterToAdd() {
+		// only the core auto-configuration runs here, as when Spring Data Redis is not on the classpath
+		assertDriverFailure("redis", "add spring-boot-starter-data-redis");
+	}
+
+	private void assertDriverFailure(String driver, String reason) {
+		this.runner.withPropertyValues("asynctasq.driver=" + driver).run((context) -> {
 			assertThat(context).hasFailed();
 			Throwable failure = context.getStartupFailure();
 			assertThat(causes(failure)).filteredOn(InvalidConfigurationPropertyValueException.class::isInstance)
@@ -249,13 +259,11 @@ class AsyncTasqAutoConfigurationTests {
 				.satisfies((cause) -> {
 					InvalidConfigurationPropertyValueException invalid = (InvalidConfigurationPropertyValueException) cause;
 					assertThat(invalid.getName()).isEqualTo("asynctasq.driver");
-					assertThat(invalid.getValue()).isEqualTo("redis");
-					assertThat(invalid.getReason()).contains("Accepted values: memory");
+					assertThat(invalid.getValue()).isEqualTo(driver);
+					assertThat(invalid.getReason()).contains(reason);
 				});
-			FailureAnalysis analysis = analyze(failure, "asynctasq.driver=redis");
-			assertThat(analysis.getDescription()).contains("asynctasq.driver")
-				.contains("redis")
-				.contains("Accepted values: memory");
+			FailureAnalysis analysis = analyze(failure, "asynctasq.driver=" + driver);
+			assertThat(analysis.getDescription()).contains("asynctasq.driver").contains(driver).contains(reason);
 			assertThat(analysis.getAction()).isNotBlank();
 		});
 	}
