@@ -76,7 +76,7 @@ class AsyncTasqRabbitAutoConfigurationTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("asynctasq.driver")
-				.hasMessageContaining("client library is missing"));
+				.hasMessageContaining("add spring-boot-starter-amqp"));
 	}
 
 	@Test
