@@ -194,6 +194,7 @@ public final class Benchmark {
 
 		Harness(DriverSetup setup, int concurrency, String queue) {
 			this.queue = queue;
+			setup.queueUsed(queue);
 			this.driver = setup.createDriver();
 			TaskRegistry registry = new TaskRegistry();
 			new AnnotatedTasks(null).registerTasksOf(this.probe, registry);

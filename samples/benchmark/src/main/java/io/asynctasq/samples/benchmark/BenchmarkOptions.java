@@ -14,7 +14,7 @@ import java.util.Map;
 record BenchmarkOptions(List<String> drivers, int tasks, int producers, int concurrency, int runs, int trickleRate,
 		int trickleTasks, Path output) {
 
-	static final List<String> ALL_DRIVERS = List.of("memory", "redis");
+	static final List<String> ALL_DRIVERS = List.of("memory", "redis", "rabbitmq", "postgresql", "mariadb");
 
 	static BenchmarkOptions parse(String[] args) {
 		Map<String, String> values = new HashMap<>();

@@ -14,6 +14,10 @@ interface DriverSetup extends AutoCloseable {
 
 	QueueDriver createDriver();
 
+	/** Called with every queue a run uses, so {@link #close()} can delete what the backend keeps per queue. */
+	default void queueUsed(String queue) {
+	}
+
 	/** Releases what {@link #createDriver()} needed beyond the driver (connection factories, pools). */
 	@Override
 	default void close() {
@@ -40,6 +44,9 @@ interface DriverSetup extends AutoCloseable {
 
 			};
 			case "redis" -> new RedisSetup();
+			case "rabbitmq" -> new RabbitSetup();
+			case "postgresql" -> JdbcSetup.postgres();
+			case "mariadb" -> JdbcSetup.mariadb();
 			default -> throw new IllegalArgumentException("Unknown driver " + name);
 		};
 	}
