@@ -1,6 +1,7 @@
 package io.asynctasq;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -29,6 +30,13 @@ public interface TaskDispatch {
 
 	/** Enqueues the task and returns its id once the driver accepted it. */
 	String dispatch(Object... args);
+
+	/**
+	 * Enqueues one task per argument list, all with these options, in as few driver round trips as the
+	 * driver allows; returns their ids in order once the driver accepted them all. Every argument list
+	 * is validated before anything is sent.
+	 */
+	List<String> dispatchAll(List<Object[]> argumentLists);
 
 	/** Enqueues the task without blocking the caller; completes with its id. */
 	CompletableFuture<String> dispatchAsync(Object... args);

@@ -1,5 +1,6 @@
 package io.asynctasq;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,6 +15,14 @@ public interface TaskDispatcher {
 
 	/** Dispatches the named task with these arguments, using its configured options. */
 	String dispatch(String taskName, Object... args);
+
+	/**
+	 * Dispatches the named task once per argument list, batched in the driver; returns the ids in order.
+	 * @see TaskDispatch#dispatchAll(List)
+	 */
+	default List<String> dispatchAll(String taskName, List<Object[]> argumentLists) {
+		return task(taskName).dispatchAll(argumentLists);
+	}
 
 	/** Asynchronous form of {@link #dispatch(String, Object...)}. */
 	CompletableFuture<String> dispatchAsync(String taskName, Object... args);

@@ -137,14 +137,27 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 	private String send(Prepared prepared) {
 		ensureOpen(prepared.taskName);
+		this.driver.enqueue(prepared.message, prepared.delay);
+		announce(prepared);
+		return prepared.message.id();
+	}
+
+	/** Sends dispatches of one task with the same options (queue, delay) in one driver call. */
+	private void sendAll(List<Prepared> prepared) {
+		Prepared first = prepared.get(0);
+		ensureOpen(first.taskName);
+		this.driver.enqueueAll(prepared.stream().map(Prepared::message).toList(), first.delay);
+		prepared.forEach(this::announce);
+	}
+
+	/** Logs and publishes that the driver accepted a task. */
+	private void announce(Prepared prepared) {
 		TaskMessage message = prepared.message;
-		this.driver.enqueue(message, prepared.delay);
 		logger.debug("Task {} '{}' enqueued on queue '{}' (delay {})", message.id(), prepared.taskName,
 				message.queue(), prepared.delay);
 		Instant enqueuedAt = Instant.now();
 		this.deferral.runAfterCommit(() -> AsyncTasqEventListener.deliver(this.events,
 				new TaskEvent.Enqueued(message.id(), prepared.taskName, message.queue(), prepared.delay, enqueuedAt)));
-		return message.id();
 	}
 
 	private void ensureOpen(String taskName) {
@@ -243,6 +256,32 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 		@Override
 		public String dispatch(Object... args) {
+			requireBlockingAllowed();
+			Prepared prepared = prepare(this, args);
+			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver, () -> send(prepared),
+					() -> logDropped(prepared), true)) {
+				return prepared.message.id();
+			}
+			return send(prepared);
+		}
+
+		@Override
+		public List<String> dispatchAll(List<Object[]> argumentLists) {
+			requireBlockingAllowed();
+			List<Prepared> prepared = argumentLists.stream().map((args) -> prepare(this, args)).toList();
+			List<String> ids = prepared.stream().map((each) -> each.message.id()).toList();
+			if (prepared.isEmpty()) {
+				return ids;
+			}
+			Runnable sendAll = () -> sendAll(prepared);
+			if (!DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver, sendAll,
+					() -> prepared.forEach(PendingDispatch::logDropped), true)) {
+				sendAll.run();
+			}
+			return ids;
+		}
+
+		private void requireBlockingAllowed() {
 			Thread caller = Thread.currentThread();
 			if (NonBlockingThreads.isNonBlocking(caller)) {
 				throw new IllegalStateException("TaskDispatcher.dispatch blocks until the driver accepted task '"
@@ -250,12 +289,6 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 						+ "'. On an event loop use dispatchAsync (e.g. Mono.fromFuture(() -> "
 						+ "dispatcher.dispatchAsync(...))).");
 			}
-			Prepared prepared = prepare(this, args);
-			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver, () -> send(prepared),
-					() -> logDropped(prepared), true)) {
-				return prepared.message.id();
-			}
-			return send(prepared);
 		}
 
 		@Override

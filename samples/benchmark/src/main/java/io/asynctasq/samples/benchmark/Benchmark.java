@@ -63,13 +63,18 @@ public final class Benchmark {
 
 	private Report.Row measure(DriverSetup setup) throws Exception {
 		System.err.printf("== %s: warm-up%n", setup.label());
-		burst(setup, Math.min(this.options.tasks(), 5_000));
+		burst(setup, Math.min(this.options.tasks(), 5_000), this.options.batch());
 		trickle(setup, Math.min(this.options.trickleTasks(), 200));
 		List<Report.Burst> bursts = new ArrayList<>();
+		List<Double> singleEnqueues = new ArrayList<>();
 		List<double[]> trickles = new ArrayList<>();
 		for (int run = 1; run <= this.options.runs(); run++) {
 			System.err.printf("== %s: burst run %d/%d%n", setup.label(), run, this.options.runs());
-			bursts.add(burst(setup, this.options.tasks()));
+			bursts.add(burst(setup, this.options.tasks(), this.options.batch()));
+		}
+		for (int run = 1; run <= this.options.runs(); run++) {
+			System.err.printf("== %s: one-by-one enqueue run %d/%d%n", setup.label(), run, this.options.runs());
+			singleEnqueues.add(burst(setup, Math.max(1, this.options.tasks() / 4), 1).enqueuePerSecond());
 		}
 		for (int run = 1; run <= this.options.runs(); run++) {
 			System.err.printf("== %s: trickle run %d/%d%n", setup.label(), run, this.options.runs());
@@ -77,11 +82,14 @@ public final class Benchmark {
 		}
 		System.err.printf("== %s: memory and idle CPU%n", setup.label());
 		Report.Resources resources = resources(setup);
-		return new Report.Row(setup.label(), setup.versions(), bursts, trickles, resources);
+		return new Report.Row(setup.label(), setup.versions(), bursts, singleEnqueues, trickles, resources);
 	}
 
-	/** Enqueues N tasks from P producers, then starts a worker of concurrency C and waits for the drain. */
-	private Report.Burst burst(DriverSetup setup, int tasks) throws Exception {
+	/**
+	 * Enqueues N tasks from P producers in batches ({@code dispatchAll}; 1 = one {@code dispatch} per
+	 * task), then starts a worker of concurrency C and waits for the drain.
+	 */
+	private Report.Burst burst(DriverSetup setup, int tasks, int batch) throws Exception {
 		try (Harness harness = new Harness(setup, this.options.concurrency(), nextQueue())) {
 			TaskProbe.Run run = harness.probe.begin(tasks);
 			int producers = Math.min(this.options.producers(), tasks);
@@ -93,8 +101,18 @@ public final class Benchmark {
 				Thread producer = new Thread(() -> {
 					ready.countDown();
 					awaitQuietly(go);
-					for (int i = 0; i < share; i++) {
-						harness.dispatcher.task(TaskProbe.TASK).onQueue(harness.queue).dispatch(System.nanoTime());
+					for (int sent = 0; sent < share; sent += batch) {
+						int size = Math.min(batch, share - sent);
+						if (size == 1) {
+							harness.dispatcher.task(TaskProbe.TASK).onQueue(harness.queue).dispatch(System.nanoTime());
+							continue;
+						}
+						List<Object[]> arguments = new ArrayList<>(size);
+						long now = System.nanoTime();
+						for (int i = 0; i < size; i++) {
+							arguments.add(new Object[] { now });
+						}
+						harness.dispatcher.task(TaskProbe.TASK).onQueue(harness.queue).dispatchAll(arguments);
 					}
 				}, "bench-producer-" + p);
 				producer.start();

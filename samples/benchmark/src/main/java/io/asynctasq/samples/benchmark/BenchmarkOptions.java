@@ -8,11 +8,11 @@ import java.util.Map;
 
 /**
  * Command-line options, {@code --name=value}. Defaults suit a 2-core machine with the servers on
- * loopback: 2 producer threads (one per core) and a worker of concurrency 64, enough to keep a
- * network round trip per task from limiting no-op throughput.
+ * loopback: 2 producer threads (one per core) dispatching in batches of 100 ({@code dispatchAll}), and a
+ * worker of concurrency 64, enough to keep a network round trip per task from limiting no-op throughput.
  */
-record BenchmarkOptions(List<String> drivers, int tasks, int producers, int concurrency, int runs, int trickleRate,
-		int trickleTasks, Path output) {
+record BenchmarkOptions(List<String> drivers, int tasks, int producers, int batch, int concurrency, int runs,
+		int trickleRate, int trickleTasks, Path output) {
 
 	static final List<String> ALL_DRIVERS = List.of("memory", "redis", "rabbitmq", "postgresql", "mariadb");
 
@@ -34,14 +34,14 @@ record BenchmarkOptions(List<String> drivers, int tasks, int producers, int conc
 			}
 		}
 		return new BenchmarkOptions(drivers, intValue(values, "tasks", 20_000), intValue(values, "producers", 2),
-				intValue(values, "concurrency", 64), intValue(values, "runs", 3),
+				intValue(values, "batch", 100), intValue(values, "concurrency", 64), intValue(values, "runs", 3),
 				intValue(values, "trickle-rate", 200), intValue(values, "trickle-tasks", 1_000),
 				Path.of(values.getOrDefault("output", "target/benchmark-results.json")));
 	}
 
 	static String usage() {
 		return "Options: --driver=all|" + String.join("|", ALL_DRIVERS)
-				+ " --tasks=20000 --producers=2 --concurrency=64 --runs=3 --trickle-rate=200 --trickle-tasks=1000"
+				+ " --tasks=20000 --producers=2 --batch=100 --concurrency=64 --runs=3 --trickle-rate=200 --trickle-tasks=1000"
 				+ " --output=target/benchmark-results.json";
 	}
 

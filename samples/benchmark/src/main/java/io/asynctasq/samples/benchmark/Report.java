@@ -35,16 +35,19 @@ final class Report {
 				Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
 				System.getProperty("java.version"), System.getProperty("os.name")));
 		out.append(String.format(Locale.ROOT,
-				"burst: %,d no-op tasks from %d producers, worker concurrency %d; trickle: %,d tasks at %d/s; "
-						+ "medians of %d runs after a warm-up%n%n",
-				this.options.tasks(), this.options.producers(), this.options.concurrency(),
+				"burst: %,d no-op tasks from %d producers in batches of %d, worker concurrency %d; one by one: %,d "
+						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after a warm-up%n%n",
+				this.options.tasks(), this.options.producers(), this.options.batch(), this.options.concurrency(),
+				Math.max(1, this.options.tasks() / 4),
 				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs()));
-		out.append("| driver | enqueue/s | processed/s | burst dispatch→start p50 / p99 / max (ms) "
-				+ "| trickle p50 / p99 / max (ms) | heap after burst (MiB) | idle CPU (% of a core) |\n");
-		out.append("|---|---:|---:|---:|---:|---:|---:|\n");
+		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s "
+				+ "| burst dispatch→start p50 / p99 / max (ms) | trickle p50 / p99 / max (ms) "
+				+ "| heap after burst (MiB) | idle CPU (% of a core) |\n");
+		out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
 		for (Row row : this.rows) {
-			out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %s | %s | %.0f | %.1f |%n", row.driver(),
-					median(row.bursts(), Burst::enqueuePerSecond), median(row.bursts(), Burst::processedPerSecond),
+			out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %s | %s | %.0f | %.1f |%n",
+					row.driver(), median(row.bursts(), Burst::enqueuePerSecond),
+					median(row.singleEnqueues(), Double::doubleValue), median(row.bursts(), Burst::processedPerSecond),
 					triple(medianTriple(row.bursts().stream().map(Burst::latencyMillis).toList())),
 					triple(medianTriple(row.trickles())), row.resources().heapMiB(), row.resources().idleCpuPercent()));
 		}
@@ -65,6 +68,7 @@ final class Report {
 			entry.put("driver", row.driver());
 			entry.put("versions", row.versions());
 			entry.put("burstRuns", row.bursts());
+			entry.put("oneByOneEnqueuePerSecond", row.singleEnqueues());
 			entry.put("trickleRunsMillis", row.trickles());
 			entry.put("resources", row.resources());
 			drivers.add(entry);
@@ -105,7 +109,8 @@ final class Report {
 	record Resources(double heapMiB, double idleCpuPercent) {
 	}
 
-	record Row(String driver, String versions, List<Burst> bursts, List<double[]> trickles, Resources resources) {
+	record Row(String driver, String versions, List<Burst> bursts, List<Double> singleEnqueues,
+			List<double[]> trickles, Resources resources) {
 	}
 
 }
