@@ -59,7 +59,13 @@ final class TaskExecution implements Runnable {
 
 	private Instant startedAt;
 
-	private Duration lease;
+	/** The lease this task holds: the worker's default until its own visibility timeout is known. */
+	private volatile Duration lease;
+
+	/** When the lease was last granted or extended ({@link System#nanoTime()}). */
+	private volatile long leaseGrantedAt = System.nanoTime();
+
+	private volatile boolean leaseLost;
 
 	private ScheduledFuture<?> timeoutTimer;
 
@@ -81,7 +87,7 @@ final class TaskExecution implements Runnable {
 
 	private volatile boolean timedOut;
 
-	private boolean done;
+	private volatile boolean done;
 
 	private enum Slot {
 
@@ -94,6 +100,7 @@ final class TaskExecution implements Runnable {
 	TaskExecution(Worker worker, Reservation reservation) {
 		this.worker = worker;
 		this.reservation = reservation;
+		this.lease = worker.settings().taskDefaults().visibilityTimeout();
 	}
 
 	Reservation reservation() {
@@ -185,11 +192,16 @@ final class TaskExecution implements Runnable {
 			cleanUp();
 			return false;
 		}
-		this.lease = options.visibilityTimeout();
-		if (!this.lease.equals(this.worker.settings().taskDefaults().visibilityTimeout())) {
+		Duration defaultLease = this.lease;
+		if (!options.visibilityTimeout().equals(defaultLease)) {
+			this.lease = options.visibilityTimeout();
 			this.worker.driver().extendLease(this.reservation, this.lease);
+			this.leaseGrantedAt = System.nanoTime();
+			if (this.lease.compareTo(defaultLease) < 0) {
+				// shorter than the worker's shared renewal period: this task needs a timer of its own
+				scheduleLeaseRenewal();
+			}
 		}
-		scheduleLeaseRenewal();
 		if (options.hasTimeout()) {
 			Duration timeout = options.timeout();
 			this.timeoutTimer = this.worker.scheduler()
@@ -424,15 +436,34 @@ final class TaskExecution implements Runnable {
 				TimeUnit.MILLISECONDS);
 	}
 
+	/**
+	 * Extends the lease once a third of it has passed (called by the worker's {@link LeaseRenewer} for
+	 * every reserved task, started or prefetched).
+	 */
+	void renewLeaseIfDue(long now) {
+		if (this.leaseTimer == null && now - this.leaseGrantedAt >= this.lease.toNanos() / 3) {
+			renewLease();
+		}
+	}
+
 	private void renewLease() {
+		if (this.leaseLost || this.done) {
+			return;
+		}
 		try {
-			if (!this.worker.driver().extendLease(this.reservation, this.lease)) {
-				logger.warn("Task {} '{}': lease lost while running; another worker may run it", this.reservation.id(),
-						this.taskName);
-				ScheduledFuture<?> timer = this.leaseTimer;
-				if (timer != null) {
-					timer.cancel(false);
-				}
+			long now = System.nanoTime();
+			if (this.worker.driver().extendLease(this.reservation, this.lease)) {
+				this.leaseGrantedAt = now;
+				return;
+			}
+			if (this.done) {
+				return; // finished meanwhile: the lease ended with it
+			}
+			this.leaseLost = true;
+			logger.warn("Task {} '{}': lease lost; another worker may run it", this.reservation.id(), this.taskName);
+			ScheduledFuture<?> timer = this.leaseTimer;
+			if (timer != null) {
+				timer.cancel(false);
 			}
 		}
 		catch (RuntimeException ex) {

@@ -91,6 +91,11 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private ScheduledFuture<?> heartbeat;
 
+	private final LeaseRenewer leaseRenewer;
+
+	/** The handoff slot of a thread running a chain of tasks ({@link #runChain}); unset elsewhere. */
+	private final ThreadLocal<TaskExecution[]> handoff = new ThreadLocal<>();
+
 	private Instant startedAt;
 
 	public Worker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, WorkerSettings settings,
@@ -107,6 +112,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("asynctasq-timer-"));
 		this.scheduler.setRemoveOnCancelPolicy(true);
 		this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+		this.leaseRenewer = new LeaseRenewer(this.active, settings.taskDefaults().visibilityTimeout());
 	}
 
 	public void setPhase(int phase) {
@@ -153,6 +159,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.fetcher.start();
 		long beat = Math.max(1, this.settings.heartbeatInterval().toMillis());
 		this.heartbeat = this.scheduler.scheduleAtFixedRate(this::beat, beat, beat, TimeUnit.MILLISECONDS);
+		this.leaseRenewer.start(this.scheduler);
 		logger.info("AsyncTasQ worker {} online: queues {} (strict priority), concurrency {}, {} threads",
 				this.workerId, this.settings.queues(), this.settings.concurrency(),
 				usesVirtualThreads() ? "virtual" : "platform");
@@ -237,6 +244,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		if (this.heartbeat != null) {
 			this.heartbeat.cancel(false);
 		}
+		this.leaseRenewer.stop();
 		this.running = false;
 		logger.info("AsyncTasQ worker {} offline after {} processed task attempt(s)", this.workerId,
 				this.processed.get());
@@ -285,8 +293,11 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		while (!this.stopping) {
 			int wanted;
 			try {
-				this.permits.acquire();
-				wanted = 1 + drainPermits(this.settings.concurrency() + this.settings.prefetch() - 1);
+				// with prefetched tasks to run, wait until half the prefetch is free: one round trip then
+				// reserves many tasks, instead of one per finished task
+				int batch = Math.max(1, this.settings.prefetch() / 2);
+				this.permits.acquire(batch);
+				wanted = batch + drainPermits(this.settings.concurrency() + this.settings.prefetch() - batch);
 			}
 			catch (InterruptedException ex) {
 				break;
@@ -342,7 +353,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	private void execute(TaskExecution execution) {
 		execution.grantRunSlot();
 		try {
-			this.executor.execute(execution);
+			this.executor.execute(() -> runChain(execution));
 		}
 		catch (RejectedExecutionException ex) {
 			execution.releaseForShutdown();
@@ -350,7 +361,27 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		}
 	}
 
-	/** A run slot came free: the next prefetched task takes it. */
+	/**
+	 * Runs {@code first}, then each prefetched task handed to this thread when the previous one freed its
+	 * slot, so a busy worker moves from task to task without waking another thread per task.
+	 */
+	private void runChain(TaskExecution first) {
+		TaskExecution[] next = new TaskExecution[1];
+		this.handoff.set(next);
+		try {
+			TaskExecution current = first;
+			while (current != null) {
+				next[0] = null;
+				current.run();
+				current = next[0];
+			}
+		}
+		finally {
+			this.handoff.remove();
+		}
+	}
+
+	/** A run slot came free: the next prefetched task takes it, on this thread when it runs a chain. */
 	void runSlotFreed() {
 		TaskExecution next;
 		synchronized (this.prefetched) {
@@ -359,6 +390,12 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 				this.freeRunSlots++;
 				return;
 			}
+		}
+		TaskExecution[] chain = this.handoff.get();
+		if (chain != null && chain[0] == null) {
+			next.grantRunSlot();
+			chain[0] = next;
+			return;
 		}
 		execute(next);
 	}

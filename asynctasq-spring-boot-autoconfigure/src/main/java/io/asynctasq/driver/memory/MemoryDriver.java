@@ -5,12 +5,13 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -95,8 +96,8 @@ public class MemoryDriver implements QueueDriver {
 						entry.attempts++;
 						Reservation reservation = new Reservation(entry.message, entry.attempts,
 								Long.toString(this.sequence.incrementAndGet()), now.plus(lease));
-						queue.inFlight.put(entry.message.id(), new InFlight(entry, reservation.leaseToken(),
-								reservation.leaseDeadline()));
+						queue.lease(new InFlight(entry, reservation.leaseToken(), reservation.leaseDeadline(),
+								this.sequence.incrementAndGet()));
 						reserved.add(reservation);
 					}
 				}
@@ -118,7 +119,7 @@ public class MemoryDriver implements QueueDriver {
 	@Override
 	public boolean acknowledge(Reservation reservation) {
 		return withLease(reservation, (queue, inFlight) -> {
-			queue.inFlight.remove(reservation.id());
+			queue.endLease(inFlight);
 			return true;
 		});
 	}
@@ -126,7 +127,7 @@ public class MemoryDriver implements QueueDriver {
 	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
 		return withLease(reservation, (queue, inFlight) -> {
-			queue.inFlight.remove(reservation.id());
+			queue.endLease(inFlight);
 			if (delay == null || delay.isZero() || delay.isNegative()) {
 				queue.ready.addLast(inFlight.entry);
 				this.changed.signalAll();
@@ -142,7 +143,7 @@ public class MemoryDriver implements QueueDriver {
 	@Override
 	public boolean release(Reservation reservation) {
 		return withLease(reservation, (queue, inFlight) -> {
-			queue.inFlight.remove(reservation.id());
+			queue.endLease(inFlight);
 			inFlight.entry.attempts--;
 			queue.ready.addFirst(inFlight.entry);
 			this.changed.signalAll();
@@ -153,7 +154,7 @@ public class MemoryDriver implements QueueDriver {
 	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		return withLease(reservation, (queue, inFlight) -> {
-			queue.inFlight.remove(reservation.id());
+			queue.endLease(inFlight);
 			queue.dead.put(reservation.id(),
 					new DeadLetter(inFlight.entry.message, inFlight.entry.attempts, failure, Instant.now()));
 			return true;
@@ -163,7 +164,7 @@ public class MemoryDriver implements QueueDriver {
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
 		return withLease(reservation, (queue, inFlight) -> {
-			inFlight.deadline = Instant.now().plus(lease);
+			queue.extendLease(inFlight, Instant.now().plus(lease));
 			return true;
 		});
 	}
@@ -297,10 +298,14 @@ public class MemoryDriver implements QueueDriver {
 
 		Instant deadline;
 
-		InFlight(Entry entry, String token, Instant deadline) {
+		/** Breaks ties between equal deadlines in the lease order. */
+		final long sequence;
+
+		InFlight(Entry entry, String token, Instant deadline, long sequence) {
 			this.entry = entry;
 			this.token = token;
 			this.deadline = deadline;
+			this.sequence = sequence;
 		}
 
 	}
@@ -313,6 +318,26 @@ public class MemoryDriver implements QueueDriver {
 
 		final LinkedHashMap<String, InFlight> inFlight = new LinkedHashMap<>();
 
+		/** The same in-flight tasks by lease deadline, so expired leases are found without a scan. */
+		final TreeSet<InFlight> byDeadline = new TreeSet<>(
+				Comparator.comparing((InFlight lease) -> lease.deadline).thenComparingLong((lease) -> lease.sequence));
+
+		void lease(InFlight lease) {
+			this.inFlight.put(lease.entry.message.id(), lease);
+			this.byDeadline.add(lease);
+		}
+
+		void endLease(InFlight lease) {
+			this.inFlight.remove(lease.entry.message.id());
+			this.byDeadline.remove(lease);
+		}
+
+		void extendLease(InFlight lease, Instant deadline) {
+			this.byDeadline.remove(lease);
+			lease.deadline = deadline;
+			this.byDeadline.add(lease);
+		}
+
 		final LinkedHashMap<String, DeadLetter> dead = new LinkedHashMap<>();
 
 		/**
@@ -321,15 +346,16 @@ public class MemoryDriver implements QueueDriver {
 		 */
 		Instant makeDueTasksReady(Instant now) {
 			Instant next = null;
-			for (Iterator<InFlight> it = this.inFlight.values().iterator(); it.hasNext();) {
-				InFlight inFlight = it.next();
-				if (!inFlight.deadline.isAfter(now)) {
-					it.remove();
-					this.ready.addFirst(inFlight.entry);
-				}
-				else {
-					next = earliest(next, inFlight.deadline);
-				}
+			Deque<Entry> expired = new ArrayDeque<>(0);
+			while (!this.byDeadline.isEmpty() && !this.byDeadline.first().deadline.isAfter(now)) {
+				InFlight lease = this.byDeadline.pollFirst();
+				this.inFlight.remove(lease.entry.message.id());
+				expired.addFirst(lease.entry);
+			}
+			// back to the front of the queue, the earliest reserved first
+			expired.forEach(this.ready::addFirst);
+			if (!this.byDeadline.isEmpty()) {
+				next = this.byDeadline.first().deadline;
 			}
 			while (!this.delayed.isEmpty() && !this.delayed.peek().dueAt().isAfter(now)) {
 				this.ready.addLast(this.delayed.poll().entry());
