@@ -81,6 +81,9 @@ public class RedisDriver implements QueueDriver {
 
 	private final MarkerWaiter waiter;
 
+	/** Reply timeout of script calls on Lettuce's native connection; 0 when the factory is not Lettuce's. */
+	private final long lettuceTimeoutMillis;
+
 	private final ConcurrentMap<String, RedisKeys> keys = new ConcurrentHashMap<>();
 
 	private volatile boolean closed;
@@ -103,6 +106,7 @@ public class RedisDriver implements QueueDriver {
 		this.waiter = (lettuce != null) ? lettuce : new SpringMarkerWaiter(connectionFactory);
 		String described = LETTUCE_PRESENT ? LettuceMarkerWaiter.describe(connectionFactory) : null;
 		this.server = (described != null) ? "Redis at " + described : "Redis";
+		this.lettuceTimeoutMillis = LETTUCE_PRESENT ? LettuceScripts.timeoutMillis(connectionFactory) : 0;
 	}
 
 	/**
@@ -133,33 +137,46 @@ public class RedisDriver implements QueueDriver {
 	}
 
 	/**
-	 * Stores the tasks with one script call per queue and chunk of 500 tasks; each call is atomic. A
-	 * task id that is already stored is left alone.
+	 * Stores the tasks with one script call per queue and chunk of 500 tasks; each call is atomic. With
+	 * Lettuce the calls are pipelined (all sent, then all replies awaited). A task id that is already
+	 * stored is left alone, so a call sent again (after {@code NOSCRIPT}) changes nothing twice.
 	 */
 	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
 		ensureOpen();
-		long delayMillis = positiveMillis(delay);
+		if (messages.isEmpty()) {
+			return;
+		}
+		byte[] delayMillis = number(positiveMillis(delay));
 		Map<String, List<TaskMessage>> byQueue = new LinkedHashMap<>();
 		for (TaskMessage message : messages) {
 			byQueue.computeIfAbsent(message.queue(), (queue) -> new ArrayList<>()).add(message);
 		}
-		execute("enqueue", (connection) -> {
-			for (Map.Entry<String, List<TaskMessage>> entry : byQueue.entrySet()) {
-				RedisKeys queue = keys(entry.getKey());
-				List<TaskMessage> all = entry.getValue();
-				for (int from = 0; from < all.size(); from += ENQUEUE_CHUNK) {
-					List<TaskMessage> chunk = all.subList(from, Math.min(all.size(), from + ENQUEUE_CHUNK));
-					List<byte[]> args = new ArrayList<>(1 + chunk.size() * 3);
-					args.add(number(delayMillis));
-					for (TaskMessage message : chunk) {
-						args.add(text(message.id()));
-						args.add(message.body());
-						args.add(number(message.enqueuedAt().toEpochMilli()));
-					}
-					run(connection, ENQUEUE, ReturnType.INTEGER,
-							List.of(queue.ready, queue.delayed, queue.marker, queue.taskPrefix), args);
+		List<LuaScript.Call> calls = new ArrayList<>();
+		for (Map.Entry<String, List<TaskMessage>> entry : byQueue.entrySet()) {
+			RedisKeys queue = keys(entry.getKey());
+			byte[][] scriptKeys = { queue.ready, queue.delayed, queue.marker, queue.taskPrefix };
+			List<TaskMessage> all = entry.getValue();
+			for (int from = 0; from < all.size(); from += ENQUEUE_CHUNK) {
+				List<TaskMessage> chunk = all.subList(from, Math.min(all.size(), from + ENQUEUE_CHUNK));
+				byte[][] args = new byte[1 + chunk.size() * 3][];
+				args[0] = delayMillis;
+				int i = 1;
+				for (TaskMessage message : chunk) {
+					args[i++] = text(message.id());
+					args[i++] = message.body();
+					args[i++] = number(message.enqueuedAt().toEpochMilli());
 				}
+				calls.add(ENQUEUE.call(scriptKeys, args));
+			}
+		}
+		execute("enqueue", (connection) -> {
+			if (calls.size() > 1 && onLettuce(connection)) {
+				LettuceScripts.runAll(connection, calls, this.lettuceTimeoutMillis);
+				return null;
+			}
+			for (LuaScript.Call call : calls) {
+				run(connection, call, ReturnType.INTEGER);
 			}
 			return null;
 		});
@@ -404,17 +421,20 @@ public class RedisDriver implements QueueDriver {
 		}
 	}
 
-	@SuppressWarnings("unchecked")
-	private static <T> T run(RedisConnection connection, LuaScript script, ReturnType returnType, List<byte[]> scriptKeys,
+	private <T> T run(RedisConnection connection, LuaScript script, ReturnType returnType, List<byte[]> scriptKeys,
 			List<byte[]> args) {
-		byte[][] keysAndArgs = new byte[scriptKeys.size() + args.size()][];
-		int i = 0;
-		for (byte[] key : scriptKeys) {
-			keysAndArgs[i++] = key;
+		return run(connection, script.call(scriptKeys.toArray(new byte[0][]), args.toArray(new byte[0][])), returnType);
+	}
+
+	@SuppressWarnings("unchecked")
+	private <T> T run(RedisConnection connection, LuaScript.Call call, ReturnType returnType) {
+		if (onLettuce(connection)) {
+			return LettuceScripts.run(connection, call, LettuceScripts.outputType(returnType), this.lettuceTimeoutMillis);
 		}
-		for (byte[] arg : args) {
-			keysAndArgs[i++] = arg;
-		}
+		LuaScript script = call.script();
+		byte[][] keysAndArgs = new byte[call.keys().length + call.args().length][];
+		System.arraycopy(call.keys(), 0, keysAndArgs, 0, call.keys().length);
+		System.arraycopy(call.args(), 0, keysAndArgs, call.keys().length, call.args().length);
 		try {
 			return (T) connection.scriptingCommands().evalSha(script.sha, returnType, script.keyCount, keysAndArgs);
 		}
@@ -425,6 +445,11 @@ public class RedisDriver implements QueueDriver {
 			// first run on this server (or after SCRIPT FLUSH / a restart): EVAL also caches it
 			return (T) connection.scriptingCommands().eval(script.source, returnType, script.keyCount, keysAndArgs);
 		}
+	}
+
+	/** Whether script calls can go to Lettuce's native connection directly. */
+	private boolean onLettuce(RedisConnection connection) {
+		return this.lettuceTimeoutMillis > 0 && LettuceScripts.supports(connection);
 	}
 
 	private static boolean causedByInterrupt(Throwable ex) {
