@@ -34,7 +34,8 @@ import org.springframework.util.ClassUtils;
  * Every state change is one Lua script (one per transition, see {@code io/asynctasq/driver/redis/*.lua}),
  * run by SHA, using the server's clock for delays and leases. A queue's keys share the queue name as
  * hash tag (see {@link RedisKeys}), so they live in one Redis Cluster slot. Commands go through the
- * factory's connections (with Lettuce, its shared native connection: no checkout per task); an idle
+ * factory's connections; with Lettuce, scripts run directly on its shared native connection (no
+ * checkout per task, see {@link LettuceScripts}) and {@link #enqueueAll} pipelines its calls. An idle
  * {@link #reserve} blocks on the server ({@code BZPOPMIN} over the queues' marker keys) on dedicated
  * connections the driver opens and closes itself. The factory itself is never closed by the driver.
  * <p>
