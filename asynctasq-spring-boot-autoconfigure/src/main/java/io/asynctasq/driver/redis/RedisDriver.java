@@ -34,8 +34,8 @@ import org.springframework.util.ClassUtils;
  * Every state change is one Lua script (one per transition, see {@code io/asynctasq/driver/redis/*.lua}),
  * run by SHA, using the server's clock for delays and leases. A queue's keys share the queue name as
  * hash tag (see {@link RedisKeys}), so they live in one Redis Cluster slot. Commands go through the
- * factory's connections; with Lettuce, scripts run directly on its shared native connection (no
- * checkout per task, see {@link LettuceScripts}) and {@link #enqueueAll} pipelines its calls. An idle
+ * factory's connections (with Lettuce, its shared native connection: no checkout per task), and
+ * {@link #enqueueAll} pipelines its script calls on it (see {@link LettuceScriptPipeline}). An idle
  * {@link #reserve} blocks on the server ({@code BZPOPMIN} over the queues' marker keys) on dedicated
  * connections the driver opens and closes itself. The factory itself is never closed by the driver.
  * <p>
@@ -82,7 +82,7 @@ public class RedisDriver implements QueueDriver {
 
 	private final MarkerWaiter waiter;
 
-	/** Reply timeout of script calls on Lettuce's native connection; 0 when the factory is not Lettuce's. */
+	/** Reply timeout of pipelined script calls; 0 when the factory is not Lettuce's (no pipelining). */
 	private final long lettuceTimeoutMillis;
 
 	private final ConcurrentMap<String, RedisKeys> keys = new ConcurrentHashMap<>();
@@ -107,7 +107,7 @@ public class RedisDriver implements QueueDriver {
 		this.waiter = (lettuce != null) ? lettuce : new SpringMarkerWaiter(connectionFactory);
 		String described = LETTUCE_PRESENT ? LettuceMarkerWaiter.describe(connectionFactory) : null;
 		this.server = (described != null) ? "Redis at " + described : "Redis";
-		this.lettuceTimeoutMillis = LETTUCE_PRESENT ? LettuceScripts.timeoutMillis(connectionFactory) : 0;
+		this.lettuceTimeoutMillis = LETTUCE_PRESENT ? LettuceScriptPipeline.timeoutMillis(connectionFactory) : 0;
 	}
 
 	/**
@@ -172,8 +172,8 @@ public class RedisDriver implements QueueDriver {
 			}
 		}
 		execute("enqueue", (connection) -> {
-			if (calls.size() > 1 && onLettuce(connection)) {
-				LettuceScripts.runAll(connection, calls, this.lettuceTimeoutMillis);
+			if (calls.size() > 1 && canPipeline(connection)) {
+				LettuceScriptPipeline.runAll(connection, calls, this.lettuceTimeoutMillis);
 				return null;
 			}
 			for (LuaScript.Call call : calls) {
@@ -422,16 +422,13 @@ public class RedisDriver implements QueueDriver {
 		}
 	}
 
-	private <T> T run(RedisConnection connection, LuaScript script, ReturnType returnType, List<byte[]> scriptKeys,
+	private static <T> T run(RedisConnection connection, LuaScript script, ReturnType returnType, List<byte[]> scriptKeys,
 			List<byte[]> args) {
 		return run(connection, script.call(scriptKeys.toArray(new byte[0][]), args.toArray(new byte[0][])), returnType);
 	}
 
 	@SuppressWarnings("unchecked")
-	private <T> T run(RedisConnection connection, LuaScript.Call call, ReturnType returnType) {
-		if (onLettuce(connection)) {
-			return LettuceScripts.run(connection, call, LettuceScripts.outputType(returnType), this.lettuceTimeoutMillis);
-		}
+	private static <T> T run(RedisConnection connection, LuaScript.Call call, ReturnType returnType) {
 		LuaScript script = call.script();
 		byte[][] keysAndArgs = new byte[call.keys().length + call.args().length][];
 		System.arraycopy(call.keys(), 0, keysAndArgs, 0, call.keys().length);
@@ -448,9 +445,9 @@ public class RedisDriver implements QueueDriver {
 		}
 	}
 
-	/** Whether script calls can go to Lettuce's native connection directly. */
-	private boolean onLettuce(RedisConnection connection) {
-		return this.lettuceTimeoutMillis > 0 && LettuceScripts.supports(connection);
+	/** Whether several script calls can be pipelined on Lettuce's native connection. */
+	private boolean canPipeline(RedisConnection connection) {
+		return this.lettuceTimeoutMillis > 0 && LettuceScriptPipeline.supports(connection);
 	}
 
 	private static boolean causedByInterrupt(Throwable ex) {

@@ -15,18 +15,17 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * Runs script calls directly on Lettuce's native connection (the factory's shared one), without
- * Spring Data's conversion layer. Several calls go in one pipeline: every call is written before the
- * first reply is awaited, so N calls cost one round trip instead of N. Each call stays one atomic
- * script; a call the server does not know yet ({@code NOSCRIPT}) is sent again with {@code EVAL}.
+ * Runs several script calls in one pipeline on Lettuce's native connection (the factory's shared one):
+ * every call is written before the first reply is awaited, so N calls cost one round trip instead of
+ * N. Each call stays one atomic script; a call the server does not know yet ({@code NOSCRIPT}) is sent
+ * again with {@code EVAL}.
  */
-final class LettuceScripts {
+final class LettuceScriptPipeline {
 
-	private LettuceScripts() {
+	private LettuceScriptPipeline() {
 	}
 
 	/** The command timeout of a Lettuce {@code factory}, or 0 when it is not Lettuce's. */
@@ -34,25 +33,9 @@ final class LettuceScripts {
 		return (factory instanceof LettuceConnectionFactory lettuce) ? Math.max(1, lettuce.getTimeout()) : 0;
 	}
 
-	/** Lettuce's output type for Spring Data's {@code returnType} (same names). */
-	static ScriptOutputType outputType(ReturnType returnType) {
-		return ScriptOutputType.valueOf(returnType.name());
-	}
-
-	/** Whether {@code connection} is a Lettuce connection these calls can use. */
+	/** Whether {@code connection} is a Lettuce connection this pipeline can use. */
 	static boolean supports(RedisConnection connection) {
 		return connection.getNativeConnection() instanceof RedisScriptingAsyncCommands<?, ?>;
-	}
-
-	/** Runs one call and waits up to {@code timeoutMillis} for its reply. */
-	static <T> T run(RedisConnection connection, LuaScript.Call call, ScriptOutputType type, long timeoutMillis) {
-		RedisScriptingAsyncCommands<byte[], byte[]> commands = commands(connection);
-		try {
-			return await(commands.evalsha(call.script().sha, type, call.keys(), call.args()), timeoutMillis);
-		}
-		catch (RedisNoScriptException ex) {
-			return evalAgain(commands, call, type, timeoutMillis);
-		}
 	}
 
 	/**
