@@ -50,9 +50,19 @@ final class LuaScript {
 		}
 	}
 
+	/** A call of this script with {@code keys} and {@code args}. */
+	Call call(byte[][] keys, byte[][] args) {
+		return new Call(this, keys, args);
+	}
+
 	@Override
 	public String toString() {
 		return this.name + "-" + this.keyCount + ".lua";
+	}
+
+	/** One call of a script: its keys and arguments. */
+	record Call(LuaScript script, byte[][] keys, byte[][] args) {
+
 	}
 
 }

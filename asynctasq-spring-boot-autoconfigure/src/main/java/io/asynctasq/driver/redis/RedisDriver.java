@@ -34,7 +34,8 @@ import org.springframework.util.ClassUtils;
  * Every state change is one Lua script (one per transition, see {@code io/asynctasq/driver/redis/*.lua}),
  * run by SHA, using the server's clock for delays and leases. A queue's keys share the queue name as
  * hash tag (see {@link RedisKeys}), so they live in one Redis Cluster slot. Commands go through the
- * factory's connections (with Lettuce, its shared native connection: no checkout per task); an idle
+ * factory's connections (with Lettuce, its shared native connection: no checkout per task), and
+ * {@link #enqueueAll} pipelines its script calls on it (see {@link LettuceScriptPipeline}). An idle
  * {@link #reserve} blocks on the server ({@code BZPOPMIN} over the queues' marker keys) on dedicated
  * connections the driver opens and closes itself. The factory itself is never closed by the driver.
  * <p>
@@ -81,6 +82,9 @@ public class RedisDriver implements QueueDriver {
 
 	private final MarkerWaiter waiter;
 
+	/** Reply timeout of pipelined script calls; 0 when the factory is not Lettuce's (no pipelining). */
+	private final long lettuceTimeoutMillis;
+
 	private final ConcurrentMap<String, RedisKeys> keys = new ConcurrentHashMap<>();
 
 	private volatile boolean closed;
@@ -103,6 +107,7 @@ public class RedisDriver implements QueueDriver {
 		this.waiter = (lettuce != null) ? lettuce : new SpringMarkerWaiter(connectionFactory);
 		String described = LETTUCE_PRESENT ? LettuceMarkerWaiter.describe(connectionFactory) : null;
 		this.server = (described != null) ? "Redis at " + described : "Redis";
+		this.lettuceTimeoutMillis = LETTUCE_PRESENT ? LettuceScriptPipeline.timeoutMillis(connectionFactory) : 0;
 	}
 
 	/**
@@ -133,33 +138,46 @@ public class RedisDriver implements QueueDriver {
 	}
 
 	/**
-	 * Stores the tasks with one script call per queue and chunk of 500 tasks; each call is atomic. A
-	 * task id that is already stored is left alone.
+	 * Stores the tasks with one script call per queue and chunk of 500 tasks; each call is atomic. With
+	 * Lettuce the calls are pipelined (all sent, then all replies awaited). A task id that is already
+	 * stored is left alone, so a call sent again (after {@code NOSCRIPT}) changes nothing twice.
 	 */
 	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
 		ensureOpen();
-		long delayMillis = positiveMillis(delay);
+		if (messages.isEmpty()) {
+			return;
+		}
+		byte[] delayMillis = number(positiveMillis(delay));
 		Map<String, List<TaskMessage>> byQueue = new LinkedHashMap<>();
 		for (TaskMessage message : messages) {
 			byQueue.computeIfAbsent(message.queue(), (queue) -> new ArrayList<>()).add(message);
 		}
-		execute("enqueue", (connection) -> {
-			for (Map.Entry<String, List<TaskMessage>> entry : byQueue.entrySet()) {
-				RedisKeys queue = keys(entry.getKey());
-				List<TaskMessage> all = entry.getValue();
-				for (int from = 0; from < all.size(); from += ENQUEUE_CHUNK) {
-					List<TaskMessage> chunk = all.subList(from, Math.min(all.size(), from + ENQUEUE_CHUNK));
-					List<byte[]> args = new ArrayList<>(1 + chunk.size() * 3);
-					args.add(number(delayMillis));
-					for (TaskMessage message : chunk) {
-						args.add(text(message.id()));
-						args.add(message.body());
-						args.add(number(message.enqueuedAt().toEpochMilli()));
-					}
-					run(connection, ENQUEUE, ReturnType.INTEGER,
-							List.of(queue.ready, queue.delayed, queue.marker, queue.taskPrefix), args);
+		List<LuaScript.Call> calls = new ArrayList<>();
+		for (Map.Entry<String, List<TaskMessage>> entry : byQueue.entrySet()) {
+			RedisKeys queue = keys(entry.getKey());
+			byte[][] scriptKeys = { queue.ready, queue.delayed, queue.marker, queue.taskPrefix };
+			List<TaskMessage> all = entry.getValue();
+			for (int from = 0; from < all.size(); from += ENQUEUE_CHUNK) {
+				List<TaskMessage> chunk = all.subList(from, Math.min(all.size(), from + ENQUEUE_CHUNK));
+				byte[][] args = new byte[1 + chunk.size() * 3][];
+				args[0] = delayMillis;
+				int i = 1;
+				for (TaskMessage message : chunk) {
+					args[i++] = text(message.id());
+					args[i++] = message.body();
+					args[i++] = number(message.enqueuedAt().toEpochMilli());
 				}
+				calls.add(ENQUEUE.call(scriptKeys, args));
+			}
+		}
+		execute("enqueue", (connection) -> {
+			if (calls.size() > 1 && canPipeline(connection)) {
+				LettuceScriptPipeline.runAll(connection, calls, this.lettuceTimeoutMillis);
+				return null;
+			}
+			for (LuaScript.Call call : calls) {
+				run(connection, call, ReturnType.INTEGER);
 			}
 			return null;
 		});
@@ -404,17 +422,17 @@ public class RedisDriver implements QueueDriver {
 		}
 	}
 
-	@SuppressWarnings("unchecked")
 	private static <T> T run(RedisConnection connection, LuaScript script, ReturnType returnType, List<byte[]> scriptKeys,
 			List<byte[]> args) {
-		byte[][] keysAndArgs = new byte[scriptKeys.size() + args.size()][];
-		int i = 0;
-		for (byte[] key : scriptKeys) {
-			keysAndArgs[i++] = key;
-		}
-		for (byte[] arg : args) {
-			keysAndArgs[i++] = arg;
-		}
+		return run(connection, script.call(scriptKeys.toArray(new byte[0][]), args.toArray(new byte[0][])), returnType);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <T> T run(RedisConnection connection, LuaScript.Call call, ReturnType returnType) {
+		LuaScript script = call.script();
+		byte[][] keysAndArgs = new byte[call.keys().length + call.args().length][];
+		System.arraycopy(call.keys(), 0, keysAndArgs, 0, call.keys().length);
+		System.arraycopy(call.args(), 0, keysAndArgs, call.keys().length, call.args().length);
 		try {
 			return (T) connection.scriptingCommands().evalSha(script.sha, returnType, script.keyCount, keysAndArgs);
 		}
@@ -425,6 +443,11 @@ public class RedisDriver implements QueueDriver {
 			// first run on this server (or after SCRIPT FLUSH / a restart): EVAL also caches it
 			return (T) connection.scriptingCommands().eval(script.source, returnType, script.keyCount, keysAndArgs);
 		}
+	}
+
+	/** Whether several script calls can be pipelined on Lettuce's native connection. */
+	private boolean canPipeline(RedisConnection connection) {
+		return this.lettuceTimeoutMillis > 0 && LettuceScriptPipeline.supports(connection);
 	}
 
 	private static boolean causedByInterrupt(Throwable ex) {

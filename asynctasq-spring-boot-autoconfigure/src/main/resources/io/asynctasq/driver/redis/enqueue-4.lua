@@ -2,10 +2,11 @@
   Enqueues tasks, ready now or delayed.
 
   Guarantees: each task is stored (its hash) and placed in exactly one of ready or delayed in one
-  atomic step; a task id that already exists is left alone (a repeated enqueue is a no-op). Delayed
-  tasks are scored in server microseconds plus their index, so tasks enqueued together keep their
-  order. Wakes idle workers through the marker when a task is ready, or when a delayed task becomes
-  the earliest one (so they recompute how long to wait).
+  atomic step (one RPUSH or ZADD for all the tasks of the call); a task id that already exists is
+  left alone (a repeated enqueue is a no-op). Delayed tasks are scored in server microseconds plus
+  their index, so tasks enqueued together keep their order. Wakes idle workers through the marker
+  when a task is ready, or when a delayed task becomes the earliest one (so they recompute how long
+  to wait).
 
   KEYS[1] ready list
   KEYS[2] delayed sorted set (score: due time, server microseconds)
@@ -21,24 +22,34 @@ local time = redis.call('TIME')
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local delayMs = tonumber(ARGV[1])
 local stored = 0
-local wake = false
+local ready = {}
+local delayed = {}
 for i = 2, #ARGV, 3 do
   local id = ARGV[i]
   local taskKey = KEYS[4] .. id
   if redis.call('EXISTS', taskKey) == 0 then
     redis.call('HSET', taskKey, 'body', ARGV[i + 1], 'enq', ARGV[i + 2], 'att', 0, 'tok', '')
     if delayMs <= 0 then
-      redis.call('RPUSH', KEYS[1], id)
-      wake = true
+      table.insert(ready, id)
     else
-      local due = nowUs + delayMs * 1000 + stored
-      local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-      if first[2] == nil or tonumber(first[2]) > due then
-        wake = true
-      end
-      redis.call('ZADD', KEYS[2], due, id)
+      table.insert(delayed, nowUs + delayMs * 1000 + stored)
+      table.insert(delayed, id)
     end
     stored = stored + 1
+  end
+end
+local wake = #ready > 0
+for i = 1, #ready, 1000 do
+  redis.call('RPUSH', KEYS[1], unpack(ready, i, math.min(i + 999, #ready)))
+end
+if #delayed > 0 then
+  -- the first task of the call is its earliest: it wakes idle workers when it comes before the others
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  if first[2] == nil or tonumber(first[2]) > delayed[1] then
+    wake = true
+  end
+  for i = 1, #delayed, 1000 do
+    redis.call('ZADD', KEYS[2], unpack(delayed, i, math.min(i + 999, #delayed)))
   end
 end
 if wake then

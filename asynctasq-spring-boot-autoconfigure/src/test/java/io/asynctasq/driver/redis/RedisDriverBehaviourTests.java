@@ -259,6 +259,37 @@ class RedisDriverBehaviourTests {
 		}
 	}
 
+	@Test
+	void enqueueAllPipelinesItsChunksEvenOnAServerThatDoesNotKnowTheScriptYet() throws Exception {
+		try (PrivateRedisServer redis = new PrivateRedisServer().start()) {
+			LettuceConnectionFactory factory = RedisTestSupport.connectionFactory(RedisTestSupport.HOST, redis.port,
+					"asynctasq-behaviour-pipeline");
+			RedisDriver driver = new RedisDriver(factory, this.prefix);
+			try {
+				// 3 chunks of the first queue and 1 of the second, sent in one pipeline to a fresh server
+				List<TaskMessage> messages = new ArrayList<>();
+				for (int i = 0; i < 1_200; i++) {
+					messages.add(new TaskMessage(UUID.randomUUID().toString(), (i % 4 == 3) ? "pipe-b" : "pipe-a",
+							("t" + i).getBytes(StandardCharsets.UTF_8), Instant.now()));
+				}
+				driver.enqueueAll(messages, Duration.ZERO);
+				driver.enqueueAll(messages, Duration.ZERO);
+
+				assertThat(driver.counts("pipe-a")).isEqualTo(new QueueCounts(900, 0, 0, 0));
+				assertThat(driver.counts("pipe-b")).isEqualTo(new QueueCounts(300, 0, 0, 0));
+				List<String> expected = messages.stream().filter((m) -> m.queue().equals("pipe-a")).map(TaskMessage::id)
+					.toList();
+				List<String> reserved = driver.reserve(List.of("pipe-a"), 1_000, Duration.ofSeconds(30), Duration.ZERO)
+					.stream().map(Reservation::id).toList();
+				assertThat(reserved).containsExactlyElementsOf(expected);
+			}
+			finally {
+				driver.close();
+				factory.destroy();
+			}
+		}
+	}
+
 	private RedisDriver driver() {
 		RedisDriver driver = new RedisDriver(this.connectionFactory, this.prefix, "asynctasq-behaviour");
 		this.drivers.add(driver);
