@@ -126,9 +126,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		this.transactions = new TransactionTemplate(transactionManager);
 		// a savepoint inside the caller's transaction, so a lost lease undoes only the driver's statements
 		this.transactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
-		if (this.dialect.readCommitted()) {
-			this.transactions.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
-		}
+		// READ COMMITTED (dialect.readCommitted()) is set by the transaction's first statement: see inTransaction
 		this.tasksTable = options.tablePrefix() + "tasks";
 		this.deadTable = options.tablePrefix() + "dead_letters";
 		this.channel = (options.tablePrefix() + "tasks").toLowerCase(java.util.Locale.ROOT);
@@ -543,6 +541,10 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	private <T> T inTransaction(String operation, Supplier<T> work) {
 		return withLockRetry(operation, () -> this.transactions.execute((status) -> {
 			try {
+				if (this.sql.readCommittedTransaction != null && status.isNewTransaction()) {
+					// a transaction of the driver's own (a caller's transaction keeps its isolation)
+					this.jdbc.execute(this.sql.readCommittedTransaction);
+				}
 				return work.get();
 			}
 			catch (LeaseLost ex) {
@@ -699,6 +701,8 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 		final String ping;
 
+		final String readCommittedTransaction;
+
 		Statements(JdbcDialect dialect, String tasks, String dead) {
 			this.dialect = dialect;
 			this.tasks = tasks;
@@ -718,6 +722,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			this.deadLetters = dialect.deadLetters(dead);
 			this.counts = dialect.counts(tasks, dead);
 			this.ping = dialect.ping();
+			this.readCommittedTransaction = dialect.readCommitted() ? dialect.readCommittedTransaction() : null;
 		}
 
 		String insert(int rows) {
