@@ -42,7 +42,7 @@ import java.util.Locale;
  */
 public enum JdbcDialect {
 
-	/** PostgreSQL 12+ (pgjdbc). Reserve is one {@code UPDATE ... RETURNING}; enqueue notifies waiting workers. */
+	/** PostgreSQL 12+ (pgjdbc). Reserve is one {@code UPDATE ... RETURNING}; enqueue notifies waiting workers in the same statement. */
 	POSTGRESQL("postgresql", "CURRENT_TIMESTAMP", "(CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond')") {
 
 		@Override
@@ -71,8 +71,9 @@ public enum JdbcDialect {
 		}
 
 		@Override
-		String notifyChannel() {
-			return "SELECT pg_notify(?, ?)";
+		String insertAndNotify(String tasksTable, int rows) {
+			return "WITH inserted AS (" + insert(tasksTable, rows) + " RETURNING queue)\n"
+					+ "SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted) queues";
 		}
 
 		@Override
@@ -202,7 +203,17 @@ public enum JdbcDialect {
 		return false;
 	}
 
-	/** Whether enqueue can wake workers of other processes ({@link #notifyChannel()}). */
+	/**
+	 * The first statement of a transaction the driver starts when it runs at {@link #readCommitted()}:
+	 * sets the isolation of this transaction only, so nothing has to be read beforehand nor reset after
+	 * (a JDBC {@code setTransactionIsolation} costs three round trips per transaction on MariaDB
+	 * Connector/J: read the session's level, set it, set it back).
+	 */
+	String readCommittedTransaction() {
+		return "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
+	}
+
+	/** Whether enqueue can wake workers of other processes ({@link #insertAndNotify}). */
 	boolean supportsNotifications() {
 		return false;
 	}
@@ -215,21 +226,28 @@ public enum JdbcDialect {
 		throw new UnsupportedOperationException(name() + " reserves with SELECT ... FOR UPDATE then UPDATE");
 	}
 
-	/** Notifies listeners of a channel in the current transaction. Parameters: channel, payload (the queue). */
-	String notifyChannel() {
-		throw new UnsupportedOperationException(name() + " has no notifications");
-	}
-
 	abstract void setTime(PreparedStatement statement, int index, Instant time) throws SQLException;
 
 	abstract Instant getTime(ResultSet rs, String column) throws SQLException;
 
 	// ------------------------------------------------------------------ statements shared by every dialect
 
-	/** Parameters: id, queue, body, delay millis, enqueued_at. */
-	String insert(String tasksTable) {
-		return resolve("INSERT INTO {tasks} (id, queue, body, attempts, available_at, enqueued_at) "
-				+ "VALUES (?, ?, ?, 0, {now+ms}, ?)", tasksTable, null);
+	/**
+	 * Inserts {@code rows} tasks in one statement (multi-row {@code VALUES}, whatever the URL's batch
+	 * settings). Parameters, per row: id, queue, body, delay millis, enqueued_at.
+	 */
+	String insert(String tasksTable, int rows) {
+		return resolve("INSERT INTO {tasks} (id, queue, body, attempts, available_at, enqueued_at) VALUES "
+				+ repeat("(?, ?, ?, 0, {now+ms}, ?)", rows), tasksTable, null);
+	}
+
+	/**
+	 * {@link #insert} and the notification of each queue it inserted into, in one statement, so an
+	 * enqueue outside a transaction is a single round trip in autocommit (the notification is delivered
+	 * when the statement's transaction commits). Parameters: those of {@link #insert}, then the channel.
+	 */
+	String insertAndNotify(String tasksTable, int rows) {
+		throw new UnsupportedOperationException(name() + " has no notifications");
 	}
 
 	/**
@@ -337,6 +355,14 @@ public enum JdbcDialect {
 
 	String ping() {
 		return "SELECT 1";
+	}
+
+	private static String repeat(String row, int rows) {
+		StringBuilder sql = new StringBuilder(rows * (row.length() + 2));
+		for (int i = 0; i < rows; i++) {
+			sql.append((i > 0) ? ", " : "").append(row);
+		}
+		return sql.toString();
 	}
 
 	String resolve(String sql, String tasksTable, String deadTable) {

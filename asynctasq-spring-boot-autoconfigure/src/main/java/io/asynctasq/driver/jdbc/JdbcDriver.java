@@ -6,9 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +29,7 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.PreparedStatementSetter;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -73,6 +72,10 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	private static final Logger logger = LoggerFactory.getLogger(JdbcDriver.class);
 
 	static final int MAX_LOCK_RETRIES = 10;
+
+	static final int MAX_ROWS_PER_INSERT = 500;
+
+	static final int MAX_BODY_BYTES_PER_INSERT = 4 * 1024 * 1024;
 
 	private final DataSource dataSource;
 
@@ -123,9 +126,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		this.transactions = new TransactionTemplate(transactionManager);
 		// a savepoint inside the caller's transaction, so a lost lease undoes only the driver's statements
 		this.transactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
-		if (this.dialect.readCommitted()) {
-			this.transactions.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
-		}
+		// READ COMMITTED (dialect.readCommitted()) is set by the transaction's first statement: see inTransaction
 		this.tasksTable = options.tablePrefix() + "tasks";
 		this.deadTable = options.tablePrefix() + "dead_letters";
 		this.channel = (options.tablePrefix() + "tasks").toLowerCase(java.util.Locale.ROOT);
@@ -164,35 +165,70 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			return;
 		}
 		long delayMillis = millis(delay);
+		List<List<TaskMessage>> statements = splitForInsert(messages);
 		Supplier<Object> insert = () -> {
-			this.jdbc.batchUpdate(this.sql.insert, messages, messages.size(), (statement, message) -> {
-				statement.setString(1, message.id());
-				statement.setString(2, message.queue());
-				statement.setBytes(3, message.body());
-				statement.setLong(4, delayMillis);
-				this.dialect.setTime(statement, 5, message.enqueuedAt());
-			});
-			if (notifying()) {
-				Set<String> queues = new LinkedHashSet<>();
-				messages.forEach((message) -> queues.add(message.queue()));
-				for (String queue : queues) {
-					this.jdbc.query(this.sql.notify, (rs) -> null, this.channel, queue);
-				}
+			for (List<TaskMessage> rows : statements) {
+				insertRows(rows, delayMillis);
 			}
 			return null;
 		};
 		String operation = "enqueue " + describe(messages);
-		if (messages.size() == 1 && !notifying()) {
-			withLockRetry(operation, insert);
-		}
-		else if (TransactionSynchronizationManager.hasResource(this.dataSource)) {
+		if (TransactionSynchronizationManager.hasResource(this.dataSource)) {
 			// already atomic: part of the caller's transaction
 			call(operation, insert);
+		}
+		else if (statements.size() == 1) {
+			// one statement (with its notification): atomic on its own in autocommit, one round trip
+			withLockRetry(operation, insert);
 		}
 		else {
 			inTransaction(operation, insert);
 		}
 		wakeUpLocalWaitersAfterCommit();
+	}
+
+	/** One multi-row INSERT (and, on PostgreSQL, the notification of its queues in the same statement). */
+	private void insertRows(List<TaskMessage> rows, long delayMillis) {
+		PreparedStatementSetter parameters = (statement) -> {
+			int index = 1;
+			for (TaskMessage message : rows) {
+				statement.setString(index++, message.id());
+				statement.setString(index++, message.queue());
+				statement.setBytes(index++, message.body());
+				statement.setLong(index++, delayMillis);
+				this.dialect.setTime(statement, index++, message.enqueuedAt());
+			}
+			if (notifying()) {
+				statement.setString(index, this.channel);
+			}
+		};
+		if (notifying()) {
+			this.jdbc.query(this.sql.insertAndNotify(rows.size()), parameters, (ResultSet rs) -> null);
+		}
+		else {
+			this.jdbc.update(this.sql.insert(rows.size()), parameters);
+		}
+	}
+
+	/**
+	 * Splits a batch into INSERT statements of at most {@value #MAX_ROWS_PER_INSERT} rows and about
+	 * {@value #MAX_BODY_BYTES_PER_INSERT} bytes of bodies (bind-parameter and packet limits).
+	 */
+	private static List<List<TaskMessage>> splitForInsert(List<TaskMessage> messages) {
+		List<List<TaskMessage>> statements = new ArrayList<>();
+		int start = 0;
+		long bytes = 0;
+		for (int i = 0; i < messages.size(); i++) {
+			int size = messages.get(i).body().length;
+			if (i > start && (i - start == MAX_ROWS_PER_INSERT || bytes + size > MAX_BODY_BYTES_PER_INSERT)) {
+				statements.add(messages.subList(start, i));
+				start = i;
+				bytes = 0;
+			}
+			bytes += size;
+		}
+		statements.add(messages.subList(start, messages.size()));
+		return statements;
 	}
 
 	@Override
@@ -505,6 +541,10 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	private <T> T inTransaction(String operation, Supplier<T> work) {
 		return withLockRetry(operation, () -> this.transactions.execute((status) -> {
 			try {
+				if (this.sql.readCommittedTransaction != null && status.isNewTransaction()) {
+					// a transaction of the driver's own (a caller's transaction keeps its isolation)
+					this.jdbc.execute(this.sql.readCommittedTransaction);
+				}
 				return work.get();
 			}
 			catch (LeaseLost ex) {
@@ -625,9 +665,13 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	/** This driver's statements, resolved once for its dialect and tables. */
 	private static final class Statements {
 
-		final String insert;
+		private final JdbcDialect dialect;
 
-		final String notify;
+		private final String tasks;
+
+		private final String insertOne;
+
+		private final String insertAndNotifyOne;
 
 		final String reserveReturning;
 
@@ -657,9 +701,13 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 		final String ping;
 
+		final String readCommittedTransaction;
+
 		Statements(JdbcDialect dialect, String tasks, String dead) {
-			this.insert = dialect.insert(tasks);
-			this.notify = dialect.supportsNotifications() ? dialect.notifyChannel() : null;
+			this.dialect = dialect;
+			this.tasks = tasks;
+			this.insertOne = dialect.insert(tasks, 1);
+			this.insertAndNotifyOne = dialect.supportsNotifications() ? dialect.insertAndNotify(tasks, 1) : null;
 			this.reserveReturning = dialect.reservesWithReturning() ? dialect.reserveReturning(tasks) : null;
 			this.reserveSelect = dialect.reserveSelect(tasks);
 			this.acknowledge = dialect.acknowledge(tasks);
@@ -674,6 +722,15 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			this.deadLetters = dialect.deadLetters(dead);
 			this.counts = dialect.counts(tasks, dead);
 			this.ping = dialect.ping();
+			this.readCommittedTransaction = dialect.readCommitted() ? dialect.readCommittedTransaction() : null;
+		}
+
+		String insert(int rows) {
+			return (rows == 1) ? this.insertOne : this.dialect.insert(this.tasks, rows);
+		}
+
+		String insertAndNotify(int rows) {
+			return (rows == 1) ? this.insertAndNotifyOne : this.dialect.insertAndNotify(this.tasks, rows);
 		}
 
 	}

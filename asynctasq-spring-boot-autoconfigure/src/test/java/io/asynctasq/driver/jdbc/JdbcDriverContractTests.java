@@ -1,11 +1,23 @@
 package io.asynctasq.driver.jdbc;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import javax.sql.DataSource;
 
+import io.asynctasq.driver.DriverException;
+import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.tck.QueueDriverContractTests;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The driver TCK on one database: each test gets its own tables (prefix from the namespace), dropped after it. */
 abstract class JdbcDriverContractTests extends QueueDriverContractTests {
@@ -28,6 +40,39 @@ abstract class JdbcDriverContractTests extends QueueDriverContractTests {
 	@Override
 	protected void cleanUp(QueueDriver driver, String namespace, List<String> queuesUsed) {
 		JdbcSchema.drop(dataSource(), TestDatabases.prefixOf(namespace));
+	}
+
+	@Test
+	@DisplayName("enqueueAll of more tasks than one INSERT statement takes stores them all, in order")
+	void enqueueAllAcrossStatements() throws Exception {
+		String queue = queue("many");
+		List<TaskMessage> messages = new ArrayList<>();
+		for (int i = 0; i < 2 * JdbcDriver.MAX_ROWS_PER_INSERT + 3; i++) {
+			messages.add(message(queue, "task-" + i));
+		}
+		driver().enqueueAll(messages, Duration.ZERO);
+
+		assertThat(driver().counts(queue)).isEqualTo(new QueueCounts(messages.size(), 0, 0, 0));
+		List<Reservation> reserved = driver().reserve(List.of(queue), messages.size(), LONG_LEASE, Duration.ZERO);
+		assertThat(reserved).extracting(Reservation::id)
+			.containsExactlyInAnyOrderElementsOf(messages.stream().map(TaskMessage::id).toList());
+	}
+
+	@Test
+	@DisplayName("enqueueAll spanning several INSERT statements is atomic: a failure in the last stores none")
+	void enqueueAllAcrossStatementsIsAtomic() {
+		String queue = queue("atomic");
+		TaskMessage existing = message(queue, "existing");
+		driver().enqueue(existing, Duration.ZERO);
+		List<TaskMessage> messages = new ArrayList<>();
+		for (int i = 0; i < JdbcDriver.MAX_ROWS_PER_INSERT + 10; i++) {
+			messages.add(message(queue, "task-" + i));
+		}
+		// same id as a stored task: the last statement fails on the unique key
+		messages.add(new TaskMessage(existing.id(), queue, existing.body(), Instant.now()));
+
+		assertThatThrownBy(() -> driver().enqueueAll(messages, Duration.ZERO)).isInstanceOf(DriverException.class);
+		assertThat(driver().counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 0));
 	}
 
 }
