@@ -68,7 +68,8 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * {@code reserve(..., wait = 0)} and {@link #counts} see what the broker already dispatched, a queue
  * whose buffer falls short is <em>synchronised</em> first: a passive declare on the consumer's channel
  * (ordered after that channel's acks, it returns the ready count) followed by a consume-ok round trip,
- * which the client hands out only after every delivery sent before it.
+ * which the client hands out only after every delivery sent before it. A reserve that may wait skips
+ * this for its last queue: what is on its way arrives as deliveries and wakes it.
  * <p>
  * <b>Leases.</b> A reservation is an unacknowledged delivery; its lease token is
  * {@code <consumer-generation>:<delivery-tag>:<n>}. On the broker the lease lasts as long as the
