@@ -12,12 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,8 +56,9 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * task's metadata in headers ({@code asynctasq-queue}, {@code asynctasq-enqueued-at},
  * {@code asynctasq-attempts}, {@code asynctasq-due}); the body is the encoded task, untouched. A publish
  * is mandatory and returns only after the broker confirmed it; a nack, a return (unroutable) or no
- * confirm within {@code confirmTimeout} throws {@link DriverException}. Confirms use channels of this
- * driver in confirm mode (up to four publishing at once), so the factory needs no confirm type.
+ * confirm within {@code confirmTimeout} throws {@link DriverException}. Confirms use a few channels of
+ * this driver in confirm mode, shared by every publishing thread with correlated confirms
+ * ({@link ConfirmPublisher}), so the factory needs no confirm type.
  * <p>
  * <b>Reserving on push consumers.</b> The SPI is pull-shaped; the broker pushes. The first reserve of a
  * queue starts one {@code basic.consume} on its own channel (manual acks, prefetch
@@ -69,7 +68,8 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * {@code reserve(..., wait = 0)} and {@link #counts} see what the broker already dispatched, a queue
  * whose buffer falls short is <em>synchronised</em> first: a passive declare on the consumer's channel
  * (ordered after that channel's acks, it returns the ready count) followed by a consume-ok round trip,
- * which the client hands out only after every delivery sent before it.
+ * which the client hands out only after every delivery sent before it. A reserve that may wait skips
+ * this for its last queue: what is on its way arrives as deliveries and wakes it.
  * <p>
  * <b>Leases.</b> A reservation is an unacknowledged delivery; its lease token is
  * {@code <consumer-generation>:<delivery-tag>:<n>}. On the broker the lease lasts as long as the
@@ -166,10 +166,7 @@ public class RabbitDriver implements QueueDriver {
 
 	private final Set<String> declared = ConcurrentHashMap.newKeySet();
 
-	/** Concurrent publishes, each on its own confirm channel. */
-	private final Semaphore publishPermits = new Semaphore(PUBLISH_CHANNELS);
-
-	private final BlockingQueue<ConfirmChannel> idlePublishers = new LinkedBlockingQueue<>();
+	private final ConfirmPublisher publisher;
 
 	private final Object adminLock = new Object();
 
@@ -205,6 +202,8 @@ public class RabbitDriver implements QueueDriver {
 		this.topology = new RabbitTopology(prefix, queueType);
 		this.confirmTimeout = confirmTimeout;
 		this.prefetch = Math.max(0, prefetch);
+		this.publisher = new ConfirmPublisher(this::newChannel, this.topology.exchange(), confirmTimeout,
+				PUBLISH_CHANNELS);
 		ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
 				(runnable) -> {
 					Thread thread = new Thread(runnable, "asynctasq-rabbitmq-router");
@@ -276,79 +275,9 @@ public class RabbitDriver implements QueueDriver {
 			.build();
 	}
 
-	/**
-	 * Publishes every message, mandatory and persistent, on one confirm channel of a small pool, and
-	 * returns once the broker confirmed them all.
-	 */
+	/** Publishes every message, mandatory and persistent, and returns once the broker confirmed them all. */
 	private void publishConfirmed(List<Outgoing> outgoing) {
-		try {
-			this.publishPermits.acquire();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new DriverException("Interrupted while waiting for a RabbitMQ publisher channel", ex);
-		}
-		ConfirmChannel publisher = null;
-		try {
-			publisher = this.idlePublishers.poll();
-			if (publisher == null || !publisher.channel().isOpen()) {
-				publisher = newConfirmChannel();
-			}
-			for (Outgoing message : outgoing) {
-				publisher.channel().basicPublish(this.topology.exchange(), message.routingKey(), true,
-						message.properties(), message.body());
-			}
-			try {
-				publisher.channel().waitForConfirmsOrDie(Math.max(1, this.confirmTimeout.toMillis()));
-			}
-			catch (IOException ex) {
-				throw new DriverException("RabbitMQ refused (nacked) " + outgoing.size() + " message(s) published to '"
-						+ outgoing.get(0).routingKey() + "': " + describe(ex), ex);
-			}
-			for (Outgoing message : outgoing) {
-				if (publisher.returned().remove(message.properties().getMessageId())) {
-					throw new DriverException("RabbitMQ could not route message " + message.properties().getMessageId()
-							+ " to '" + message.routingKey() + "' on exchange '" + this.topology.exchange()
-							+ "': the queue does not exist (deleted while in use?)");
-				}
-			}
-		}
-		catch (TimeoutException ex) {
-			throw new DriverException("RabbitMQ did not confirm " + outgoing.size() + " message(s) within "
-					+ this.confirmTimeout.toMillis() + " ms (asynctasq.rabbitmq.confirm-timeout); they may or may "
-					+ "not have been stored", ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new DriverException("Interrupted while waiting for RabbitMQ publisher confirms", ex);
-		}
-		catch (IOException | ShutdownSignalException ex) {
-			throw new DriverException("RabbitMQ publish failed: " + describe(ex), ex);
-		}
-		finally {
-			if (publisher != null) {
-				publisher.returned().clear();
-				if (publisher.channel().isOpen() && !this.closed) {
-					this.idlePublishers.offer(publisher);
-				}
-				else {
-					closeQuietly(publisher.channel());
-				}
-			}
-			this.publishPermits.release();
-		}
-	}
-
-	private ConfirmChannel newConfirmChannel() throws IOException {
-		Channel channel = newChannel();
-		channel.confirmSelect();
-		Set<String> returned = ConcurrentHashMap.newKeySet();
-		channel.addReturnListener((ret) -> {
-			if (ret.getProperties().getMessageId() != null) {
-				returned.add(ret.getProperties().getMessageId());
-			}
-		});
-		return new ConfirmChannel(channel, returned);
+		this.publisher.publish(outgoing);
 	}
 
 	// ------------------------------------------------------------------ reserve
@@ -368,10 +297,16 @@ public class RabbitDriver implements QueueDriver {
 			served.add(consumer(queue));
 		}
 		List<Reservation> reserved = new ArrayList<>(Math.min(max, 64));
+		boolean waits = wait.toNanos() > 0;
 		try {
-			for (QueueConsumer consumer : served) {
+			for (int i = 0; i < served.size(); i++) {
+				QueueConsumer consumer = served.get(i);
 				take(consumer, reserved, max, lease);
-				if (reserved.size() < max) {
+				// synchronising costs round trips on the consumer's channel: only when a lower queue would
+				// be served next or the call would return short without waiting; otherwise what is on its way
+				// arrives as deliveries, which wake the wait below or the next reserve
+				boolean last = i == served.size() - 1;
+				if (reserved.size() < max && (!last || !waits)) {
 					synchronise(consumer);
 					take(consumer, reserved, max, lease);
 				}
@@ -575,20 +510,22 @@ public class RabbitDriver implements QueueDriver {
 		}
 	}
 
-	/** Acknowledges one delivery on its consumer's channel; {@code false} when the channel is gone. */
+	/**
+	 * Acknowledges one delivery on its consumer's channel; {@code false} when the channel is gone. Not under
+	 * the channel lock: the client writes an ack at once, even while a synchronise waits for its answers,
+	 * and a later synchronise is still ordered after it.
+	 */
 	private boolean settle(Delivered delivered) {
 		QueueConsumer consumer = delivered.consumer;
-		synchronized (consumer.channelLock) {
-			if (consumer.lost || !consumer.channel.isOpen()) {
-				return false;
-			}
-			try {
-				consumer.channel.basicAck(delivered.deliveryTag, false);
-				return true;
-			}
-			catch (IOException | ShutdownSignalException ex) {
-				return false;
-			}
+		if (consumer.lost || !consumer.channel.isOpen()) {
+			return false;
+		}
+		try {
+			consumer.channel.basicAck(delivered.deliveryTag, false);
+			return true;
+		}
+		catch (IOException | ShutdownSignalException ex) {
+			return false;
 		}
 	}
 
@@ -1060,10 +997,7 @@ public class RabbitDriver implements QueueDriver {
 				closeQuietly(consumer.channel);
 			}
 		}
-		for (ConfirmChannel publisher = this.idlePublishers.poll(); publisher != null;
-				publisher = this.idlePublishers.poll()) {
-			closeQuietly(publisher.channel());
-		}
+		this.publisher.close();
 		synchronized (this.adminLock) {
 			closeQuietly(this.adminChannel);
 		}
@@ -1128,7 +1062,7 @@ public class RabbitDriver implements QueueDriver {
 		}
 	}
 
-	private static String describe(Throwable ex) {
+	static String describe(Throwable ex) {
 		Throwable cause = ex;
 		while (cause.getCause() != null && cause.getCause() != cause) {
 			cause = cause.getCause();
@@ -1139,7 +1073,7 @@ public class RabbitDriver implements QueueDriver {
 		return (cause.getMessage() != null) ? cause.getMessage() : cause.toString();
 	}
 
-	private static void closeQuietly(Channel channel) {
+	static void closeQuietly(Channel channel) {
 		if (channel == null) {
 			return;
 		}
@@ -1164,12 +1098,6 @@ public class RabbitDriver implements QueueDriver {
 
 		T apply(Channel channel) throws IOException;
 
-	}
-
-	private record ConfirmChannel(Channel channel, Set<String> returned) {
-	}
-
-	private record Outgoing(String routingKey, AMQP.BasicProperties properties, byte[] body) {
 	}
 
 	/** A delivery buffered or reserved in this process. */

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.rabbitmq.client.AMQP;
@@ -235,6 +238,38 @@ class RabbitDriverBehaviourTests {
 		});
 		assertThat(reserved).extracting(Reservation::id).containsExactlyElementsOf(ids);
 		assertThat(reserved).allSatisfy((r) -> assertThat(r.attempt()).isEqualTo(1));
+	}
+
+	@Test
+	void concurrentPublishersAndABatchShareTheConfirmChannelsAndEachIsConfirmed() throws Exception {
+		String queue = queue("shared-confirms");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		ExecutorService pool = Executors.newFixedThreadPool(9);
+		try {
+			List<Future<?>> publishers = new ArrayList<>();
+			for (int p = 0; p < 8; p++) {
+				publishers.add(pool.submit(() -> {
+					for (int i = 0; i < 50; i++) {
+						driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now()),
+								Duration.ZERO);
+					}
+				}));
+			}
+			List<TaskMessage> batch = new ArrayList<>();
+			for (int i = 0; i < 200; i++) {
+				batch.add(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now()));
+			}
+			publishers.add(pool.submit(() -> driver.enqueueAll(batch, Duration.ZERO)));
+			for (Future<?> publisher : publishers) {
+				publisher.get();
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		// every publish returned after its confirm: all are stored
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(600, 0, 0, 0));
 	}
 
 	@Test
