@@ -4,13 +4,15 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskParameter;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -27,6 +29,10 @@ public class PayloadCodec {
 
 	private final JsonMapper mapper;
 
+	private final ObjectReader envelopeReader;
+
+	private final Map<Type, ObjectReader> argumentReaders = new ConcurrentHashMap<>();
+
 	public PayloadCodec() {
 		this(JsonMapper.builder().build());
 	}
@@ -34,6 +40,10 @@ public class PayloadCodec {
 	/** @param mapper the mapper for argument values; it must not enable default typing */
 	public PayloadCodec(JsonMapper mapper) {
 		this.mapper = mapper;
+		// decimals kept exact in the tree (not parsed as double): arguments are decoded from it later
+		this.envelopeReader = mapper.reader()
+			.with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+			.without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 	}
 
 	/**
@@ -74,11 +84,7 @@ public class PayloadCodec {
 	public TaskEnvelope decode(byte[] body) {
 		JsonNode root;
 		try {
-			// decimals kept exact in the tree (not parsed as double): arguments are decoded from it later
-			root = this.mapper.reader()
-				.with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-				.without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-				.readTree(body);
+			root = this.envelopeReader.readTree(body);
 		}
 		catch (JacksonException ex) {
 			throw new UndecodableTaskException("payload is not JSON: " + ex.getOriginalMessage(), ex);
@@ -115,7 +121,7 @@ public class PayloadCodec {
 			try {
 				// read from the argument's JSON text, exactly as it was written at dispatch: a BigDecimal keeps
 				// its digits, an untyped number is what plain JSON gives, a null Optional is empty
-				values[parameter.position()] = this.mapper.readerFor(javaType(parameter.type()))
+				values[parameter.position()] = readerFor(parameter.type())
 					.readValue(this.mapper.writeValueAsBytes(value));
 			}
 			catch (JacksonException | IllegalArgumentException ex) {
@@ -128,8 +134,10 @@ public class PayloadCodec {
 		return values;
 	}
 
-	private JavaType javaType(Type type) {
-		return this.mapper.getTypeFactory().constructType(type);
+	/** Readers are immutable and cost a type resolution to build: one per parameter type. */
+	private ObjectReader readerFor(Type type) {
+		return this.argumentReaders.computeIfAbsent(type,
+				(key) -> this.mapper.readerFor(this.mapper.getTypeFactory().constructType(key)));
 	}
 
 	private static void putIfSet(ObjectNode root, String field, Object value) {
