@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskParameter;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
@@ -33,8 +35,16 @@ public class PayloadCodec {
 
 	private final Map<Type, ObjectReader> argumentReaders = new ConcurrentHashMap<>();
 
+	/**
+	 * A codec with its own mapper. Before Java 21 every thread is a platform thread, so buffers are recycled
+	 * per thread, which does not contend; from Java 21 tasks may run on virtual threads, which a per-thread
+	 * pool would not serve, so Jackson's shared default pool is kept.
+	 */
 	public PayloadCodec() {
-		this(JsonMapper.builder().build());
+		this(JsonMapper.builder(JsonFactory.builder()
+			.recyclerPool((Runtime.version().feature() < 21) ? JsonRecyclerPools.threadLocalPool()
+					: JsonRecyclerPools.defaultPool())
+			.build()).build());
 	}
 
 	/** @param mapper the mapper for argument values; it must not enable default typing */
