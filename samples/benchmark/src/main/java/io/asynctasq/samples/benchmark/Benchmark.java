@@ -159,7 +159,7 @@ public final class Benchmark {
 		}
 	}
 
-	/** Heap in use after a burst (after a GC), and the CPU an idle worker uses over 5 s. */
+	/** Heap in use after a burst (after a GC), and the CPU an idle worker uses over 5 s, 2 s after the burst. */
 	private Report.Resources resources(DriverSetup setup) throws Exception {
 		try (Harness harness = new Harness(setup, this.options.concurrency(), nextQueue())) {
 			TaskProbe.Run run = harness.probe.begin(this.options.tasks());
@@ -170,6 +170,8 @@ public final class Benchmark {
 			run.await(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 			System.gc();
 			long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+			// let the JIT compiler and GC threads finish what the burst gave them, so only the idle worker is measured
+			LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(2));
 			com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) ManagementFactory
 				.getOperatingSystemMXBean();
 			long cpuStart = os.getProcessCpuTime();
