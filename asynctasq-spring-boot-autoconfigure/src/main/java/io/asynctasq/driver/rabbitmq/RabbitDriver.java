@@ -1160,35 +1160,19 @@ public class RabbitDriver implements QueueDriver {
 			this.barrierQueue = barrierQueue;
 		}
 
+		/** The consumer of the work queue: deliveries become reservable tasks. */
 		DefaultConsumer callback() {
-			QueueConsumer self = this;
-			return new DefaultConsumer(this.channel) {
-
-				@Override
-				public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
-						byte[] body) {
-					if (self.lost) {
-						return;
-					}
-					try {
-						onDelivery(self, envelope, properties, body);
-					}
-					catch (RuntimeException ex) {
-						logger.error("Delivery {} on '{}' could not be handled", envelope.getDeliveryTag(),
-								topology.workQueue(self.queue), ex);
-					}
-				}
-
-				@Override
-				public void handleCancel(String consumerTag) {
-					lost(self, "cancelled by the broker (queue deleted?)");
-					closeQuietly(self.channel);
-				}
-
-			};
+			return consumerOf(RabbitDriver.this::onDelivery, "Delivery", topology.workQueue(this.queue),
+					"could not be handled");
 		}
 
+		/** The consumer of the due queue: expired delays move on to the work queue or the next level. */
 		DefaultConsumer dueCallback() {
+			return consumerOf(RabbitDriver.this::onDue, "Due message", topology.dueQueue(this.queue),
+					"could not be routed");
+		}
+
+		private DefaultConsumer consumerOf(DeliveryHandler handler, String what, String queueName, String failure) {
 			QueueConsumer self = this;
 			return new DefaultConsumer(this.channel) {
 
@@ -1199,11 +1183,10 @@ public class RabbitDriver implements QueueDriver {
 						return;
 					}
 					try {
-						onDue(self, envelope, properties, body);
+						handler.handle(self, envelope, properties, body);
 					}
 					catch (RuntimeException ex) {
-						logger.error("Due message {} on '{}' could not be routed", envelope.getDeliveryTag(),
-								topology.dueQueue(self.queue), ex);
+						logger.error("{} {} on '{}' {}", what, envelope.getDeliveryTag(), queueName, failure, ex);
 					}
 				}
 
@@ -1215,6 +1198,13 @@ public class RabbitDriver implements QueueDriver {
 
 			};
 		}
+
+	}
+
+	@FunctionalInterface
+	private interface DeliveryHandler {
+
+		void handle(QueueConsumer consumer, Envelope envelope, AMQP.BasicProperties properties, byte[] body);
 
 	}
 
