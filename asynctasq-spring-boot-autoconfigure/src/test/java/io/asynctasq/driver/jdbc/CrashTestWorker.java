@@ -1,6 +1,7 @@
 package io.asynctasq.driver.jdbc;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 
 import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
@@ -40,7 +41,7 @@ public final class CrashTestWorker {
 		public void work(String label, TaskContext context) throws InterruptedException {
 			System.out.println("STARTED " + label + " attempt " + context.attempt());
 			System.out.flush();
-			Thread.sleep(Duration.ofMinutes(10).toMillis());
+			new CountDownLatch(1).await(); // runs until the test kills this process
 		}
 
 	}

@@ -20,12 +20,16 @@ import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.ExecutorMode;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the burst, trickle and memory scenarios for each chosen driver (3 measured runs after a
  * warm-up, medians reported) and prints a Markdown table; the raw figures go to a JSON file.
  */
 public final class Benchmark {
+
+	private static final Logger logger = LoggerFactory.getLogger(Benchmark.class);
 
 	private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
 
@@ -62,25 +66,25 @@ public final class Benchmark {
 	}
 
 	private Report.Row measure(DriverSetup setup) throws Exception {
-		System.err.printf("== %s: warm-up%n", setup.label());
+		logger.info("{}: warm-up", setup.label());
 		burst(setup, Math.min(this.options.tasks(), 5_000), this.options.batch());
 		trickle(setup, Math.min(this.options.trickleTasks(), 200));
 		List<Report.Burst> bursts = new ArrayList<>();
 		List<Double> singleEnqueues = new ArrayList<>();
 		List<double[]> trickles = new ArrayList<>();
 		for (int run = 1; run <= this.options.runs(); run++) {
-			System.err.printf("== %s: burst run %d/%d%n", setup.label(), run, this.options.runs());
+			logger.info("{}: burst run {}/{}", setup.label(), run, this.options.runs());
 			bursts.add(burst(setup, this.options.tasks(), this.options.batch()));
 		}
 		for (int run = 1; run <= this.options.runs(); run++) {
-			System.err.printf("== %s: one-by-one enqueue run %d/%d%n", setup.label(), run, this.options.runs());
+			logger.info("{}: one-by-one enqueue run {}/{}", setup.label(), run, this.options.runs());
 			singleEnqueues.add(burst(setup, Math.max(1, this.options.tasks() / 4), 1).enqueuePerSecond());
 		}
 		for (int run = 1; run <= this.options.runs(); run++) {
-			System.err.printf("== %s: trickle run %d/%d%n", setup.label(), run, this.options.runs());
+			logger.info("{}: trickle run {}/{}", setup.label(), run, this.options.runs());
 			trickles.add(trickle(setup, this.options.trickleTasks()));
 		}
-		System.err.printf("== %s: memory and idle CPU%n", setup.label());
+		logger.info("{}: memory and idle CPU", setup.label());
 		Report.Resources resources = resources(setup);
 		return new Report.Row(setup.label(), setup.versions(), bursts, singleEnqueues, trickles, resources);
 	}
