@@ -9,7 +9,10 @@ import java.util.List;
  * the driver TCK ({@code io.asynctasq.driver.tck.QueueDriverContractTests}).
  * <p>
  * Attempts are counted by the driver: {@link #reserve} starts an attempt, so a task whose lease expired
- * (its worker died) comes back with its attempt counted; {@link #release} gives the attempt back.
+ * (its worker died) comes back with its attempt counted; {@link #release} and {@link #postpone} give the
+ * attempt back. A counter read from storage is never trusted: {@link Reservation#afterAttempts} marks one out
+ * of range as corrupt, and a reserve that meets a malformed record hands it out (or dead-letters it) on its
+ * own, never failing the other tasks of the call.
  * Operations on a reservation check its lease token and return {@code false} when the lease was lost.
  * After {@link #close()}, every operation throws {@link IllegalStateException}.
  */
@@ -55,7 +58,17 @@ public interface QueueDriver extends AutoCloseable {
 	 */
 	boolean release(Reservation reservation);
 
-	/** Moves the task to its queue's dead-letter queue with why. {@code false} when the lease was lost. */
+	/**
+	 * Returns a reserved task to its queue, visible again after {@code delay}, without counting the attempt:
+	 * the task never started because this worker cannot run it yet (a task name or parameters it does not
+	 * know during a rolling deploy). {@code false} when the lease was lost.
+	 */
+	boolean postpone(Reservation reservation, Duration delay);
+
+	/**
+	 * Moves the task to its queue's dead-letter queue with why. A dead letter with the same task id already in
+	 * that queue does not make this fail. {@code false} when the lease was lost.
+	 */
 	boolean deadLetter(Reservation reservation, DeadLetter.Failure failure);
 
 	/** Extends the lease to now + {@code lease}. {@code false} when the lease was lost. */

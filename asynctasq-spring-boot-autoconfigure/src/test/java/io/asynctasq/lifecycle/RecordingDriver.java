@@ -60,6 +60,11 @@ final class RecordingDriver implements QueueDriver {
 	}
 
 	@Override
+	public boolean postpone(Reservation reservation, java.time.Duration delay) {
+		return this.delegate.postpone(reservation, delay);
+	}
+
+	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		return this.delegate.deadLetter(reservation, failure);
 	}

@@ -387,6 +387,11 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	}
 
 	@Override
+	public boolean postpone(Reservation reservation, Duration delay) {
+		throw new UnsupportedOperationException("postpone: not yet implemented by this driver");
+	}
+
+	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		ensureOpen();
 		return inTransaction("dead-letter task " + reservation.id(), () -> {

@@ -93,9 +93,9 @@ public class MemoryDriver implements QueueDriver {
 					nextDue = earliest(nextDue, due);
 					while (reserved.size() < max && !queue.ready.isEmpty()) {
 						Entry entry = queue.ready.pollFirst();
-						entry.attempts++;
-						Reservation reservation = new Reservation(entry.message, entry.attempts,
+						Reservation reservation = Reservation.afterAttempts(entry.message, entry.attempts,
 								Long.toString(this.sequence.incrementAndGet()), now.plus(lease));
+						entry.attempts = reservation.attempt();
 						queue.lease(new InFlight(entry, reservation.leaseToken(), reservation.leaseDeadline(),
 								this.sequence.incrementAndGet()));
 						reserved.add(reservation);
@@ -128,14 +128,7 @@ public class MemoryDriver implements QueueDriver {
 	public boolean retry(Reservation reservation, Duration delay) {
 		return withLease(reservation, (queue, inFlight) -> {
 			queue.endLease(inFlight);
-			if (delay == null || delay.isZero() || delay.isNegative()) {
-				queue.ready.addLast(inFlight.entry);
-				this.changed.signalAll();
-			}
-			else {
-				queue.delayed.add(new DelayedEntry(inFlight.entry, Instant.now().plus(delay),
-						this.sequence.incrementAndGet()));
-			}
+			requeue(queue, inFlight.entry, delay);
 			return true;
 		});
 	}
@@ -152,9 +145,20 @@ public class MemoryDriver implements QueueDriver {
 	}
 
 	@Override
+	public boolean postpone(Reservation reservation, Duration delay) {
+		return withLease(reservation, (queue, inFlight) -> {
+			queue.endLease(inFlight);
+			inFlight.entry.attempts--;
+			requeue(queue, inFlight.entry, delay);
+			return true;
+		});
+	}
+
+	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		return withLease(reservation, (queue, inFlight) -> {
 			queue.endLease(inFlight);
+			queue.dead.remove(reservation.id());
 			queue.dead.put(reservation.id(),
 					new DeadLetter(inFlight.entry.message, inFlight.entry.attempts, failure, Instant.now()));
 			return true;
@@ -221,6 +225,17 @@ public class MemoryDriver implements QueueDriver {
 		}
 		finally {
 			this.lock.unlock();
+		}
+	}
+
+	/** Puts a task back at the end of its queue, or among the delayed ones until {@code delay} passed. */
+	private void requeue(QueueState queue, Entry entry, Duration delay) {
+		if (delay == null || delay.isZero() || delay.isNegative()) {
+			queue.ready.addLast(entry);
+			this.changed.signalAll();
+		}
+		else {
+			queue.delayed.add(new DelayedEntry(entry, Instant.now().plus(delay), this.sequence.incrementAndGet()));
 		}
 	}
 

@@ -443,6 +443,11 @@ public class RabbitDriver implements QueueDriver {
 	}
 
 	@Override
+	public boolean postpone(Reservation reservation, Duration delay) {
+		throw new UnsupportedOperationException("postpone: not yet implemented by this driver");
+	}
+
+	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		Held held = removeHeld(reservation);
 		if (held == null) {

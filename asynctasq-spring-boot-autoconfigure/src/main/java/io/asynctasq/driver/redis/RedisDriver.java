@@ -284,6 +284,11 @@ public class RedisDriver implements QueueDriver {
 	}
 
 	@Override
+	public boolean postpone(Reservation reservation, Duration delay) {
+		throw new UnsupportedOperationException("postpone: not yet implemented by this driver");
+	}
+
+	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		RedisKeys queue = keys(reservation.queue());
 		List<byte[]> args = new ArrayList<>();

@@ -593,6 +593,43 @@ public abstract class QueueDriverContractTests {
 		assertThat(next.get(0).attempt()).isEqualTo(1);
 	}
 
+	@Test
+	@DisplayName("postpone gives the attempt back and hides the task for the delay, then it is reserved with the same attempt")
+	void postponeDoesNotCountTheAttempt() throws Exception {
+		String queue = queue("postpone");
+		TaskMessage message = message(queue, "postpone");
+		this.driver.enqueue(message, Duration.ZERO);
+		Reservation first = single(reserveNow(queue));
+		assertThat(first.attempt()).isEqualTo(1);
+
+		long postponedAt = System.nanoTime();
+		assertThat(this.driver.postpone(first, shortDelay())).isTrue();
+		assertThat(this.driver.postpone(first, shortDelay())).as("postpone twice").isFalse();
+		assertThat(this.driver.acknowledge(first)).as("acknowledge after postpone").isFalse();
+		assertThat(this.driver.counts(queue)).as("right after postpone").isEqualTo(new QueueCounts(0, 1, 0, 0));
+
+		Reservation again = awaitReservation(queue, LONG_LEASE);
+		assertThat(elapsedSince(postponedAt)).as("not reserved before the delay")
+			.isGreaterThanOrEqualTo(shortDelay().minus(timingTolerance()));
+		assertThat(again.id()).isEqualTo(message.id());
+		assertThat(again.attempt()).as("attempt after postpone").isEqualTo(1);
+		assertThat(again.message().body()).isEqualTo(message.body());
+		assertThat(this.driver.acknowledge(again)).isTrue();
+	}
+
+	@Test
+	@DisplayName("postpone with zero delay makes the task ready at once, its attempt not counted")
+	void postponeWithZeroDelay() throws Exception {
+		String queue = queue("postpone-now");
+		this.driver.enqueue(message(queue, "postpone-now"), Duration.ZERO);
+		Reservation first = single(reserveNow(queue));
+
+		assertThat(this.driver.postpone(first, Duration.ZERO)).isTrue();
+
+		Reservation again = awaitReservation(queue, LONG_LEASE);
+		assertThat(again.attempt()).isEqualTo(1);
+	}
+
 	// ------------------------------------------------------------------ dead letters
 
 	@Test
@@ -644,6 +681,49 @@ public abstract class QueueDriverContractTests {
 		assertThat(deadLetter.id()).isEqualTo(message.id());
 		assertThat(deadLetter.attempts()).isEqualTo(1);
 		assertThat(deadLetter.failure()).isEqualTo(DeadLetter.Failure.of("unknown task"));
+	}
+
+	@Test
+	@DisplayName("a failure whose texts hold NUL, control characters and a lone surrogate is stored, those characters replaced")
+	void deadLetterWithUnstorableText() throws Exception {
+		String queue = queue("dead-nul");
+		TaskMessage message = message(queue, "nul");
+		this.driver.enqueue(message, Duration.ZERO);
+		Reservation reservation = single(reserveNow(queue));
+		String nasty = "bad\u0000byte \u0007bell \uD800lone \uD83D\uDE00 kept\tand\nlines";
+
+		assertThat(this.driver.deadLetter(reservation,
+				new DeadLetter.Failure("failed\u0000", "x.Error\u0000", nasty, "trace\u0000" + nasty)))
+			.isTrue();
+
+		DeadLetter deadLetter = single(this.driver.deadLetters(queue, 0, 10));
+		String cleaned = "bad\uFFFDbyte \uFFFDbell \uFFFDlone \uD83D\uDE00 kept\tand\nlines";
+		assertThat(deadLetter.failure().reason()).isEqualTo("failed\uFFFD");
+		assertThat(deadLetter.failure().errorClass()).isEqualTo("x.Error\uFFFD");
+		assertThat(deadLetter.failure().errorMessage()).isEqualTo(cleaned);
+		assertThat(deadLetter.failure().stackTrace()).isEqualTo("trace\uFFFD" + cleaned);
+	}
+
+	@Test
+	@DisplayName("dead-lettering a task whose id already has a dead letter in the queue succeeds, and the newer is listed")
+	void deadLetterWithRepeatedId() throws Exception {
+		String queue = queue("dead-twice");
+		String id = UUID.randomUUID().toString();
+		this.driver.enqueue(new TaskMessage(id, queue, "first".getBytes(StandardCharsets.UTF_8), Instant.now()),
+				Duration.ZERO);
+		assertThat(this.driver.deadLetter(single(reserveNow(queue)), DeadLetter.Failure.of("first failure")))
+			.isTrue();
+		this.driver.enqueue(new TaskMessage(id, queue, "second".getBytes(StandardCharsets.UTF_8), Instant.now()),
+				Duration.ZERO);
+		Reservation second = single(reserveNow(queue));
+		assertThat(second.id()).isEqualTo(id);
+
+		assertThat(this.driver.deadLetter(second, DeadLetter.Failure.of("second failure"))).isTrue();
+
+		assertThat(this.driver.counts(queue).inFlight()).isZero();
+		assertThat(reserveNow(queue)).isEmpty();
+		assertThat(this.driver.deadLetters(queue, 0, 10)).extracting((dead) -> dead.failure().reason())
+			.contains("second failure");
 	}
 
 	@Test
@@ -885,6 +965,8 @@ public abstract class QueueDriverContractTests {
 		assertThatThrownBy(() -> this.driver.retry(reservation, Duration.ZERO)).as("retry")
 			.isInstanceOf(IllegalStateException.class);
 		assertThatThrownBy(() -> this.driver.release(reservation)).as("release")
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> this.driver.postpone(reservation, Duration.ZERO)).as("postpone")
 			.isInstanceOf(IllegalStateException.class);
 		assertThatThrownBy(() -> this.driver.deadLetter(reservation, DeadLetter.Failure.of("closed")))
 			.as("deadLetter").isInstanceOf(IllegalStateException.class);
