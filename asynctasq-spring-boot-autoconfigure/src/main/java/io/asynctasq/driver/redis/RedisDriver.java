@@ -55,9 +55,7 @@ public class RedisDriver implements QueueDriver {
 
 	private static final LuaScript ACKNOWLEDGE = LuaScript.load("acknowledge", 3);
 
-	private static final LuaScript RETRY = LuaScript.load("retry", 6);
-
-	private static final LuaScript RELEASE = LuaScript.load("release", 4);
+	private static final LuaScript REQUEUE = LuaScript.load("requeue", 6);
 
 	private static final LuaScript DEAD_LETTER = LuaScript.load("deadLetter", 4);
 
@@ -70,6 +68,9 @@ public class RedisDriver implements QueueDriver {
 	private static final LuaScript DEAD_LETTERS = LuaScript.load("deadLetters", 2);
 
 	private static final LuaScript COUNTS = LuaScript.load("counts", 5);
+
+	/** {@link Reservation#MAX_ATTEMPT}, the bound of the attempt counters the scripts change. */
+	private static final byte[] MAX_ATTEMPT = number(Reservation.MAX_ATTEMPT);
 
 	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.RedisClient",
 			RedisDriver.class.getClassLoader());
@@ -270,22 +271,25 @@ public class RedisDriver implements QueueDriver {
 
 	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
-		RedisKeys queue = keys(reservation.queue());
-		return lease("retry", RETRY,
-				List.of(queue.inFlight, queue.ready, queue.delayed, queue.marker, queue.stats, queue.taskPrefix),
-				reservation, List.of(number(positiveMillis(delay))));
+		return requeue("retry", reservation, delay);
 	}
 
 	@Override
 	public boolean release(Reservation reservation) {
-		RedisKeys queue = keys(reservation.queue());
-		return lease("release", RELEASE, List.of(queue.inFlight, queue.ready, queue.marker, queue.taskPrefix),
-				reservation, List.of());
+		return requeue("release", reservation, Duration.ZERO);
 	}
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
-		throw new UnsupportedOperationException("postpone: not yet implemented by this driver");
+		return requeue("postpone", reservation, delay);
+	}
+
+	/** Retry, release or postpone: one script, {@code mode} says which (see {@code requeue-6.lua}). */
+	private boolean requeue(String mode, Reservation reservation, Duration delay) {
+		RedisKeys queue = keys(reservation.queue());
+		return lease(mode, REQUEUE,
+				List.of(queue.inFlight, queue.ready, queue.delayed, queue.marker, queue.stats, queue.taskPrefix),
+				reservation, List.of(number(positiveMillis(delay)), text(mode), MAX_ATTEMPT));
 	}
 
 	@Override
