@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,9 @@ import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.connection.RedisConnection;
@@ -43,15 +47,17 @@ import org.springframework.util.ClassUtils;
  */
 public class RedisDriver implements QueueDriver {
 
+	private static final Logger logger = LoggerFactory.getLogger(RedisDriver.class);
+
 	/** Accepted key prefixes: no spaces, braces or colons at the ends. */
 	public static final Pattern VALID_KEY_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
 
 	/** Tasks per enqueue script call. */
 	private static final int ENQUEUE_CHUNK = 500;
 
-	private static final LuaScript ENQUEUE = LuaScript.load("enqueue", 4);
+	private static final LuaScript ENQUEUE = LuaScript.load("enqueue", 5);
 
-	private static final LuaScript RESERVE = LuaScript.load("reserve", 5);
+	private static final LuaScript RESERVE = LuaScript.load("reserve", 7);
 
 	private static final LuaScript ACKNOWLEDGE = LuaScript.load("acknowledge", 3);
 
@@ -157,7 +163,7 @@ public class RedisDriver implements QueueDriver {
 		List<LuaScript.Call> calls = new ArrayList<>();
 		for (Map.Entry<String, List<TaskMessage>> entry : byQueue.entrySet()) {
 			RedisKeys queue = keys(entry.getKey());
-			byte[][] scriptKeys = { queue.ready, queue.delayed, queue.marker, queue.taskPrefix };
+			byte[][] scriptKeys = { queue.ready, queue.delayed, queue.marker, queue.taskPrefix, queue.dead };
 			List<TaskMessage> all = entry.getValue();
 			for (int from = 0; from < all.size(); from += ENQUEUE_CHUNK) {
 				List<TaskMessage> chunk = all.subList(from, Math.min(all.size(), from + ENQUEUE_CHUNK));
@@ -242,8 +248,9 @@ public class RedisDriver implements QueueDriver {
 				}
 				String tokenBase = UUID.randomUUID().toString();
 				List<Object> result = run(connection, RESERVE, ReturnType.MULTI,
-						List.of(queue.ready, queue.delayed, queue.inFlight, queue.marker, queue.taskPrefix),
-						List.of(number(max - reserved.size()), number(leaseMillis), text(tokenBase)));
+						List.of(queue.ready, queue.delayed, queue.inFlight, queue.marker, queue.taskPrefix, queue.dead,
+								queue.stats),
+						List.of(number(max - reserved.size()), number(leaseMillis), text(tokenBase), MAX_ATTEMPT));
 				long now = asLong(result.get(0));
 				long nextDue = asLong(result.get(1));
 				Instant leaseDeadline = Instant.ofEpochMilli(asLong(result.get(2)));
@@ -251,15 +258,70 @@ public class RedisDriver implements QueueDriver {
 					long dueIn = Math.max(0, nextDue - now);
 					nextDueIn = (nextDueIn < 0) ? dueIn : Math.min(nextDueIn, dueIn);
 				}
-				for (int i = 3; i + 4 < result.size(); i += 5) {
-					TaskMessage message = new TaskMessage(asText(result.get(i)), queue.queue, asBytes(result.get(i + 3)),
-							Instant.ofEpochMilli(asLong(result.get(i + 4))));
-					reserved.add(new Reservation(message, (int) asLong(result.get(i + 1)), asText(result.get(i + 2)),
-							leaseDeadline));
+				int end = 4 + 6 * (int) asLong(result.get(3));
+				for (int i = 4; i < end; i += 6) {
+					Reservation reservation = reservation(connection, queue, result.subList(i, i + 6), leaseDeadline);
+					if (reservation != null) {
+						reserved.add(reservation);
+					}
+				}
+				for (int i = end; i + 1 < result.size(); i += 2) {
+					logger.warn("Task {} of queue '{}' was malformed in Redis and is {}", asText(result.get(i)),
+							queue.queue, asText(result.get(i + 1)));
 				}
 			}
 			return new Batch(reserved, nextDueIn);
 		});
+	}
+
+	/**
+	 * The reservation of one task record as the reserve script read it (id, token, fields present, body,
+	 * enqueued-at, attempts made): a missing or unreadable field makes it corrupt, so the worker dead-letters
+	 * it unrun. A record whose id is not UTF-8 cannot be addressed by a reservation: it is dead-lettered here
+	 * and {@code null} returned.
+	 */
+	private Reservation reservation(RedisConnection connection, RedisKeys queue, List<Object> fields,
+			Instant leaseDeadline) {
+		byte[] rawId = asBytes(fields.get(0));
+		String id = asText(rawId);
+		String token = asText(fields.get(1));
+		long present = asLong(fields.get(2));
+		String enqueuedAt = asText(fields.get(4));
+		String attempts = asText(fields.get(5));
+		Long enqueuedMillis = parseLong(enqueuedAt);
+		Long attemptsMade = parseLong(attempts);
+		String defect = null;
+		if ((present & 1) == 0) {
+			defect = "corrupt task record: no body";
+		}
+		else if (enqueuedMillis == null) {
+			defect = ((present & 2) == 0) ? "corrupt task record: no enqueue time"
+					: "corrupt task record: enqueue time " + quoted(enqueuedAt) + " is not a number";
+		}
+		else if (attemptsMade == null) {
+			defect = ((present & 4) == 0) ? "corrupt task record: no attempt counter"
+					: "corrupt attempt counter: " + quoted(attempts) + " is not a whole number";
+		}
+		if (!Arrays.equals(text(id), rawId)) {
+			String reason = "corrupt task record: its id is not UTF-8";
+			run(connection, DEAD_LETTER, ReturnType.INTEGER,
+					List.of(queue.inFlight, queue.dead, queue.stats, queue.taskPrefix),
+					List.of(rawId, text(token), text(reason)));
+			logger.warn("Task {} of queue '{}' was malformed in Redis and is dead-lettered: {}", id, queue.queue,
+					reason);
+			return null;
+		}
+		TaskMessage message = new TaskMessage(id, queue.queue, asBytes(fields.get(3)),
+				(enqueuedMillis != null) ? Instant.ofEpochMilli(enqueuedMillis) : Instant.EPOCH);
+		Reservation reservation = Reservation.afterAttempts(message, (attemptsMade != null) ? attemptsMade : 0, token,
+				leaseDeadline);
+		return (defect == null) ? reservation
+				: new Reservation(message, reservation.attempt(), token, leaseDeadline, defect);
+	}
+
+	/** A stored field for a defect text: quoted and cut to 40 characters. */
+	private static String quoted(String value) {
+		return "'" + ((value.length() > 40) ? value.substring(0, 40) + "..." : value) + "'";
 	}
 
 	@Override
@@ -361,14 +423,18 @@ public class RedisDriver implements QueueDriver {
 		List<DeadLetter> deadLetters = new ArrayList<>(result.size() / 10);
 		for (int i = 0; i + 9 < result.size(); i += 10) {
 			long present = asLong(result.get(i + 9));
+			Long enqueuedAt = parseLong(asText(result.get(i + 2)));
+			Long attempts = parseLong(asText(result.get(i + 3)));
+			Long deadLetteredAt = parseLong(asText(result.get(i + 8)));
 			TaskMessage message = new TaskMessage(asText(result.get(i)), queue.queue, asBytes(result.get(i + 1)),
-					Instant.ofEpochMilli(asLong(result.get(i + 2))));
+					Instant.ofEpochMilli((enqueuedAt != null) ? enqueuedAt : 0));
 			DeadLetter.Failure failure = new DeadLetter.Failure(asText(result.get(i + 4)),
 					((present & 1) != 0) ? asText(result.get(i + 5)) : null,
 					((present & 2) != 0) ? asText(result.get(i + 6)) : null,
 					((present & 4) != 0) ? asText(result.get(i + 7)) : null);
-			deadLetters.add(new DeadLetter(message, (int) asLong(result.get(i + 3)), failure,
-					Instant.ofEpochMilli(asLong(result.get(i + 8)))));
+			int attemptsMade = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (attempts != null) ? attempts : 0));
+			deadLetters.add(new DeadLetter(message, attemptsMade, failure,
+					Instant.ofEpochMilli((deadLetteredAt != null) ? deadLetteredAt : 0)));
 		}
 		return deadLetters;
 	}
@@ -553,6 +619,16 @@ public class RedisDriver implements QueueDriver {
 			return Long.parseLong(string);
 		}
 		throw new IllegalStateException("Unexpected reply from Redis: " + value);
+	}
+
+	/** A stored whole number, or {@code null} when the text is not one (stored values are never trusted). */
+	private static Long parseLong(String text) {
+		try {
+			return Long.parseLong(text);
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
 	}
 
 	private static String asText(Object value) {

@@ -18,6 +18,7 @@
 
   Returns 1 when dead-lettered, 0 when the lease was lost.
 ]]
+--#include lib/deadLetters.lua
 local id = ARGV[1]
 local taskKey = KEYS[4] .. id
 if redis.call('ZSCORE', KEYS[1], id) == false or redis.call('HGET', taskKey, 'tok') ~= ARGV[2] then
@@ -31,7 +32,5 @@ redis.call('HSET', taskKey, 'tok', '', 'reason', ARGV[3], 'dlat', nowMs)
 for i = 4, #ARGV, 2 do
   redis.call('HSET', taskKey, ARGV[i], ARGV[i + 1])
 end
-local sequence = redis.call('HINCRBY', KEYS[3], 'dead-sequence', 1)
-redis.call('ZADD', KEYS[2], sequence, id)
-redis.call('HINCRBY', KEYS[3], 'failed', 1)
+addDeadLetter(KEYS[2], KEYS[3], id)
 return 1

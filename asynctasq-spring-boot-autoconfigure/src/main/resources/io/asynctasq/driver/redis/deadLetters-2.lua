@@ -8,7 +8,8 @@
   ARGV[2] limit
 
   Returns, per dead letter: id, body, enqueued-at (ms), attempts, reason, error class, error message,
-  stack trace, dead-lettered-at (ms); absent fields are false (nil).
+  stack trace, dead-lettered-at (ms), each '' when absent, then a bit mask of the error fields present
+  (1 error class, 2 error message, 4 stack trace).
 ]]
 local offset = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
@@ -18,7 +19,11 @@ end
 local ids = redis.call('ZRANGE', KEYS[1], offset, offset + limit - 1)
 local result = {}
 for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', KEYS[2] .. id, 'body', 'enq', 'att', 'reason', 'ecl', 'emsg', 'stack', 'dlat')
+  local f = redis.pcall('HMGET', KEYS[2] .. id, 'body', 'enq', 'att', 'reason', 'ecl', 'emsg', 'stack', 'dlat')
+  if f.err then
+    -- not a hash (written by something else): listed with why, never failing the page
+    f = { false, false, false, 'unreadable dead letter: ' .. f.err }
+  end
   table.insert(result, id)
   for i = 1, 8 do
     if f[i] then

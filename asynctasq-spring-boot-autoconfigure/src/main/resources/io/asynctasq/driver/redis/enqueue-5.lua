@@ -3,7 +3,7 @@
 
   Guarantees: each task is stored (its hash) and placed in exactly one of ready or delayed in one
   atomic step (one RPUSH or ZADD for all the tasks of the call); a task id that already exists is
-  left alone (a repeated enqueue is a no-op). Delayed tasks are scored in server microseconds plus
+  left alone (a repeated enqueue is a no-op), unless it is a dead letter: the new task replaces it. Delayed tasks are scored in server microseconds plus
   their index, so tasks enqueued together keep their order. Wakes idle workers through the marker
   when a task is ready, or when a delayed task becomes the earliest one (so they recompute how long
   to wait).
@@ -12,6 +12,7 @@
   KEYS[2] delayed sorted set (score: due time, server microseconds)
   KEYS[3] marker sorted set (idle workers block on it)
   KEYS[4] task key prefix ("<prefix>:{<queue>}:task:")
+  KEYS[5] dead-letter sorted set
 
   ARGV[1] delay in milliseconds (0: ready now)
   ARGV[2..] triples: task id, body, enqueued-at epoch milliseconds
@@ -27,7 +28,12 @@ local delayed = {}
 for i = 2, #ARGV, 3 do
   local id = ARGV[i]
   local taskKey = KEYS[4] .. id
-  if redis.call('EXISTS', taskKey) == 0 then
+  local exists = redis.call('EXISTS', taskKey) == 1
+  if exists and redis.call('ZREM', KEYS[5], id) == 1 then
+    redis.call('DEL', taskKey)
+    exists = false
+  end
+  if not exists then
     redis.call('HSET', taskKey, 'body', ARGV[i + 1], 'enq', ARGV[i + 2], 'att', 0, 'tok', '')
     if delayMs <= 0 then
       table.insert(ready, id)
