@@ -50,13 +50,15 @@ final class BoundedPing implements AutoCloseable {
 		catch (RuntimeException ex) {
 			return ex;
 		}
+		if (answer == null) {
+			return new TimeoutException(notAnswering() + ": " + MAX_HANGING + " pings are still waiting");
+		}
 		try {
 			answer.get(this.timeout.toNanos(), TimeUnit.NANOSECONDS);
 			return null;
 		}
 		catch (TimeoutException ex) {
-			return new TimeoutException("the " + this.driver.name() + " backend did not answer within " + this.timeout
-					+ " (asynctasq.health.timeout)");
+			return new TimeoutException(notAnswering());
 		}
 		catch (ExecutionException ex) {
 			return ex.getCause();
@@ -67,6 +69,12 @@ final class BoundedPing implements AutoCloseable {
 		}
 	}
 
+	private String notAnswering() {
+		return "the " + this.driver.name() + " backend did not answer within " + this.timeout
+				+ " (asynctasq.health.timeout)";
+	}
+
+	/** The ping to wait for, or {@code null} when {@value #MAX_HANGING} are hanging already. */
 	private synchronized CompletableFuture<Void> ping() {
 		long now = System.nanoTime();
 		if (this.current != null && !this.current.answer.isDone()
@@ -74,8 +82,7 @@ final class BoundedPing implements AutoCloseable {
 			return this.current.answer;
 		}
 		if (this.running.get() >= MAX_HANGING) {
-			throw new IllegalStateException(MAX_HANGING + " pings of the " + this.driver.name()
-					+ " backend are still waiting for an answer");
+			return null;
 		}
 		CompletableFuture<Void> answer = new CompletableFuture<>();
 		this.running.incrementAndGet();
