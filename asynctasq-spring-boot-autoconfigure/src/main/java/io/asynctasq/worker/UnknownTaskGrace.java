@@ -22,7 +22,7 @@ final class UnknownTaskGrace {
 
 	private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
 
-	private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+	private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
 	/** Task names warned about, and when; bounded, since names come from messages. */
 	private static final int MAX_WARNED_NAMES = 1_000;
@@ -41,8 +41,9 @@ final class UnknownTaskGrace {
 
 	/**
 	 * How long to postpone a task dispatched at {@code dispatchedAt} that this worker cannot run, or
-	 * {@code null} when its grace has passed and it is to be dead-lettered. The back-off grows with the
-	 * task's age, from 1 s to 1 min, and never passes the end of the grace by more than a second.
+	 * {@code null} when its grace has passed and it is to be dead-lettered. The back-off is a tenth of the
+	 * task's age, from 1 s to 30 s (a task that keeps meeting old workers is not pushed far back), and never
+	 * passes the end of the grace.
 	 */
 	Duration postponement(Instant dispatchedAt, Instant now) {
 		Duration age = Duration.between(dispatchedAt, now);
@@ -53,7 +54,7 @@ final class UnknownTaskGrace {
 		if (left.isNegative() || left.isZero()) {
 			return null;
 		}
-		Duration backoff = age.dividedBy(2);
+		Duration backoff = age.dividedBy(10);
 		backoff = (backoff.compareTo(MIN_BACKOFF) < 0) ? MIN_BACKOFF
 				: (backoff.compareTo(MAX_BACKOFF) > 0) ? MAX_BACKOFF : backoff;
 		return (backoff.compareTo(left) > 0) ? left : backoff;

@@ -74,7 +74,10 @@ class AsyncTasqAutoConfigurationTests {
 			Worker worker = context.getBean(Worker.class);
 			assertThat(worker.isRunning()).isTrue();
 			WorkerSettings settings = worker.settings();
-			assertThat(settings.queues()).containsExactly("default");
+			assertThat(settings.queues()).as("none configured").isEmpty();
+			assertThat(worker.queues()).as("served: the default queue and those of registered tasks")
+				.containsExactly("default");
+			assertThat(settings.unknownTaskGrace()).isEqualTo(Duration.ofHours(1));
 			assertThat(settings.concurrency()).isEqualTo(10);
 			assertThat(settings.executorMode()).isEqualTo(ExecutorMode.AUTO);
 			assertThat(settings.taskDefaults()).isEqualTo(TaskOptions.DEFAULTS);
