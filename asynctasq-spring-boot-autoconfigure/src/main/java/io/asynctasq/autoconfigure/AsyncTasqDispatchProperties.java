@@ -2,8 +2,6 @@ package io.asynctasq.autoconfigure;
 
 import java.time.Duration;
 
-import io.asynctasq.dispatch.DefaultTaskDispatcher;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.util.unit.DataSize;
@@ -24,10 +22,10 @@ public class AsyncTasqDispatchProperties {
 	 * dispatch then throws a DriverException naming the backend, and the future of dispatchAsync fails. An
 	 * enqueue that joins the caller's database transaction (JDBC driver) is not bounded by it.
 	 */
-	private Duration timeout = DefaultTaskDispatcher.DEFAULT_TIMEOUT;
+	private Duration timeout = Duration.ofSeconds(5);
 
 	/** The largest encoded task (name, arguments, options) a dispatch accepts; bigger ones fail at the call. */
-	private DataSize maxPayloadSize = DataSize.ofBytes(DefaultTaskDispatcher.DEFAULT_MAX_PAYLOAD_SIZE);
+	private DataSize maxPayloadSize = DataSize.ofMegabytes(1);
 
 	public boolean isTransactionAware() {
 		return this.transactionAware;

@@ -2,8 +2,6 @@ package io.asynctasq.autoconfigure;
 
 import java.time.Duration;
 
-import io.asynctasq.health.AsyncTasqHealthIndicator;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
@@ -15,13 +13,13 @@ public class AsyncTasqHealthProperties {
 	 * The longest a health check waits for the backend to answer; past it the check reports DOWN, whatever the
 	 * backend or its client does.
 	 */
-	private Duration timeout = AsyncTasqHealthIndicator.DEFAULT_TIMEOUT;
+	private Duration timeout = Duration.ofSeconds(2);
 
 	/**
 	 * How old the queue counts shown in health details may get: they come from a snapshot taken in the
 	 * background when a check finds it older than this, never from a scan per check. 0 leaves counts out.
 	 */
-	private Duration countsRefresh = AsyncTasqHealthIndicator.DEFAULT_COUNTS_REFRESH;
+	private Duration countsRefresh = Duration.ofSeconds(10);
 
 	public Duration getTimeout() {
 		return this.timeout;

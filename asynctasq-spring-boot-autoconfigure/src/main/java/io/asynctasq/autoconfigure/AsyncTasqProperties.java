@@ -8,7 +8,6 @@ import io.asynctasq.driver.QueueNames;
 import io.asynctasq.task.Backoff;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.worker.ExecutorMode;
-import io.asynctasq.worker.WorkerSettings;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -219,7 +218,7 @@ public class AsyncTasqProperties {
 		 * that do not fit its parameters) keeps going back to its queue, with back-off, for a worker that can:
 		 * during a rolling deploy a newer instance may know it. Past it the task is dead-lettered with why.
 		 */
-		private Duration unknownTaskGrace = WorkerSettings.DEFAULT_UNKNOWN_TASK_GRACE;
+		private Duration unknownTaskGrace = Duration.ofHours(1);
 
 		public boolean isEnabled() {
 			return this.enabled;

@@ -86,6 +86,23 @@ class AsyncTasqHealthIndicatorTests {
 	}
 
 	@Test
+	@SuppressWarnings("unchecked")
+	void withAWorkerTheDetailsShowItsStateAndServedQueuesAndStoppingItIsOutOfService() {
+		this.runner.withPropertyValues("asynctasq.worker.enabled=true", "asynctasq.worker.poll-interval=50ms",
+				"asynctasq.health.counts-refresh=0s").run((context) -> {
+			HealthIndicator indicator = context.getBean("asynctasqHealthIndicator", HealthIndicator.class);
+			Health health = indicator.health();
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails()).doesNotContainKey("queues");
+			Map<String, Object> worker = (Map<String, Object>) health.getDetails().get("worker");
+			assertThat(worker).containsEntry("state", "running").containsEntry("queues", List.of("default"));
+
+			context.getBean(io.asynctasq.worker.Worker.class).stop();
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+		});
+	}
+
+	@Test
 	void backsOffWhenDisabled() {
 		this.runner.withPropertyValues("management.health.asynctasq.enabled=false")
 			.run((context) -> assertThat(context).hasNotFailed()
