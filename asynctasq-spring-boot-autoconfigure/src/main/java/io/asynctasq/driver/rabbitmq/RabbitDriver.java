@@ -82,7 +82,8 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * open.
  * <p>
  * <b>Attempts.</b> The {@code asynctasq-attempts} header holds the attempts made; reserve hands out
- * attempt = header + 1. Retry republishes with the attempt counted, then acknowledges the original (a
+ * attempt = header + 1. Retry republishes with the attempt counted, postpone with the header as it was
+ * (both to the delay levels, or to the work queue without a delay), then acknowledge the original (a
  * crash between the two can duplicate a task, never lose it); release and lease expiry stay in this
  * process and never touch the broker. A redelivery after a connection loss does not count an attempt
  * (the broker cannot tell a started task from a prefetched one).
@@ -244,13 +245,28 @@ public class RabbitDriver implements QueueDriver {
 			return;
 		}
 		long now = System.currentTimeMillis();
-		Long due = (delay == null || delay.isZero() || delay.isNegative()) ? null : now + delay.toMillis();
+		Long due = dueAt(now, delay);
 		List<Outgoing> outgoing = new ArrayList<>(messages.size());
 		for (TaskMessage message : messages) {
 			ensureTopology(message.queue());
 			outgoing.add(taskMessage(message, 0, due, now));
 		}
 		publishConfirmed(outgoing);
+	}
+
+	/** When a task delayed by {@code delay} at {@code now} is due, or {@code null} when it is ready at once. */
+	private static Long dueAt(long now, Duration delay) {
+		if (delay == null || delay.isZero() || delay.isNegative()) {
+			return null;
+		}
+		long millis;
+		try {
+			millis = delay.toMillis();
+		}
+		catch (ArithmeticException tooLong) {
+			millis = Long.MAX_VALUE;
+		}
+		return (millis > Long.MAX_VALUE - now) ? Long.MAX_VALUE : now + millis;
 	}
 
 	private Outgoing taskMessage(TaskMessage message, int attemptsMade, Long due, long now) {
@@ -417,9 +433,7 @@ public class RabbitDriver implements QueueDriver {
 		if (held == null) {
 			return false;
 		}
-		long now = System.currentTimeMillis();
-		Long due = (delay == null || delay.isZero() || delay.isNegative()) ? null : now + delay.toMillis();
-		republishThenSettle(held, taskMessage(held.delivered.message, reservation.attempt(), due, now));
+		requeue(held, reservation.attempt(), delay);
 		return true;
 	}
 
@@ -444,7 +458,12 @@ public class RabbitDriver implements QueueDriver {
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
-		throw new UnsupportedOperationException("postpone: not yet implemented by this driver");
+		Held held = removeHeld(reservation);
+		if (held == null) {
+			return false;
+		}
+		requeue(held, reservation.attempt() - 1, delay);
+		return true;
 	}
 
 	@Override
@@ -491,6 +510,15 @@ public class RabbitDriver implements QueueDriver {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/**
+	 * Republishes a reserved task with {@code attemptsMade} to its work queue, or to the delay levels when
+	 * {@code delay} is positive, then acknowledges the delivery.
+	 */
+	private void requeue(Held held, int attemptsMade, Duration delay) {
+		long now = System.currentTimeMillis();
+		republishThenSettle(held, taskMessage(held.delivered.message, attemptsMade, dueAt(now, delay), now));
 	}
 
 	/** Publishes the next state of a reserved message, then acknowledges the delivery. */
