@@ -104,6 +104,93 @@ class RabbitDriverBehaviourTests {
 	}
 
 	@Test
+	void outOfRangeAttemptHeadersGiveCorruptReservationsThatStayCorruptAndNeverOverflow() throws Exception {
+		String queue = queue("counters");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		RabbitTopology topology = driver.topology();
+		try (Channel channel = factory().createConnection().createChannel(false)) {
+			RabbitTestBroker.publishRaw(channel, topology, queue, "negative", -3, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "int-max", Integer.MAX_VALUE, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "minus-billion", -1_000_000_000, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "long", 5_000_000_000L, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "last", Reservation.MAX_ATTEMPT - 1, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "text", "abc", new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "fraction", 1.5d, new byte[0]);
+			// a due time so far in the past that subtracting the clock from it overflows
+			channel.basicPublish("", topology.workQueue(queue), new AMQP.BasicProperties.Builder().messageId("due-min")
+				.headers(Map.of(RabbitDriver.HEADER_QUEUE, queue, RabbitDriver.HEADER_ENQUEUED_AT,
+						System.currentTimeMillis(), RabbitDriver.HEADER_ATTEMPTS, 0, RabbitDriver.HEADER_DUE,
+						Long.MIN_VALUE))
+				.build(), new byte[0]);
+		}
+		TaskMessage valid = new TaskMessage("valid", queue, new byte[0], Instant.now());
+		driver.enqueue(valid, Duration.ZERO);
+
+		Map<String, Reservation> byId = new java.util.HashMap<>();
+		await().until(() -> {
+			driver.reserve(List.of(queue), 10, Duration.ofSeconds(30), Duration.ofMillis(200))
+				.forEach((r) -> byId.put(r.id(), r));
+			return byId.size() == 7;
+		});
+		assertThat(byId.get("negative").isCorrupt()).isTrue();
+		assertThat(byId.get("negative").attempt()).isEqualTo(1);
+		assertThat(byId.get("negative").defect()).contains("-3 attempts made");
+		assertThat(byId.get("int-max").isCorrupt()).isTrue();
+		assertThat(byId.get("int-max").attempt()).isEqualTo(Reservation.MAX_ATTEMPT);
+		assertThat(byId.get("int-max").defect()).contains("2147483647 attempts made");
+		assertThat(byId.get("minus-billion").defect()).contains("-1000000000 attempts made");
+		assertThat(byId.get("long").defect()).contains("5000000000 attempts made");
+		assertThat(byId.get("last").isCorrupt()).isFalse();
+		assertThat(byId.get("last").attempt()).isEqualTo(Reservation.MAX_ATTEMPT);
+		assertThat(byId.get("due-min").isCorrupt()).isFalse();
+		assertThat(byId.get("valid").isCorrupt()).isFalse();
+		assertThat(byId.get("valid").attempt()).isEqualTo(1);
+		await().untilAsserted(() -> assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id)
+			.containsExactlyInAnyOrder("text", "fraction"));
+		assertThat(driver.deadLetters(queue, 0, 10)).allSatisfy((dead) -> assertThat(dead.failure().reason())
+			.startsWith("foreign message: headers").contains("not whole numbers"));
+
+		// release, retry, postpone and an expired lease keep a corrupt counter as stored
+		assertThat(driver.release(byId.get("negative"))).isTrue();
+		assertThat(driver.retry(byId.get("int-max"), Duration.ZERO)).isTrue();
+		assertThat(driver.postpone(byId.get("long"), Duration.ofMillis(50))).isTrue();
+		// the sound counter at the bound: one more attempt counted makes it out of range, without overflow
+		assertThat(driver.retry(byId.get("last"), Duration.ZERO)).isTrue();
+		Map<String, Reservation> again = new java.util.HashMap<>();
+		await().until(() -> {
+			driver.reserve(List.of(queue), 10, Duration.ofMillis(100), Duration.ofMillis(200))
+				.forEach((r) -> again.put(r.id(), r));
+			return again.size() == 4;
+		});
+		Map<String, Reservation> expired = new java.util.HashMap<>();
+		await().until(() -> {
+			driver.reserve(List.of(queue), 10, Duration.ofSeconds(30), Duration.ofMillis(200))
+				.forEach((r) -> expired.put(r.id(), r));
+			return expired.size() == 4;
+		});
+		assertThat(expired.get("negative").defect()).contains("-3 attempts made");
+		assertThat(expired.get("int-max").defect()).contains("2147483647 attempts made");
+		assertThat(expired.get("long").defect()).contains("5000000000 attempts made");
+		assertThat(expired.get("last").defect()).contains("1000000 attempts made");
+
+		for (Reservation corrupt : expired.values()) {
+			assertThat(driver.deadLetter(corrupt, DeadLetter.Failure.of(corrupt.defect()))).isTrue();
+		}
+		assertThat(driver.deadLetter(byId.get("minus-billion"), DeadLetter.Failure.of("corrupt"))).isTrue();
+		Map<String, Integer> attempts = new java.util.HashMap<>();
+		driver.deadLetters(queue, 0, 10).forEach((dead) -> attempts.put(dead.id(), dead.attempts()));
+		assertThat(attempts).containsEntry("negative", -3)
+			.containsEntry("int-max", Integer.MAX_VALUE)
+			.containsEntry("minus-billion", -1_000_000_000)
+			.containsEntry("long", Integer.MAX_VALUE)
+			.containsEntry("last", Reservation.MAX_ATTEMPT);
+		assertThat(driver.acknowledge(byId.get("valid"))).isTrue();
+		assertThat(driver.acknowledge(byId.get("due-min"))).isTrue();
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 7));
+	}
+
+	@Test
 	void aWorkerDeadLettersAGarbageBodyAndAForeignMessageAndGoesOn() throws Exception {
 		String queue = queue("garbage");
 		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);

@@ -1,7 +1,11 @@
 package io.asynctasq.driver.rabbitmq;
 
+import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -23,6 +27,23 @@ final class RabbitTestBroker {
 		factory.setUsername("guest");
 		factory.setPassword("guest");
 		return factory;
+	}
+
+	/**
+	 * Publishes straight to the work queue of {@code queue}, bypassing the driver: a message with the
+	 * driver's headers (queue, enqueue time now) and {@code attempts} as the attempts header, or no
+	 * attempts header when {@code null}.
+	 */
+	static void publishRaw(Channel channel, RabbitTopology topology, String queue, String id, Object attempts,
+			byte[] body) throws IOException {
+		Map<String, Object> headers = new HashMap<>();
+		headers.put(RabbitDriver.HEADER_QUEUE, queue);
+		headers.put(RabbitDriver.HEADER_ENQUEUED_AT, System.currentTimeMillis());
+		if (attempts != null) {
+			headers.put(RabbitDriver.HEADER_ATTEMPTS, attempts);
+		}
+		channel.basicPublish("", topology.workQueue(queue),
+				new AMQP.BasicProperties.Builder().messageId(id).deliveryMode(2).headers(headers).build(), body);
 	}
 
 	/** Deletes every queue of {@code queues} under {@code prefix} and the exchange, on a connection of its own. */
