@@ -83,12 +83,13 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * <p>
  * <b>Attempts.</b> The {@code asynctasq-attempts} header holds the attempts made; reserve hands out
  * attempt = header + 1 through {@link Reservation#afterAttempts}, so a header out of range (negative, or
- * a million and more) gives a corrupt reservation, which keeps its counter as stored and is never counted
- * on; a header that is not a whole number makes the message foreign (below). Retry republishes with the
- * attempt counted, postpone with the header as it was (both to the delay levels, or to the work queue
- * without a delay), then acknowledge the original (a crash between the two can duplicate a task, never
- * lose it); release and lease expiry stay in this process and never touch the broker. A redelivery after a connection loss does not count an attempt
- * (the broker cannot tell a started task from a prefetched one).
+ * a million and more) gives a corrupt reservation, which keeps its counter as stored through release,
+ * postpone, lease expiry and dead-letter; a header that is not a whole number makes the message foreign
+ * (below). Retry republishes with the attempt counted (the reservation's, so bounded even after a corrupt
+ * counter), postpone with the header as it was (both to the delay levels, or to the work queue without a
+ * delay), then acknowledge the original (a crash between the two can duplicate a task, never lose it);
+ * release and lease expiry stay in this process and never touch the broker. A redelivery after a
+ * connection loss does not count an attempt (the broker cannot tell a started task from a prefetched one).
  * <p>
  * <b>Delays and retries</b> go to the delay levels with their due time in a header; expired levels
  * dead-letter into the due queue, whose consumer (started with the work queue's, on its channel)
@@ -435,7 +436,8 @@ public class RabbitDriver implements QueueDriver {
 		if (held == null) {
 			return false;
 		}
-		requeue(held, held.attemptsCounted(), delay);
+		// the attempt ran, so it counts even after a corrupt counter: the attempts stay bounded
+		requeue(held, reservation.attempt(), delay);
 		return true;
 	}
 
@@ -1185,8 +1187,9 @@ public class RabbitDriver implements QueueDriver {
 		}
 
 		/**
-		 * The attempts made once this reservation's attempt counts: its attempt, or for a corrupt counter the
-		 * stored value unchanged, so it stays corrupt and no arithmetic on it can overflow.
+		 * The attempts made once this reservation's attempt counts, for a lease that ended or a dead letter:
+		 * its attempt, or for a corrupt counter the stored value unchanged, so it stays corrupt and no
+		 * arithmetic on it can overflow.
 		 */
 		long attemptsCounted() {
 			return this.reservation.isCorrupt() ? this.delivered.attemptsMade : this.reservation.attempt();
