@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -50,10 +49,10 @@ class RabbitConnectionLossTests {
 
 	@Test
 	void everyTaskCompletesAfterTheWorkersConnectionIsForcedClosed() throws Exception {
-		String prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		String prefix = RabbitTestBroker.newPrefix();
 		String queue = "loss";
 		CachingConnectionFactory factory = RabbitTestBroker.connectionFactory();
-		RabbitDriver driver = new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+		RabbitDriver driver = RabbitTestBroker.driver(factory, prefix);
 		Jobs jobs = new Jobs();
 		AsyncTasqRuntime runtime = AsyncTasq.builder()
 			.driver(driver)
@@ -98,13 +97,13 @@ class RabbitConnectionLossTests {
 
 	@Test
 	void duringABrokerOutageHealthIsDownDispatchFailsAndAfterItEveryTaskCompletes() throws Exception {
-		String prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		String prefix = RabbitTestBroker.newPrefix();
 		String queue = "outage";
 		try (CuttableProxy proxy = new CuttableProxy(RabbitTestBroker.PORT)) {
 			CachingConnectionFactory factory = new CachingConnectionFactory(RabbitTestBroker.HOST, proxy.port());
 			factory.setUsername("guest");
 			factory.setPassword("guest");
-			RabbitDriver driver = new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+			RabbitDriver driver = RabbitTestBroker.driver(factory, prefix);
 			AsyncTasqHealthIndicator health = new AsyncTasqHealthIndicator(driver, List.of(queue));
 			Jobs jobs = new Jobs();
 			AsyncTasqRuntime runtime = AsyncTasq.builder()

@@ -49,7 +49,7 @@ class RabbitDriverBehaviourTests {
 
 	@BeforeEach
 	void prefix() {
-		this.prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		this.prefix = RabbitTestBroker.newPrefix();
 	}
 
 	@AfterEach

@@ -1,9 +1,11 @@
 package io.asynctasq.driver.rabbitmq;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -20,6 +22,16 @@ final class RabbitTestBroker {
 	static final int PORT = 5672;
 
 	private RabbitTestBroker() {
+	}
+
+	/** A prefix of its own for one test's exchange and queues. */
+	static String newPrefix() {
+		return "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+	}
+
+	/** A driver with the test defaults: classic queues, 5 s confirm timeout, default prefetch. */
+	static RabbitDriver driver(CachingConnectionFactory factory, String prefix) {
+		return new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
 	}
 
 	static CachingConnectionFactory connectionFactory() {
