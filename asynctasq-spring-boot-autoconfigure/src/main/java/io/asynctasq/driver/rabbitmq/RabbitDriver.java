@@ -141,8 +141,6 @@ public class RabbitDriver implements QueueDriver {
 	/** Dead letters read and sorted per listing of a quorum dead-letter queue. */
 	private static final int MAX_DEAD_LETTERS_SORTED = 10_000;
 
-	private static final int MAX_HEADER_TEXT = 16_000;
-
 	private static final int DEFAULT_MIN_PREFETCH = 10;
 
 	private static final int PUBLISH_CHANNELS = 4;
@@ -967,9 +965,10 @@ public class RabbitDriver implements QueueDriver {
 		putText(headers, HEADER_STACK_TRACE, failure.stackTrace());
 	}
 
+	/** Puts a failure text as it is: {@link DeadLetter.Failure} already capped it well within a header frame. */
 	private static void putText(Map<String, Object> headers, String name, String value) {
 		if (value != null) {
-			headers.put(name, (value.length() > MAX_HEADER_TEXT) ? value.substring(0, MAX_HEADER_TEXT) : value);
+			headers.put(name, value);
 		}
 	}
 

@@ -194,6 +194,23 @@ class RabbitDriverBehaviourTests {
 	}
 
 	@Test
+	void aDeadLetterWithTextsAtTheirCapsIsStoredAndListedAsGiven() throws Exception {
+		String queue = queue("dead-long");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now()), Duration.ZERO);
+		Reservation reservation = awaitReservation(driver, queue);
+		// three UTF-8 bytes a character, every text over its cap: the largest failure headers there can be
+		DeadLetter.Failure failure = new DeadLetter.Failure("\u6f22".repeat(1_000), "\u6f22".repeat(1_000),
+				"\u6f22".repeat(10_000), "\u6f22".repeat(40_000));
+		assertThat(failure.stackTrace()).endsWith("(truncated)");
+
+		assertThat(driver.deadLetter(reservation, failure)).isTrue();
+
+		assertThat(driver.deadLetters(queue, 0, 10)).singleElement()
+			.satisfies((dead) -> assertThat(dead.failure()).isEqualTo(failure));
+	}
+
+	@Test
 	void aWorkerDeadLettersAGarbageBodyAndAForeignMessageAndGoesOn() throws Exception {
 		String queue = queue("garbage");
 		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
