@@ -118,11 +118,9 @@ class RabbitDriverBehaviourTests {
 			RabbitTestBroker.publishRaw(channel, topology, queue, "text", "abc", new byte[0]);
 			RabbitTestBroker.publishRaw(channel, topology, queue, "fraction", 1.5d, new byte[0]);
 			// a due time so far in the past that subtracting the clock from it overflows
-			channel.basicPublish("", topology.workQueue(queue), new AMQP.BasicProperties.Builder().messageId("due-min")
-				.headers(Map.of(RabbitDriver.HEADER_QUEUE, queue, RabbitDriver.HEADER_ENQUEUED_AT,
-						System.currentTimeMillis(), RabbitDriver.HEADER_ATTEMPTS, 0, RabbitDriver.HEADER_DUE,
-						Long.MIN_VALUE))
-				.build(), new byte[0]);
+			Map<String, Object> dueLongAgo = RabbitTestBroker.taskHeaders(queue);
+			dueLongAgo.put(RabbitDriver.HEADER_DUE, Long.MIN_VALUE);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "due-min", dueLongAgo, new byte[0]);
 		}
 		TaskMessage valid = new TaskMessage("valid", queue, new byte[0], Instant.now());
 		driver.enqueue(valid, Duration.ZERO);

@@ -114,6 +114,29 @@ class RabbitPoisonMessageTests {
 				int depth = 100_000;
 				raw(channel, topology, queue, "deep", 0, envelope("Poison.work", "[".repeat(depth) + "]".repeat(depth)));
 				expected.put("deep", "undecodable payload");
+				// odd times: a whole number runs (however far off), any other shape is foreign
+				Map<String, Object> enqueuedLongAgo = RabbitTestBroker.taskHeaders(queue);
+				enqueuedLongAgo.put(RabbitDriver.HEADER_ENQUEUED_AT, Long.MIN_VALUE);
+				RabbitTestBroker.publishRaw(channel, topology, queue, "enqueued-min", enqueuedLongAgo,
+						noting("enqueued-min"));
+				Map<String, Object> dueLongAgo = RabbitTestBroker.taskHeaders(queue);
+				dueLongAgo.put(RabbitDriver.HEADER_DUE, Long.MIN_VALUE);
+				RabbitTestBroker.publishRaw(channel, topology, queue, "due-min", dueLongAgo, noting("due-min"));
+				Map<String, Object> enqueuedText = RabbitTestBroker.taskHeaders(queue);
+				enqueuedText.put(RabbitDriver.HEADER_ENQUEUED_AT, "yesterday");
+				RabbitTestBroker.publishRaw(channel, topology, queue, "enqueued-text", enqueuedText,
+						noting("enqueued-text"));
+				expected.put("enqueued-text", "foreign message: headers");
+				Map<String, Object> enqueuedMissing = RabbitTestBroker.taskHeaders(queue);
+				enqueuedMissing.remove(RabbitDriver.HEADER_ENQUEUED_AT);
+				RabbitTestBroker.publishRaw(channel, topology, queue, "enqueued-missing", enqueuedMissing,
+						noting("enqueued-missing"));
+				expected.put("enqueued-missing", "foreign message: headers");
+				Map<String, Object> dueFraction = RabbitTestBroker.taskHeaders(queue);
+				dueFraction.put(RabbitDriver.HEADER_DUE, 1.5e300);
+				RabbitTestBroker.publishRaw(channel, topology, queue, "due-fraction", dueFraction,
+						noting("due-fraction"));
+				expected.put("due-fraction", "foreign message: headers");
 				// a sound counter from storage: one attempt made, so two are left
 				raw(channel, topology, queue, "attempts-one", 1, failing("attempts-one"));
 				expected.put("attempts-one", "failed");
@@ -134,6 +157,8 @@ class RabbitPoisonMessageTests {
 
 			assertThat(poison.worked).as("every valid task ran once").hasSize(VALID)
 				.allSatisfy((number, runs) -> assertThat(runs.get()).as("runs of %s", number).isEqualTo(1));
+			assertThat(poison.noted).as("tasks with odd but whole times").containsExactlyInAnyOrder("enqueued-min",
+					"due-min");
 			assertThat(poison.failedRuns()).as("runs of the failing tasks")
 				.isEqualTo(Map.of("attempts-one", MAX_ATTEMPTS - 1, "dispatched", MAX_ATTEMPTS));
 
@@ -179,6 +204,10 @@ class RabbitPoisonMessageTests {
 		return envelope("Poison.fail", "\"" + label + "\"");
 	}
 
+	private static byte[] noting(String label) {
+		return envelope("Poison.note", "\"" + label + "\"");
+	}
+
 	private static byte[] bytes(String text) {
 		return text.getBytes(StandardCharsets.UTF_8);
 	}
@@ -192,6 +221,13 @@ class RabbitPoisonMessageTests {
 		final Map<Integer, AtomicInteger> worked = new ConcurrentHashMap<>();
 
 		final List<String> failed = new CopyOnWriteArrayList<>();
+
+		final List<String> noted = new CopyOnWriteArrayList<>();
+
+		@Task
+		public void note(String label) {
+			this.noted.add(label);
+		}
 
 		@Task
 		public void work(int number) {

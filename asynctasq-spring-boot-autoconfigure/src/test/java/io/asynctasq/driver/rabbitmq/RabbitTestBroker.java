@@ -41,19 +41,29 @@ final class RabbitTestBroker {
 		return factory;
 	}
 
-	/**
-	 * Publishes straight to the work queue of {@code queue}, bypassing the driver: a message with the
-	 * driver's headers (queue, enqueue time now) and {@code attempts} as the attempts header, or no
-	 * attempts header when {@code null}.
-	 */
-	static void publishRaw(Channel channel, RabbitTopology topology, String queue, String id, Object attempts,
-			byte[] body) throws IOException {
+	/** The headers the driver gives a task of {@code queue}: its queue, enqueued now, no attempt made. */
+	static Map<String, Object> taskHeaders(String queue) {
 		Map<String, Object> headers = new HashMap<>();
 		headers.put(RabbitDriver.HEADER_QUEUE, queue);
 		headers.put(RabbitDriver.HEADER_ENQUEUED_AT, System.currentTimeMillis());
-		if (attempts != null) {
-			headers.put(RabbitDriver.HEADER_ATTEMPTS, attempts);
-		}
+		headers.put(RabbitDriver.HEADER_ATTEMPTS, 0);
+		return headers;
+	}
+
+	/**
+	 * Publishes straight to the work queue of {@code queue}, bypassing the driver: a message with the
+	 * driver's {@linkplain #taskHeaders headers} and {@code attempts} as the attempts header.
+	 */
+	static void publishRaw(Channel channel, RabbitTopology topology, String queue, String id, Object attempts,
+			byte[] body) throws IOException {
+		Map<String, Object> headers = taskHeaders(queue);
+		headers.put(RabbitDriver.HEADER_ATTEMPTS, attempts);
+		publishRaw(channel, topology, queue, id, headers, body);
+	}
+
+	/** Publishes straight to the work queue of {@code queue} with exactly {@code headers}. */
+	static void publishRaw(Channel channel, RabbitTopology topology, String queue, String id,
+			Map<String, Object> headers, byte[] body) throws IOException {
 		channel.basicPublish("", topology.workQueue(queue),
 				new AMQP.BasicProperties.Builder().messageId(id).deliveryMode(2).headers(headers).build(), body);
 	}
