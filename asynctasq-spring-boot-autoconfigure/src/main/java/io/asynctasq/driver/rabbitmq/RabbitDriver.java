@@ -996,7 +996,7 @@ public class RabbitDriver implements QueueDriver {
 	 * A header holding a whole number (AMQP byte, short, int or long) as a long, else {@code null}: no
 	 * fraction, string or other shape is taken for a counter or a time.
 	 */
-	static Long wholeNumber(Object value) {
+	private static Long wholeNumber(Object value) {
 		if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
 			return ((Number) value).longValue();
 		}
