@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
 import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.tck.CuttableProxy;
 import io.asynctasq.health.AsyncTasqHealthIndicator;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
