@@ -9,14 +9,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import io.asynctasq.Task;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.events.TaskEvent;
+import io.asynctasq.runtime.AsyncTasq;
+import io.asynctasq.runtime.AsyncTasqRuntime;
+import io.asynctasq.task.Backoff;
+import io.asynctasq.task.TaskOptions;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +50,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RedisMalformedRecordTests {
 
 	private static final Duration LEASE = Duration.ofMinutes(5);
+
+	private static final int VALID = 40;
+
+	private static final int MAX_ATTEMPTS = 3;
+
+	private static final Instant LONG_AGO = Instant.now().minus(Duration.ofDays(2));
 
 	private final String prefix = "malformed-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -88,7 +104,7 @@ class RedisMalformedRecordTests {
 		byte[] nonUtf8 = { 'b', 'a', 'd', (byte) 0xC3, (byte) 0x28 };
 		hash(taskKey(nonUtf8), "body", "{}", "enq", now(), "att", "0", "tok", "");
 		redis((connection) -> connection.listCommands().rPush(this.keys.ready, nonUtf8));
-		String staleLease = staleLease("stale-lease");
+		String staleLease = staleLease("stale-lease", "{}", 1);
 		sound.addAll(enqueue(33));
 
 		List<Reservation> reserved = this.driver.reserve(List.of(this.queue), 200, LEASE, Duration.ZERO);
@@ -178,6 +194,94 @@ class RedisMalformedRecordTests {
 		assertThat(this.driver.counts(this.queue)).isEqualTo(new QueueCounts(0, 0, 1, 0));
 	}
 
+	@Test
+	void aWorkerRunsEverySoundTaskOnceAndDeadLettersEachMalformedRecordOnceWithWhy(CapturedOutput output)
+			throws Exception {
+		Poison poison = new Poison();
+		List<TaskEvent.DeadLettered> deadLetteredEvents = new CopyOnWriteArrayList<>();
+		try (AsyncTasqRuntime runtime = AsyncTasq.builder()
+			.driver(this.driver)
+			.tasks(poison)
+			.taskDefaults(new TaskOptions(this.queue, MAX_ATTEMPTS, null, Duration.ofMillis(50), Backoff.FIXED, null,
+					0.0, null))
+			.concurrency(4)
+			.pollInterval(Duration.ofMillis(100))
+			.listener((event) -> {
+				if (event instanceof TaskEvent.DeadLettered dead) {
+					deadLetteredEvents.add(dead);
+				}
+			})
+			.build()) {
+			// what each dead letter's reason is, and for a corrupt record what its error message starts with
+			Map<String, String> reasons = new LinkedHashMap<>();
+			Map<String, String> defects = new LinkedHashMap<>();
+			for (int i = 0; i < VALID / 2; i++) {
+				runtime.dispatcher().dispatch("Poison.work", i);
+			}
+			String garbage = task("garbage", "enq", now(), "att", "0", "tok", "");
+			byte[] garbageBody = { (byte) 0xC3, 0x28, (byte) 0xFF, 0x00, 0x01 };
+			redis((connection) -> connection.hashCommands().hSet(taskKey(garbage), bytes("body"), garbageBody));
+			reasons.put(garbage, "undecodable payload");
+			reasons.put(task("wrong-shape", "body", "{\"hello\":[1,2,3]}", "enq", now(), "att", "0", "tok", ""),
+					"undecodable payload");
+			reasons.put(task("wrong-argument", "body", envelope("Poison.work", "\"not a number\""), "enq", now(),
+					"att", "0", "tok", ""), "undecodable arguments");
+			String noBody = task("no-body", "enq", now(), "att", "0", "tok", "");
+			defects.put(noBody, "corrupt task record: no body");
+			String noEnqueueTime = task("no-enq", "body", failing(), "att", "0", "tok", "");
+			defects.put(noEnqueueTime, "corrupt task record: no enqueue time");
+			String textEnqueueTime = task("odd-enq", "body", failing(), "enq", "yesterday", "att", "0", "tok", "");
+			defects.put(textEnqueueTime, "corrupt task record: enqueue time 'yesterday' is not a number");
+			for (String attempts : List.of("2147483647", "-3", "-1000000000")) {
+				String id = task("att", "body", failing(), "enq", now(), "att", attempts, "tok", "");
+				defects.put(id, "corrupt attempt counter: " + attempts + " attempts made");
+			}
+			defects.keySet().forEach((id) -> reasons.put(id, "corrupt message"));
+			String wrongType = readyId("wrong-type");
+			redis((connection) -> connection.stringCommands().set(taskKey(wrongType), bytes("a string")));
+			reasons.put(wrongType, "corrupt task record: a string key, not a hash");
+			String noRecord = readyId("no-record");
+			String staleWorking = staleLease("stale-working", envelope("Poison.work", Integer.toString(VALID)), 1);
+			// a dead worker held its last attempt but one: it runs once more, then it is dead-lettered
+			String staleFailing = staleLease("stale-failing", failing(), MAX_ATTEMPTS - 1);
+			reasons.put(staleFailing, "failed");
+			String dispatchedFailing = runtime.dispatcher().dispatch("Poison.fail");
+			reasons.put(dispatchedFailing, "failed");
+			for (int i = VALID / 2; i < VALID; i++) {
+				runtime.dispatcher().dispatch("Poison.work", i);
+			}
+
+			QueueCounts settled = new QueueCounts(0, 0, 0, reasons.size());
+			Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+				.until(() -> poison.worked.size() == VALID + 1 && this.driver.counts(this.queue).equals(settled));
+			// and nothing comes back: no malformed record loops, no task runs again
+			Awaitility.await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+				.until(() -> this.driver.counts(this.queue).equals(settled));
+
+			assertThat(poison.worked).as("every sound task ran once").hasSize(VALID + 1)
+				.allSatisfy((number, runs) -> assertThat(runs.get()).as("runs of %s", number).isEqualTo(1));
+			assertThat(poison.failedRuns.get()).as("runs of the failing tasks: the stale lease's last attempt, and "
+					+ "every attempt of the dispatched one").isEqualTo(1 + MAX_ATTEMPTS);
+			Map<String, DeadLetter> dead = this.driver.deadLetters(this.queue, 0, 100).stream()
+				.collect(Collectors.toMap(DeadLetter::id, Function.identity()));
+			assertThat(dead.keySet()).as("each malformed record dead-lettered once")
+				.containsExactlyInAnyOrderElementsOf(reasons.keySet());
+			reasons.forEach((id, reason) -> assertThat(dead.get(id).failure().reason()).as(id).isEqualTo(reason));
+			defects.forEach((id, defect) -> assertThat(dead.get(id).failure().errorMessage()).as(id).startsWith(defect));
+			assertThat(dead.get(staleFailing).attempts()).isEqualTo(MAX_ATTEMPTS);
+			assertThat(dead.get(dispatchedFailing).attempts()).isEqualTo(MAX_ATTEMPTS);
+			assertThat(deadLetteredEvents.stream().collect(Collectors.groupingBy(TaskEvent.DeadLettered::taskId,
+					Collectors.counting()))).as("dead-letter events per task")
+				.allSatisfy((id, count) -> assertThat(count).as(id).isEqualTo(1));
+			assertThat(output).contains("Task " + noRecord + " of queue 'poison' was malformed in Redis and is "
+					+ "dropped: no task record");
+			assertThat(dead).doesNotContainKey(noRecord).doesNotContainKey(staleWorking);
+
+			runtime.dispatcher().dispatch("Poison.work", VALID + 1);
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> poison.worked.containsKey(VALID + 1));
+		}
+	}
+
 	// ------------------------------------------------------------------ writing records
 
 	private List<String> enqueue(int count) {
@@ -215,9 +319,9 @@ class RedisMalformedRecordTests {
 	}
 
 	/** A task a dead worker held: in flight with a lease that ended long ago and its old token. */
-	private String staleLease(String kind) {
+	private String staleLease(String kind, String body, int attemptsMade) {
 		String id = kind + "-" + UUID.randomUUID();
-		hash(taskKey(id), "body", "{}", "enq", now(), "att", "1", "tok", "dead-worker.1");
+		hash(taskKey(id), "body", body, "enq", now(), "att", Integer.toString(attemptsMade), "tok", "dead-worker.1");
 		redis((connection) -> connection.zSetCommands().zAdd(this.keys.inFlight, 1, bytes(id)));
 		return id;
 	}
@@ -256,6 +360,26 @@ class RedisMalformedRecordTests {
 		return reservations.get(0);
 	}
 
+	/** The tasks of the worker test: {@code work} counts its runs per number, {@code fail} always fails. */
+	static class Poison {
+
+		final Map<Integer, AtomicInteger> worked = new ConcurrentHashMap<>();
+
+		final AtomicInteger failedRuns = new AtomicInteger();
+
+		@Task
+		public void work(int number) {
+			this.worked.computeIfAbsent(number, (key) -> new AtomicInteger()).incrementAndGet();
+		}
+
+		@Task
+		public void fail() {
+			this.failedRuns.incrementAndGet();
+			throw new IllegalStateException("always fails");
+		}
+
+	}
+
 	@SafeVarargs
 	private static List<String> concat(java.util.Collection<String>... parts) {
 		List<String> all = new ArrayList<>();
@@ -263,6 +387,16 @@ class RedisMalformedRecordTests {
 			all.addAll(part);
 		}
 		return all;
+	}
+
+	/** A task envelope as the dispatcher writes it, dispatched long ago (any rolling-deploy grace has passed). */
+	private static String envelope(String task, String args) {
+		return "{\"task\":\"" + task + "\",\"args\":[" + args + "],\"dispatchedAt\":\"" + LONG_AGO + "\"}";
+	}
+
+	/** A task that fails on every run: a corrupt record holding it must never run it. */
+	private static String failing() {
+		return envelope("Poison.fail", "");
 	}
 
 	private static String now() {
