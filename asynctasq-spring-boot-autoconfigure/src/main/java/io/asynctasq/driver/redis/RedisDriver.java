@@ -52,6 +52,12 @@ public class RedisDriver implements QueueDriver {
 	/** Accepted key prefixes: no spaces, braces or colons at the ends. */
 	public static final Pattern VALID_KEY_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
 
+	/** Dead letters per purge script call, so that no call blocks Redis for long. */
+	private static final int PURGE_CHUNK = 500;
+
+	/** Dead letters per listing script call (each may hold a large body), so that no reply is huge. */
+	private static final int LIST_CHUNK = 100;
+
 	/** Tasks per enqueue script call. */
 	private static final int ENQUEUE_CHUNK = 500;
 
@@ -418,25 +424,38 @@ public class RedisDriver implements QueueDriver {
 		if (limit <= 0) {
 			return List.of();
 		}
-		List<Object> result = execute("deadLetters", (connection) -> run(connection, DEAD_LETTERS, ReturnType.MULTI,
-				List.of(queue.dead, queue.taskPrefix), List.of(number(Math.max(0, offset)), number(limit))));
-		List<DeadLetter> deadLetters = new ArrayList<>(result.size() / 10);
-		for (int i = 0; i + 9 < result.size(); i += 10) {
-			long present = asLong(result.get(i + 9));
-			Long enqueuedAt = parseLong(asText(result.get(i + 2)));
-			Long attempts = parseLong(asText(result.get(i + 3)));
-			Long deadLetteredAt = parseLong(asText(result.get(i + 8)));
-			TaskMessage message = new TaskMessage(asText(result.get(i)), queue.queue, asBytes(result.get(i + 1)),
-					Instant.ofEpochMilli((enqueuedAt != null) ? enqueuedAt : 0));
-			DeadLetter.Failure failure = new DeadLetter.Failure(asText(result.get(i + 4)),
-					((present & 1) != 0) ? asText(result.get(i + 5)) : null,
-					((present & 2) != 0) ? asText(result.get(i + 6)) : null,
-					((present & 4) != 0) ? asText(result.get(i + 7)) : null);
-			int attemptsMade = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (attempts != null) ? attempts : 0));
-			deadLetters.add(new DeadLetter(message, attemptsMade, failure,
-					Instant.ofEpochMilli((deadLetteredAt != null) ? deadLetteredAt : 0)));
+		List<DeadLetter> deadLetters = new ArrayList<>(Math.min(limit, LIST_CHUNK));
+		long from = Math.max(0, offset);
+		while (deadLetters.size() < limit) {
+			int chunk = Math.min(LIST_CHUNK, limit - deadLetters.size());
+			byte[] start = number(from);
+			List<Object> result = execute("deadLetters", (connection) -> run(connection, DEAD_LETTERS,
+					ReturnType.MULTI, List.of(queue.dead, queue.taskPrefix), List.of(start, number(chunk))));
+			for (int i = 0; i + 9 < result.size(); i += 10) {
+				deadLetters.add(deadLetter(queue, result.subList(i, i + 10)));
+			}
+			if (result.size() / 10 < chunk) {
+				break;
+			}
+			from += chunk;
 		}
 		return deadLetters;
+	}
+
+	/** One dead letter as the listing script read it; fields that are not what the driver writes are tolerated. */
+	private static DeadLetter deadLetter(RedisKeys queue, List<Object> fields) {
+		long present = asLong(fields.get(9));
+		Long enqueuedAt = parseLong(asText(fields.get(2)));
+		Long attempts = parseLong(asText(fields.get(3)));
+		Long deadLetteredAt = parseLong(asText(fields.get(8)));
+		TaskMessage message = new TaskMessage(asText(fields.get(0)), queue.queue, asBytes(fields.get(1)),
+				Instant.ofEpochMilli((enqueuedAt != null) ? enqueuedAt : 0));
+		DeadLetter.Failure failure = new DeadLetter.Failure(asText(fields.get(4)),
+				((present & 1) != 0) ? asText(fields.get(5)) : null, ((present & 2) != 0) ? asText(fields.get(6)) : null,
+				((present & 4) != 0) ? asText(fields.get(7)) : null);
+		int attemptsMade = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (attempts != null) ? attempts : 0));
+		return new DeadLetter(message, attemptsMade, failure,
+				Instant.ofEpochMilli((deadLetteredAt != null) ? deadLetteredAt : 0));
 	}
 
 	@Override
@@ -449,13 +468,27 @@ public class RedisDriver implements QueueDriver {
 		return moved != null && moved > 0;
 	}
 
+	/**
+	 * Deletes the queue's dead letters a chunk of {@value #PURGE_CHUNK} per script call (each atomic),
+	 * up to the newest one when the purge started, so Redis is never blocked for long.
+	 */
 	@Override
 	public long purgeDeadLetters(String queueName) {
 		ensureOpen();
 		RedisKeys queue = keys(queueName);
-		Long purged = execute("purgeDeadLetters", (connection) -> run(connection, PURGE_DEAD_LETTERS,
-				ReturnType.INTEGER, List.of(queue.dead, queue.taskPrefix), List.of()));
-		return (purged != null) ? purged : 0;
+		byte[] bound = new byte[0];
+		long purged = 0;
+		while (true) {
+			byte[] upTo = bound;
+			List<Object> result = execute("purgeDeadLetters", (connection) -> run(connection, PURGE_DEAD_LETTERS,
+					ReturnType.MULTI, List.of(queue.dead, queue.taskPrefix), List.of(upTo, number(PURGE_CHUNK))));
+			long deleted = asLong(result.get(0));
+			purged += deleted;
+			if (deleted < PURGE_CHUNK) {
+				return purged;
+			}
+			bound = asBytes(result.get(1));
+		}
 	}
 
 	@Override

@@ -1,21 +1,35 @@
 --[[
-  Deletes every dead letter of one queue.
+  Deletes one chunk of a queue's dead letters, oldest first; the driver calls it until a chunk comes
+  back short, so purging a very large dead-letter set never blocks Redis for long nor builds a large
+  reply.
 
-  Guarantees: the dead-letter set and the tasks it holds are deleted in one step; other states of the
-  queue are untouched.
+  Guarantees: each chunk (the dead letters and their task hashes) is deleted in one step; only dead
+  letters up to the bound are deleted, so tasks dead-lettered while a purge runs are kept; other
+  states of the queue are untouched.
 
-  KEYS[1] dead-letter sorted set
+  KEYS[1] dead-letter sorted set (score: dead-letter sequence)
   KEYS[2] task key prefix
 
-  Returns how many dead letters were deleted.
+  ARGV[1] highest sequence to delete, or '' on the first call (the newest dead letter's)
+  ARGV[2] chunk size
+
+  Returns { how many dead letters were deleted, the bound (for the next calls) }.
 ]]
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
-for i = 1, #ids, 500 do
+local bound = ARGV[1]
+if bound == '' then
+  local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if newest[2] == nil then
+    return { 0, '' }
+  end
+  bound = newest[2]
+end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', bound, 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids > 0 then
   local keys = {}
-  for j = i, math.min(i + 499, #ids) do
-    table.insert(keys, KEYS[2] .. ids[j])
+  for i = 1, #ids do
+    keys[i] = KEYS[2] .. ids[i]
   end
   redis.call('DEL', unpack(keys))
+  redis.call('ZREM', KEYS[1], unpack(ids))
 end
-redis.call('DEL', KEYS[1])
-return #ids
+return { #ids, bound }

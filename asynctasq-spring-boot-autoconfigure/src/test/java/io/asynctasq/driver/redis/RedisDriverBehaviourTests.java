@@ -192,6 +192,44 @@ class RedisDriverBehaviourTests {
 	}
 
 	@Test
+	void largeDeadLetterSetsAreListedAndPurgedInChunks() throws Exception {
+		RedisDriver driver = driver();
+		String queue = "dead-many";
+		int count = 1_234;
+		List<TaskMessage> messages = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			messages.add(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i }, Instant.now()));
+		}
+		driver.enqueueAll(messages, Duration.ZERO);
+		List<String> deadOrder = new ArrayList<>();
+		List<Reservation> batch;
+		while (!(batch = driver.reserve(List.of(queue), 200, Duration.ofMinutes(5), Duration.ZERO)).isEmpty()) {
+			for (Reservation reservation : batch) {
+				assertThat(driver.deadLetter(reservation, io.asynctasq.driver.DeadLetter.Failure.of("failed"))).isTrue();
+				deadOrder.add(reservation.id());
+			}
+		}
+		assertThat(deadOrder).hasSize(count);
+
+		assertThat(driver.deadLetters(queue, 95, 250)).extracting(io.asynctasq.driver.DeadLetter::id)
+			.as("a page across listing chunks, oldest first").containsExactlyElementsOf(deadOrder.subList(95, 345));
+		assertThat(driver.deadLetters(queue, count - 10, 1_000)).hasSize(10);
+
+		assertThat(driver.purgeDeadLetters(queue)).isEqualTo(count);
+		assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+		assertThat(driver.deadLetters(queue, 0, 10)).isEmpty();
+		List<String> taskKeys = new ArrayList<>();
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			connection.keyCommands()
+				.scan(org.springframework.data.redis.core.ScanOptions.scanOptions()
+					.match(this.prefix + ":{" + queue + "}:task:*").count(1000).build())
+				.forEachRemaining((key) -> taskKeys.add(RedisTestSupport.text(key)));
+		}
+		assertThat(taskKeys).as("task hashes left").isEmpty();
+		assertThat(driver.purgeDeadLetters(queue)).isZero();
+	}
+
+	@Test
 	void keysOfOneQueueShareOneHashTag() throws Exception {
 		RedisDriver driver = driver();
 		driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), "tagged", new byte[] { 1 }, Instant.now()),
