@@ -43,6 +43,11 @@ import org.springframework.util.ClassUtils;
  * {@link #reserve} blocks on the server ({@code BZPOPMIN} over the queues' marker keys) on dedicated
  * connections the driver opens and closes itself. The factory itself is never closed by the driver.
  * <p>
+ * Stored records are never trusted: a reserve reads and settles each task on its own, so a malformed
+ * one (a field missing or odd, a key of another type, an id without a record) becomes a corrupt
+ * reservation the worker dead-letters, is dead-lettered or dropped by the script with a WARN, and never
+ * fails the other tasks of the call (see {@code reserve-7.lua}).
+ * <p>
  * Redis failures surface as {@link DriverException}, naming the server.
  */
 public class RedisDriver implements QueueDriver {
