@@ -14,6 +14,7 @@ import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatch;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.TaskHandler;
+import io.asynctasq.driver.BoundedCalls;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.TaskMessage;
@@ -45,7 +46,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 	private final AsyncTasqEventListener events;
 
-	private final BoundedDriverCalls driverCalls;
+	private final BoundedCalls driverCalls;
 
 	private final long maxPayloadSize;
 
@@ -92,7 +93,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		if (maxPayloadSize < 1) {
 			throw new IllegalArgumentException("The maximum payload size must be positive, was " + maxPayloadSize);
 		}
-		this.driverCalls = new BoundedDriverCalls(executor, timeout, driver.name(), MAX_CALLS_IN_FLIGHT);
+		this.driverCalls = new BoundedCalls(executor, timeout, "asynctasq.dispatch.timeout", driver.name(),
+				MAX_CALLS_IN_FLIGHT);
 		this.maxPayloadSize = maxPayloadSize;
 	}
 
