@@ -180,7 +180,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	private String send(Prepared prepared) {
 		ensureOpen(prepared.taskName);
 		Runnable enqueue = () -> this.driver.enqueue(prepared.message, prepared.delay);
-		if (joinsCurrentTransaction()) {
+		if (runsOnCallerThread()) {
 			enqueue.run();
 		}
 		else {
@@ -211,7 +211,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		ensureOpen(first.taskName);
 		Runnable enqueueAll = () -> this.driver.enqueueAll(prepared.stream().map(Prepared::message).toList(),
 				first.delay);
-		if (joinsCurrentTransaction()) {
+		if (runsOnCallerThread()) {
 			enqueueAll.run();
 		}
 		else {
@@ -221,9 +221,13 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		prepared.forEach(this::announce);
 	}
 
-	/** Whether an enqueue now takes part in the caller's transaction, so it must run on the caller's thread. */
-	private boolean joinsCurrentTransaction() {
-		return this.driver instanceof TransactionalEnqueue transactional && transactional.joinsCurrentTransaction();
+	/**
+	 * Whether an enqueue now runs on the caller's thread: it takes part in the caller's transaction, or the
+	 * driver never waits on a remote backend, so there is nothing to bound.
+	 */
+	private boolean runsOnCallerThread() {
+		return !this.driver.waitsOnRemoteBackend()
+				|| (this.driver instanceof TransactionalEnqueue transactional && transactional.joinsCurrentTransaction());
 	}
 
 	private static String describe(Prepared prepared) {
