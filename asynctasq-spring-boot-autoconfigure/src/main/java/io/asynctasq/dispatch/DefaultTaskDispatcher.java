@@ -14,6 +14,7 @@ import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatch;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.TaskHandler;
+import io.asynctasq.driver.BoundedCalls;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.TaskMessage;
@@ -45,7 +46,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 	private final AsyncTasqEventListener events;
 
-	private final BoundedDriverCalls driverCalls;
+	private final BoundedCalls driverCalls;
 
 	private final long maxPayloadSize;
 
@@ -92,7 +93,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		if (maxPayloadSize < 1) {
 			throw new IllegalArgumentException("The maximum payload size must be positive, was " + maxPayloadSize);
 		}
-		this.driverCalls = new BoundedDriverCalls(executor, timeout, driver.name(), MAX_CALLS_IN_FLIGHT);
+		this.driverCalls = new BoundedCalls(executor, timeout, "asynctasq.dispatch.timeout", driver.name(),
+				MAX_CALLS_IN_FLIGHT);
 		this.maxPayloadSize = maxPayloadSize;
 	}
 
@@ -178,7 +180,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	private String send(Prepared prepared) {
 		ensureOpen(prepared.taskName);
 		Runnable enqueue = () -> this.driver.enqueue(prepared.message, prepared.delay);
-		if (joinsCurrentTransaction()) {
+		if (runsOnCallerThread()) {
 			enqueue.run();
 		}
 		else {
@@ -209,7 +211,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		ensureOpen(first.taskName);
 		Runnable enqueueAll = () -> this.driver.enqueueAll(prepared.stream().map(Prepared::message).toList(),
 				first.delay);
-		if (joinsCurrentTransaction()) {
+		if (runsOnCallerThread()) {
 			enqueueAll.run();
 		}
 		else {
@@ -219,9 +221,13 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		prepared.forEach(this::announce);
 	}
 
-	/** Whether an enqueue now takes part in the caller's transaction, so it must run on the caller's thread. */
-	private boolean joinsCurrentTransaction() {
-		return this.driver instanceof TransactionalEnqueue transactional && transactional.joinsCurrentTransaction();
+	/**
+	 * Whether an enqueue now runs on the caller's thread: it takes part in the caller's transaction, or the
+	 * driver never waits on a remote backend, so there is nothing to bound.
+	 */
+	private boolean runsOnCallerThread() {
+		return !this.driver.waitsOnRemoteBackend()
+				|| (this.driver instanceof TransactionalEnqueue transactional && transactional.joinsCurrentTransaction());
 	}
 
 	private static String describe(Prepared prepared) {

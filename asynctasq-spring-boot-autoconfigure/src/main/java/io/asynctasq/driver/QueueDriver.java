@@ -22,6 +22,15 @@ public interface QueueDriver extends AutoCloseable {
 	String name();
 
 	/**
+	 * Whether a call may wait on a backend outside this JVM, so callers that promise an answer within a time
+	 * (dispatch, health) bound how long they wait for it. {@code false} only for a driver whose calls never
+	 * wait on I/O. Default {@code true}.
+	 */
+	default boolean waitsOnRemoteBackend() {
+		return true;
+	}
+
+	/**
 	 * Stores a task, visible after {@code delay} (zero: now). Returns once the task is durably accepted.
 	 * @throws DriverException when the backend cannot accept it
 	 */

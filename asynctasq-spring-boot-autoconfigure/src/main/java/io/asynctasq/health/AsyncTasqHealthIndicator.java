@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import io.asynctasq.driver.QueueCounts;
@@ -125,8 +124,7 @@ public class AsyncTasqHealthIndicator implements HealthIndicator, AutoCloseable 
 
 	private static String describe(Throwable error) {
 		String message = error.getMessage();
-		return (message != null && error instanceof TimeoutException) ? message
-				: error.getClass().getName() + ((message != null) ? ": " + message : "");
+		return error.getClass().getName() + ((message != null) ? ": " + message : "");
 	}
 
 	/** Stops the threads that ping and count. */

@@ -7,17 +7,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import io.asynctasq.driver.BoundedCalls;
 import io.asynctasq.driver.QueueDriver;
 
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 /**
- * Asks the driver whether its backend answers, and waits for the answer at most a timeout, on threads of its
- * own: a health check then answers within its bound whatever the backend or its client does. Checks arriving
- * while a ping is under way and younger than the timeout wait for that same ping; a ping that hangs longer
- * does not block later checks, which start a new one, up to {@value #MAX_HANGING} hanging at once.
+ * Asks the driver whether its backend answers, at most a timeout: a health check then answers within its
+ * bound whatever the backend or its client does. Checks arriving while a ping younger than the timeout is
+ * under way wait for that same ping; one that hangs longer does not hold later checks back, which start a
+ * new one, up to {@value #MAX_HANGING} hanging at once.
  */
 final class BoundedPing implements AutoCloseable {
 
@@ -29,7 +29,7 @@ final class BoundedPing implements AutoCloseable {
 
 	private final ExecutorService executor;
 
-	private final AtomicInteger running = new AtomicInteger();
+	private final BoundedCalls calls;
 
 	private Ping current;
 
@@ -39,29 +39,20 @@ final class BoundedPing implements AutoCloseable {
 		CustomizableThreadFactory threads = new CustomizableThreadFactory("asynctasq-health-");
 		threads.setDaemon(true);
 		this.executor = Executors.newCachedThreadPool(threads);
+		this.calls = new BoundedCalls(this.executor, timeout, "asynctasq.health.timeout", driver.name(), MAX_HANGING);
 	}
 
 	/** {@code null} when the backend answered within the timeout, else why it did not. */
 	Throwable check() {
-		CompletableFuture<Void> answer;
 		try {
-			answer = ping();
-		}
-		catch (RuntimeException ex) {
-			return ex;
-		}
-		if (answer == null) {
-			return new TimeoutException(notAnswering() + ": " + MAX_HANGING + " pings are still waiting");
-		}
-		try {
-			answer.get(this.timeout.toNanos(), TimeUnit.NANOSECONDS);
+			ping().get(this.timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.NANOSECONDS);
 			return null;
-		}
-		catch (TimeoutException ex) {
-			return new TimeoutException(notAnswering());
 		}
 		catch (ExecutionException ex) {
 			return ex.getCause();
+		}
+		catch (TimeoutException ex) {
+			return ex;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -69,47 +60,16 @@ final class BoundedPing implements AutoCloseable {
 		}
 	}
 
-	private String notAnswering() {
-		return "the " + this.driver.name() + " backend did not answer within " + this.timeout
-				+ " (asynctasq.health.timeout)";
-	}
-
-	/** The ping to wait for, or {@code null} when {@value #MAX_HANGING} are hanging already. */
 	private synchronized CompletableFuture<Void> ping() {
 		long now = System.nanoTime();
-		if (this.current != null && !this.current.answer.isDone()
-				&& now - this.current.startedAt < this.timeout.toNanos()) {
-			return this.current.answer;
+		if (this.current == null || this.current.answer.isDone()
+				|| now - this.current.startedAt >= this.timeout.toNanos()) {
+			this.current = new Ping(now, this.calls.submit("answer a ping", this.driver::ping));
 		}
-		if (this.running.get() >= MAX_HANGING) {
-			return null;
-		}
-		CompletableFuture<Void> answer = new CompletableFuture<>();
-		this.running.incrementAndGet();
-		Runnable ping = () -> {
-			try {
-				this.driver.ping();
-				answer.complete(null);
-			}
-			catch (RuntimeException | Error ex) {
-				answer.completeExceptionally(ex);
-			}
-			finally {
-				this.running.decrementAndGet();
-			}
-		};
-		try {
-			this.executor.execute(ping);
-		}
-		catch (RuntimeException ex) {
-			this.running.decrementAndGet();
-			throw ex;
-		}
-		this.current = new Ping(now, answer);
-		return answer;
+		return this.current.answer;
 	}
 
-	/** The threads pings run on; others may use them for background work of the health check. */
+	/** The threads pings run on; the health check may use them for its other background work. */
 	ExecutorService executor() {
 		return this.executor;
 	}

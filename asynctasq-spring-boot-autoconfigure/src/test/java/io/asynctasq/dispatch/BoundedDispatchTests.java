@@ -138,6 +138,11 @@ class BoundedDispatchTests {
 		}
 
 		@Override
+		public boolean waitsOnRemoteBackend() {
+			return true;
+		}
+
+		@Override
 		public void enqueueAll(List<TaskMessage> messages, Duration delay) {
 			boolean interrupted = false;
 			while (this.silent.get()) {

@@ -48,6 +48,12 @@ public class MemoryDriver implements QueueDriver {
 		return "memory";
 	}
 
+	/** Its calls never wait on I/O: callers need not bound them. */
+	@Override
+	public boolean waitsOnRemoteBackend() {
+		return false;
+	}
+
 	@Override
 	public void enqueue(TaskMessage message, Duration delay) {
 		enqueueAll(List.of(message), delay);

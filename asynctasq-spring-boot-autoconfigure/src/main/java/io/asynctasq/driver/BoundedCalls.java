@@ -1,4 +1,4 @@
-package io.asynctasq.dispatch;
+package io.asynctasq.driver;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -8,17 +8,15 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.asynctasq.driver.DriverException;
-
 /**
- * Runs driver calls of dispatches on an executor and bounds how long a caller waits for them, so a dispatch
- * fails within the dispatch timeout whatever the backend does and whatever its client's own timeouts are
- * (Lettuce waits 60 s by default, a pool may wait 30 s for a connection, a socket to a silent server waits
- * for ever). At most {@code maxInFlight} calls run at once: while a backend hangs, that many threads wait on
- * it and further dispatches fail within the bound instead of piling up threads. A call that had not started
- * when its caller stopped waiting is not made, so its task is not stored later behind the caller's back.
+ * Runs driver calls on an executor and bounds how long a caller waits for them, so the caller gets an answer
+ * within a timeout whatever the backend does and whatever its client's own timeouts are (Lettuce waits 60 s
+ * by default, a pool may wait 30 s for a connection, a socket to a silent server waits for ever). At most
+ * {@code maxInFlight} calls run at once: while a backend hangs, that many threads wait on it and further
+ * calls fail within the bound instead of piling up threads. A call that had not started when its caller
+ * stopped waiting is not made, so nothing is written later behind the caller's back.
  */
-final class BoundedDriverCalls {
+public final class BoundedCalls {
 
 	private final Executor executor;
 
@@ -30,21 +28,21 @@ final class BoundedDriverCalls {
 
 	private final int maxInFlight;
 
+	private final String property;
+
 	/**
 	 * @param executor runs the calls; it needs up to {@code maxInFlight} threads at once
 	 * @param timeout the longest a caller waits
+	 * @param property the property that sets the timeout, for messages
 	 * @param backend the driver's name, for messages
 	 */
-	BoundedDriverCalls(Executor executor, Duration timeout, String backend, int maxInFlight) {
+	public BoundedCalls(Executor executor, Duration timeout, String property, String backend, int maxInFlight) {
 		this.executor = executor;
 		this.timeout = timeout;
+		this.property = property;
 		this.backend = backend;
 		this.maxInFlight = maxInFlight;
 		this.slots = new Semaphore(maxInFlight);
-	}
-
-	Duration timeout() {
-		return this.timeout;
 	}
 
 	/**
@@ -52,7 +50,7 @@ final class BoundedDriverCalls {
 	 * @param what what the call does, e.g. "enqueue task 0193... on queue 'emails'"
 	 * @throws DriverException when it did not finish within the timeout, naming the backend and the property
 	 */
-	void run(String what, Runnable call) {
+	public void run(String what, Runnable call) {
 		long deadline = System.nanoTime() + this.timeout.toNanos();
 		boolean acquired;
 		try {
@@ -76,7 +74,7 @@ final class BoundedDriverCalls {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new DriverException("Interrupted while waiting for the " + this.backend + " backend to " + what
-					+ "; the task may or may not be stored", ex);
+					+ "; it may or may not have done it", ex);
 		}
 		catch (ExecutionException ex) {
 			throw rethrown(ex.getCause());
@@ -87,7 +85,7 @@ final class BoundedDriverCalls {
 	 * Runs {@code call} for a caller that does not block: the future fails within the timeout when the call
 	 * does not finish, and at once when {@code maxInFlight} calls are already waiting on the backend.
 	 */
-	CompletableFuture<Void> submit(String what, Runnable call) {
+	public CompletableFuture<Void> submit(String what, Runnable call) {
 		if (!this.slots.tryAcquire()) {
 			return CompletableFuture.failedFuture(saturated(what));
 		}
@@ -129,14 +127,13 @@ final class BoundedDriverCalls {
 
 	private DriverException timedOut(String what) {
 		return new DriverException("The " + this.backend + " backend did not " + what + " within " + this.timeout
-				+ " (asynctasq.dispatch.timeout). If it answers later the task may still be stored; dispatch again "
-				+ "when the backend is back.");
+				+ " (" + this.property + ")");
 	}
 
 	private DriverException saturated(String what) {
-		return new DriverException("Could not " + what + ": " + this.maxInFlight + " dispatches have been waiting on "
-				+ "the " + this.backend + " backend for up to " + this.timeout
-				+ " (asynctasq.dispatch.timeout); it is not answering. The task was not stored.");
+		return new DriverException("The " + this.backend + " backend was not asked to " + what + ": "
+				+ this.maxInFlight + " calls have been waiting on it for up to " + this.timeout + " ("
+				+ this.property + "); it is not answering");
 	}
 
 	private static RuntimeException rethrown(Throwable error) {
