@@ -218,9 +218,11 @@ class RedisMalformedRecordTests {
 			for (int i = 0; i < VALID / 2; i++) {
 				runtime.dispatcher().dispatch("Poison.work", i);
 			}
-			String garbage = task("garbage", "enq", now(), "att", "0", "tok", "");
+			String garbage = "garbage-" + UUID.randomUUID();
+			hash(taskKey(garbage), "enq", now(), "att", "0", "tok", "");
 			byte[] garbageBody = { (byte) 0xC3, 0x28, (byte) 0xFF, 0x00, 0x01 };
 			redis((connection) -> connection.hashCommands().hSet(taskKey(garbage), bytes("body"), garbageBody));
+			pushReady(garbage);
 			reasons.put(garbage, "undecodable payload");
 			reasons.put(task("wrong-shape", "body", "{\"hello\":[1,2,3]}", "enq", now(), "att", "0", "tok", ""),
 					"undecodable payload");
@@ -237,8 +239,9 @@ class RedisMalformedRecordTests {
 				defects.put(id, "corrupt attempt counter: " + attempts + " attempts made");
 			}
 			defects.keySet().forEach((id) -> reasons.put(id, "corrupt message"));
-			String wrongType = readyId("wrong-type");
+			String wrongType = "wrong-type-" + UUID.randomUUID();
 			redis((connection) -> connection.stringCommands().set(taskKey(wrongType), bytes("a string")));
+			pushReady(wrongType);
 			reasons.put(wrongType, "corrupt task record: a string key, not a hash");
 			String noRecord = readyId("no-record");
 			String staleWorking = staleLease("stale-working", envelope("Poison.work", Integer.toString(VALID)), 1);
@@ -294,9 +297,11 @@ class RedisMalformedRecordTests {
 	}
 
 	/** A task hash with these fields, its id appended to the ready list; returns the id. */
+	/** A task record written whole before its id is made ready, so a running worker never sees it half-written. */
 	private String task(String kind, String... fields) {
-		String id = readyId(kind);
+		String id = kind + "-" + UUID.randomUUID();
 		hash(taskKey(id), fields);
+		pushReady(id);
 		return id;
 	}
 
@@ -314,8 +319,12 @@ class RedisMalformedRecordTests {
 	/** An id appended to the ready list, with no record; returns the id. */
 	private String readyId(String kind) {
 		String id = kind + "-" + UUID.randomUUID();
-		redis((connection) -> connection.listCommands().rPush(this.keys.ready, bytes(id)));
+		pushReady(id);
 		return id;
+	}
+
+	private void pushReady(String id) {
+		redis((connection) -> connection.listCommands().rPush(this.keys.ready, bytes(id)));
 	}
 
 	/** A task a dead worker held: in flight with a lease that ended long ago and its old token. */
