@@ -1,8 +1,6 @@
 package io.asynctasq.autoconfigure;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 
 import io.asynctasq.TaskDispatcher;
@@ -41,7 +39,7 @@ import org.springframework.core.env.Environment;
  * application defines its own.
  */
 @AutoConfiguration
-@EnableConfigurationProperties(AsyncTasqProperties.class)
+@EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class })
 public final class AsyncTasqAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(AsyncTasqAutoConfiguration.class);
@@ -89,11 +87,10 @@ public final class AsyncTasqAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(TaskDispatcher.class)
 	DefaultTaskDispatcher taskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
-			AsyncTasqProperties properties, AsyncTasqEventListener events) {
-		ExecutorService dispatchExecutor = TaskExecutors.create(ExecutorMode.AUTO,
-				Math.max(2, Runtime.getRuntime().availableProcessors()), "asynctasq-dispatch-");
+			AsyncTasqProperties properties, AsyncTasqDispatchProperties dispatch, AsyncTasqEventListener events) {
+		ExecutorService dispatchExecutor = TaskExecutors.createElastic(ExecutorMode.AUTO, "asynctasq-dispatch-");
 		return new DefaultTaskDispatcher(driver, registry, codec, properties.getDefaultQueue(), dispatchExecutor,
-				events);
+				events, dispatch.getTimeout(), dispatch.getMaxPayloadSize().toBytes());
 	}
 
 	@Bean
@@ -132,13 +129,11 @@ public final class AsyncTasqAutoConfiguration {
 
 	static WorkerSettings workerSettings(AsyncTasqProperties properties, Environment environment) {
 		AsyncTasqProperties.Worker worker = properties.getWorker();
-		List<String> queues = worker.getQueues().isEmpty() ? List.of(properties.getDefaultQueue())
-				: new ArrayList<>(worker.getQueues());
 		int prefetch = (worker.getPrefetch() != null) ? worker.getPrefetch() : worker.getConcurrency();
-		return new WorkerSettings(queues, worker.getConcurrency(), prefetch,
+		return new WorkerSettings(worker.getQueues(), worker.getConcurrency(), prefetch,
 				boundedShutdownTimeout(worker.getShutdownTimeout(), environment), worker.getPollInterval(),
 				worker.getHeartbeatInterval(), worker.getExecutor(),
-				properties.getTaskDefaults().toOptions(properties.getDefaultQueue()));
+				properties.getTaskDefaults().toOptions(properties.getDefaultQueue()), worker.getUnknownTaskGrace());
 	}
 
 	/**

@@ -6,11 +6,16 @@ import java.util.Set;
 
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.health.AsyncTasqHealthIndicator;
+import io.asynctasq.task.TaskDefinition;
+import io.asynctasq.task.TaskRegistry;
+import io.asynctasq.worker.Worker;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -23,14 +28,27 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass(HealthIndicator.class)
 @ConditionalOnBean(QueueDriver.class)
 @ConditionalOnEnabledHealthIndicator("asynctasq")
+@EnableConfigurationProperties(AsyncTasqHealthProperties.class)
 public final class AsyncTasqHealthAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "asynctasqHealthIndicator")
-	AsyncTasqHealthIndicator asynctasqHealthIndicator(QueueDriver driver, AsyncTasqProperties properties) {
-		Set<String> queues = new LinkedHashSet<>(properties.getWorker().getQueues());
-		queues.add(properties.getDefaultQueue());
-		return new AsyncTasqHealthIndicator(driver, List.copyOf(queues));
+	AsyncTasqHealthIndicator asynctasqHealthIndicator(QueueDriver driver, ObjectProvider<Worker> worker,
+			TaskRegistry registry, AsyncTasqProperties properties, AsyncTasqHealthProperties health) {
+		Worker localWorker = worker.getIfAvailable();
+		return new AsyncTasqHealthIndicator(driver, localWorker, () -> {
+			if (localWorker != null && !localWorker.queues().isEmpty()) {
+				return localWorker.queues();
+			}
+			Set<String> queues = new LinkedHashSet<>(properties.getWorker().getQueues());
+			queues.add(properties.getDefaultQueue());
+			for (TaskDefinition task : registry.all()) {
+				if (task.options().queue() != null) {
+					queues.add(task.options().queue());
+				}
+			}
+			return List.copyOf(queues);
+		}, health.getTimeout(), health.getCountsRefresh());
 	}
 
 }

@@ -182,7 +182,10 @@ public class AsyncTasqProperties {
 		/** Whether this application runs a worker; false for a dispatch-only service. */
 		private boolean enabled = true;
 
-		/** Queues served, in strict priority order; empty means the default queue. */
+		/**
+		 * Queues served, in strict priority order. Empty: the default queue, then the queue of every task
+		 * registered in this application.
+		 */
 		private List<String> queues = new ArrayList<>();
 
 		/** Maximum tasks running at once. */
@@ -209,6 +212,13 @@ public class AsyncTasqProperties {
 
 		/** Threads running blocking task methods: auto (virtual on Java 21+), virtual or platform. */
 		private ExecutorMode executor = ExecutorMode.AUTO;
+
+		/**
+		 * How long after its dispatch a task this worker cannot run (a task name it does not know, arguments
+		 * that do not fit its parameters) keeps going back to its queue, with back-off, for a worker that can:
+		 * during a rolling deploy a newer instance may know it. Past it the task is dead-lettered with why.
+		 */
+		private Duration unknownTaskGrace = Duration.ofHours(1);
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -284,6 +294,14 @@ public class AsyncTasqProperties {
 
 		public ExecutorMode getExecutor() {
 			return this.executor;
+		}
+
+		public Duration getUnknownTaskGrace() {
+			return this.unknownTaskGrace;
+		}
+
+		public void setUnknownTaskGrace(Duration unknownTaskGrace) {
+			this.unknownTaskGrace = requireNotNegative("asynctasq.worker.unknown-task-grace", unknownTaskGrace);
 		}
 
 		public void setExecutor(ExecutorMode executor) {

@@ -17,9 +17,11 @@ import io.asynctasq.TaskHandler;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.TransactionalEnqueue;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.task.TaskDefinition;
+import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,27 +41,59 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 	private final String defaultQueue;
 
-	private final Executor asyncExecutor;
+	private final Executor executor;
 
 	private final AsyncTasqEventListener events;
+
+	private final BoundedDriverCalls driverCalls;
+
+	private final long maxPayloadSize;
 
 	private volatile DispatchDeferral deferral = DispatchDeferral.NONE;
 
 	private volatile boolean closed;
 
+	/** Default of the longest a dispatch waits for its driver: 5 s. */
+	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+	/** Default of the largest encoded task accepted: 1 MiB. */
+	public static final long DEFAULT_MAX_PAYLOAD_SIZE = 1024 * 1024;
+
+	/** Driver calls of dispatches running at once, at most; more wait (within the timeout) for one to end. */
+	static final int MAX_CALLS_IN_FLIGHT = 256;
+
+	/** A dispatcher with the default timeout and payload limit. */
+	public DefaultTaskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, String defaultQueue,
+			Executor executor, AsyncTasqEventListener events) {
+		this(driver, registry, codec, defaultQueue, executor, events, DEFAULT_TIMEOUT, DEFAULT_MAX_PAYLOAD_SIZE);
+	}
+
 	/**
 	 * @param defaultQueue queue of tasks whose annotation and dispatch name none
-	 * @param asyncExecutor runs {@code dispatchAsync} calls off the caller's thread; owned by this
-	 * dispatcher, which shuts it down on {@link #close()} when it is an {@code ExecutorService}
+	 * @param executor runs the driver calls of dispatches, so a caller waits for them at most {@code timeout};
+	 * it must run up to {@value #MAX_CALLS_IN_FLIGHT} calls at once (virtual threads, or a cached pool). Owned by
+	 * this dispatcher, which shuts it down on {@link #close()} when it is an {@code ExecutorService}
+	 * @param timeout the longest {@code dispatch} waits for the driver to accept a task, and the longest before
+	 * the future of {@code dispatchAsync} fails; an enqueue joining the caller's database transaction runs on
+	 * the caller's thread and is not bounded by it
+	 * @param maxPayloadSize the largest encoded task accepted, in bytes
 	 */
 	public DefaultTaskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, String defaultQueue,
-			Executor asyncExecutor, AsyncTasqEventListener events) {
+			Executor executor, AsyncTasqEventListener events, Duration timeout, long maxPayloadSize) {
 		this.driver = driver;
 		this.registry = registry;
 		this.codec = codec;
 		this.defaultQueue = QueueNames.validate(defaultQueue);
-		this.asyncExecutor = asyncExecutor;
+		this.executor = executor;
 		this.events = events;
+		if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+			throw new IllegalArgumentException("The dispatch timeout must be positive, was " + timeout);
+		}
+		if (maxPayloadSize < 1) {
+			throw new IllegalArgumentException("The maximum payload size must be positive, was " + maxPayloadSize);
+		}
+		this.driverCalls = new BoundedDriverCalls(executor, timeout, driver.name(), MAX_CALLS_IN_FLIGHT);
+		this.maxPayloadSize = maxPayloadSize;
 	}
 
 	@Override
@@ -108,7 +142,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	/** Refuses further dispatches; called when the application shuts down, before the driver closes. */
 	public void close() {
 		this.closed = true;
-		if (this.asyncExecutor instanceof ExecutorService executorService) {
+		if (this.executor instanceof ExecutorService executorService) {
 			executorService.shutdown();
 		}
 	}
@@ -131,23 +165,68 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 				this.codec.encodeArguments(dispatch.taskName, values), now, dispatch.maxAttempts, dispatch.timeout,
 				dispatch.retryDelay, dispatch.visibilityTimeout);
 		Duration delay = (dispatch.delay != null) ? dispatch.delay : Duration.ZERO;
-		TaskMessage message = new TaskMessage(TaskIds.next(), queue, this.codec.encode(envelope), now);
+		byte[] body = this.codec.encode(envelope);
+		if (body.length > this.maxPayloadSize) {
+			throw new IllegalArgumentException("Task '" + dispatch.taskName + "' encodes to " + body.length
+					+ " bytes, more than asynctasq.dispatch.max-payload-size (" + this.maxPayloadSize + " bytes): pass "
+					+ "a reference to large data (an id, a URL) instead of the data, or raise the limit");
+		}
+		TaskMessage message = new TaskMessage(TaskIds.next(), queue, body, now);
 		return new Prepared(dispatch.taskName, message, delay);
 	}
 
 	private String send(Prepared prepared) {
 		ensureOpen(prepared.taskName);
-		this.driver.enqueue(prepared.message, prepared.delay);
+		Runnable enqueue = () -> this.driver.enqueue(prepared.message, prepared.delay);
+		if (joinsCurrentTransaction()) {
+			enqueue.run();
+		}
+		else {
+			this.driverCalls.run(describe(prepared), enqueue);
+		}
 		announce(prepared);
 		return prepared.message.id();
+	}
+
+	/** Sends a dispatch without blocking; the future fails within the dispatch timeout. */
+	private CompletableFuture<String> sendAsync(Prepared prepared) {
+		try {
+			ensureOpen(prepared.taskName);
+			return this.driverCalls.submit(describe(prepared), () -> this.driver.enqueue(prepared.message, prepared.delay))
+				.thenApply((ignored) -> {
+					announce(prepared);
+					return prepared.message.id();
+				});
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
 	}
 
 	/** Sends dispatches of one task with the same options (queue, delay) in one driver call. */
 	private void sendAll(List<Prepared> prepared) {
 		Prepared first = prepared.get(0);
 		ensureOpen(first.taskName);
-		this.driver.enqueueAll(prepared.stream().map(Prepared::message).toList(), first.delay);
+		Runnable enqueueAll = () -> this.driver.enqueueAll(prepared.stream().map(Prepared::message).toList(),
+				first.delay);
+		if (joinsCurrentTransaction()) {
+			enqueueAll.run();
+		}
+		else {
+			this.driverCalls.run("enqueue " + prepared.size() + " tasks '" + first.taskName + "' on queue '"
+					+ first.message.queue() + "'", enqueueAll);
+		}
 		prepared.forEach(this::announce);
+	}
+
+	/** Whether an enqueue now takes part in the caller's transaction, so it must run on the caller's thread. */
+	private boolean joinsCurrentTransaction() {
+		return this.driver instanceof TransactionalEnqueue transactional && transactional.joinsCurrentTransaction();
+	}
+
+	private static String describe(Prepared prepared) {
+		return "enqueue task " + prepared.message.id() + " '" + prepared.taskName + "' on queue '"
+				+ prepared.message.queue() + "'";
 	}
 
 	/** Logs and publishes that the driver accepted a task. */
@@ -219,38 +298,31 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 		@Override
 		public TaskDispatch delay(Duration delay) {
-			this.delay = requireNonNegative(delay, "delay");
+			this.delay = TaskOptions.checkDuration("delay", delay, false);
 			return this;
 		}
 
 		@Override
 		public TaskDispatch maxAttempts(int maxAttempts) {
-			if (maxAttempts < 1) {
-				throw new IllegalArgumentException("maxAttempts counts the first attempt and must be at least 1, was "
-						+ maxAttempts);
-			}
-			this.maxAttempts = maxAttempts;
+			this.maxAttempts = TaskOptions.checkMaxAttempts(maxAttempts);
 			return this;
 		}
 
 		@Override
 		public TaskDispatch timeout(Duration timeout) {
-			this.timeout = requireNonNegative(timeout, "timeout");
+			this.timeout = TaskOptions.checkDuration("timeout", timeout, false);
 			return this;
 		}
 
 		@Override
 		public TaskDispatch retryDelay(Duration retryDelay) {
-			this.retryDelay = requireNonNegative(retryDelay, "retryDelay");
+			this.retryDelay = TaskOptions.checkDuration("retryDelay", retryDelay, false);
 			return this;
 		}
 
 		@Override
 		public TaskDispatch visibilityTimeout(Duration visibilityTimeout) {
-			this.visibilityTimeout = requireNonNegative(visibilityTimeout, "visibilityTimeout");
-			if (visibilityTimeout.isZero()) {
-				throw new IllegalArgumentException("visibilityTimeout must be positive");
-			}
+			this.visibilityTimeout = TaskOptions.checkDuration("visibilityTimeout", visibilityTimeout, true);
 			return this;
 		}
 
@@ -294,47 +366,27 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		@Override
 		public CompletableFuture<String> dispatchAsync(Object... args) {
 			Prepared prepared = prepare(this, args);
-			Executor executor = DefaultTaskDispatcher.this.asyncExecutor;
 			CompletableFuture<String> deferred = new CompletableFuture<>();
 			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver,
-					() -> sendLater(executor, deferred, prepared), () -> {
+					() -> sendAsync(prepared).whenComplete((id, error) -> {
+						if (error != null) {
+							deferred.completeExceptionally(error);
+						}
+						else {
+							deferred.complete(id);
+						}
+					}), () -> {
 						logDropped(prepared);
 						deferred.cancel(false);
 					}, false)) {
 				return deferred;
 			}
-			return CompletableFuture.supplyAsync(() -> send(prepared), executor);
-		}
-
-		private void sendLater(Executor executor, CompletableFuture<String> future, Prepared prepared) {
-			try {
-				executor.execute(() -> completeWith(future, prepared));
-			}
-			catch (RuntimeException ex) {
-				future.completeExceptionally(ex);
-				throw ex;
-			}
-		}
-
-		private void completeWith(CompletableFuture<String> future, Prepared prepared) {
-			try {
-				future.complete(send(prepared));
-			}
-			catch (RuntimeException ex) {
-				future.completeExceptionally(ex);
-			}
+			return sendAsync(prepared);
 		}
 
 		private static void logDropped(Prepared prepared) {
 			logger.debug("Task {} '{}' not dispatched: its transaction rolled back", prepared.message.id(),
 					prepared.taskName);
-		}
-
-		private static Duration requireNonNegative(Duration value, String name) {
-			if (value == null || value.isNegative()) {
-				throw new IllegalArgumentException(name + " must be zero or positive, was " + value);
-			}
-			return value;
 		}
 
 	}

@@ -105,10 +105,13 @@ public class PayloadCodec {
 					+ "'dispatchedAt')");
 		}
 		try {
-			return new TaskEnvelope(root.get("task").asString(), root.get("args"),
+			TaskEnvelope envelope = new TaskEnvelope(root.get("task").asString(), root.get("args"),
 					Instant.parse(root.get("dispatchedAt").asString()), intOrNull(root, "maxAttempts"),
 					durationOrNull(root, "timeoutMs"), durationOrNull(root, "retryDelayMs"),
 					durationOrNull(root, "visibilityTimeoutMs"));
+			// options from a message are checked like options given at dispatch
+			envelope.options().checked();
+			return envelope;
 		}
 		catch (RuntimeException ex) {
 			throw new UndecodableTaskException("payload has an invalid field: " + ex.getMessage(), ex);
@@ -161,12 +164,25 @@ public class PayloadCodec {
 
 	private static Integer intOrNull(JsonNode root, String field) {
 		JsonNode node = root.get(field);
-		return (node == null || node.isNull()) ? null : node.asInt();
+		if (node == null || node.isNull()) {
+			return null;
+		}
+		if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+			throw new IllegalArgumentException(field + " is not a whole number in range: " + abbreviate(node.toString()));
+		}
+		return node.intValue();
 	}
 
 	private static Duration durationOrNull(JsonNode root, String field) {
 		JsonNode node = root.get(field);
-		return (node == null || node.isNull()) ? null : Duration.ofMillis(node.asLong());
+		if (node == null || node.isNull()) {
+			return null;
+		}
+		if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+			throw new IllegalArgumentException(field + " is not a whole number of milliseconds in range: "
+					+ abbreviate(node.toString()));
+		}
+		return Duration.ofMillis(node.longValue());
 	}
 
 	private static String abbreviate(String text) {

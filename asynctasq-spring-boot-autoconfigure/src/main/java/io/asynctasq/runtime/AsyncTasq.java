@@ -46,7 +46,13 @@ public final class AsyncTasq {
 
 		private boolean workerEnabled = true;
 
-		private List<String> queues;
+		private List<String> queues = List.of();
+
+		private Duration unknownTaskGrace = WorkerSettings.DEFAULT_UNKNOWN_TASK_GRACE;
+
+		private Duration dispatchTimeout = DefaultTaskDispatcher.DEFAULT_TIMEOUT;
+
+		private long maxPayloadSize = DefaultTaskDispatcher.DEFAULT_MAX_PAYLOAD_SIZE;
 
 		private int concurrency = 10;
 
@@ -91,7 +97,10 @@ public final class AsyncTasq {
 			return this;
 		}
 
-		/** Queues the worker serves, in strict priority order; defaults to the default queue. */
+		/**
+		 * Queues the worker serves, in strict priority order; by default the default queue, then the queue of
+		 * every registered task.
+		 */
 		public Builder queues(String... queues) {
 			this.queues = List.of(queues);
 			return this;
@@ -123,6 +132,24 @@ public final class AsyncTasq {
 			return this;
 		}
 
+		/** How long a task the worker cannot run keeps going back to its queue; default 1 h. */
+		public Builder unknownTaskGrace(Duration unknownTaskGrace) {
+			this.unknownTaskGrace = unknownTaskGrace;
+			return this;
+		}
+
+		/** The longest a dispatch waits for the driver; default 5 s. */
+		public Builder dispatchTimeout(Duration dispatchTimeout) {
+			this.dispatchTimeout = dispatchTimeout;
+			return this;
+		}
+
+		/** The largest encoded task a dispatch accepts, in bytes; default 1 MiB. */
+		public Builder maxPayloadSize(long maxPayloadSize) {
+			this.maxPayloadSize = maxPayloadSize;
+			return this;
+		}
+
 		public Builder executorMode(ExecutorMode executorMode) {
 			this.executorMode = executorMode;
 			return this;
@@ -147,18 +174,17 @@ public final class AsyncTasq {
 			for (Object bean : this.taskBeans) {
 				annotated.registerTasksOf(bean, registry);
 			}
-			ExecutorService dispatchExecutor = TaskExecutors.create(ExecutorMode.AUTO,
-					Math.max(2, Runtime.getRuntime().availableProcessors()), "asynctasq-dispatch-");
+			ExecutorService dispatchExecutor = TaskExecutors.createElastic(ExecutorMode.AUTO, "asynctasq-dispatch-");
 			DefaultTaskDispatcher dispatcher = new DefaultTaskDispatcher(queueDriver, registry, this.codec,
-					this.taskDefaults.queue(), dispatchExecutor, this.listener);
+					this.taskDefaults.queue(), dispatchExecutor, this.listener, this.dispatchTimeout,
+					this.maxPayloadSize);
 			Worker worker = null;
 			if (this.workerEnabled) {
-				List<String> served = (this.queues != null) ? this.queues : List.of(this.taskDefaults.queue());
 				worker = new Worker(queueDriver, registry, this.codec,
-						new WorkerSettings(served, this.concurrency,
+						new WorkerSettings(this.queues, this.concurrency,
 								(this.prefetch != null) ? this.prefetch : this.concurrency, this.shutdownTimeout,
-								this.pollInterval,
-								this.heartbeatInterval, this.executorMode, this.taskDefaults),
+								this.pollInterval, this.heartbeatInterval, this.executorMode, this.taskDefaults,
+								this.unknownTaskGrace),
 						this.listener);
 			}
 			ShutdownSequence shutdown = new ShutdownSequence().then("dispatcher", dispatcher::close);

@@ -171,18 +171,18 @@ public final class AnnotatedTasks {
 	}
 
 	private TaskOptions options(Task task, String source) {
-		Integer maxAttempts = null;
-		if (task.maxAttempts() != -1) {
-			if (task.maxAttempts() < 1) {
-				throw new IllegalStateException("@Task on " + source + ": maxAttempts must be at least 1 (it counts the "
-						+ "first attempt), was " + task.maxAttempts());
-			}
-			maxAttempts = task.maxAttempts();
-		}
-		return new TaskOptions(StringUtils.hasText(task.queue()) ? resolve(task.queue()) : null, maxAttempts,
-				duration(task.timeout(), "timeout", source), duration(task.retryDelay(), "retryDelay", source),
+		Integer maxAttempts = (task.maxAttempts() != -1) ? task.maxAttempts() : null;
+		TaskOptions options = new TaskOptions(StringUtils.hasText(task.queue()) ? resolve(task.queue()) : null,
+				maxAttempts, duration(task.timeout(), "timeout", source),
+				duration(task.retryDelay(), "retryDelay", source),
 				(task.backoff().length > 0) ? task.backoff()[0] : null, null, null,
 				duration(task.visibilityTimeout(), "visibilityTimeout", source));
+		try {
+			return options.checked();
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("@Task on " + source + ": " + ex.getMessage());
+		}
 	}
 
 	private Duration duration(String value, String attribute, String source) {

@@ -2,6 +2,8 @@ package io.asynctasq.task;
 
 import java.time.Duration;
 
+import io.asynctasq.driver.Reservation;
+
 /**
  * Options of a task, each possibly unset ({@code null}). Layers are merged with
  * {@link #orElse(TaskOptions)}: per-dispatch options, then the annotation, then the defaults.
@@ -24,6 +26,12 @@ public record TaskOptions(String queue, Integer maxAttempts, Duration timeout, D
 	 */
 	public static final TaskOptions DEFAULTS = new TaskOptions("default", 3, Duration.ZERO, Duration.ofSeconds(10),
 			Backoff.EXPONENTIAL, Duration.ofHours(1), 0.1, Duration.ofSeconds(60));
+
+	/** The most attempts a task may have: the highest attempt a driver hands out. */
+	public static final int MAX_ATTEMPTS = Reservation.MAX_ATTEMPT;
+
+	/** The longest timeout, retry delay or visibility timeout a task may have. */
+	public static final Duration MAX_DURATION = Duration.ofDays(365);
 
 	/** Options with nothing set. */
 	public static final TaskOptions NONE = new TaskOptions(null, null, null, null, null, null, null, null);
@@ -59,6 +67,57 @@ public record TaskOptions(String queue, Integer maxAttempts, Duration timeout, D
 	public TaskOptions withVisibilityTimeout(Duration visibilityTimeout) {
 		return new TaskOptions(this.queue, this.maxAttempts, this.timeout, this.retryDelay, this.backoff,
 				this.maxRetryDelay, this.jitter, visibilityTimeout);
+	}
+
+	/**
+	 * Returns {@code maxAttempts} when it is between 1 and {@link #MAX_ATTEMPTS}.
+	 * @throws IllegalArgumentException saying what it accepts
+	 */
+	public static int checkMaxAttempts(int maxAttempts) {
+		if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
+			throw new IllegalArgumentException("maxAttempts counts the first attempt and must be between 1 and "
+					+ MAX_ATTEMPTS + ", was " + maxAttempts);
+		}
+		return maxAttempts;
+	}
+
+	/**
+	 * Returns {@code value} when it is between zero (or, when {@code positive}, just above) and
+	 * {@link #MAX_DURATION}.
+	 * @throws IllegalArgumentException naming the option and what it accepts
+	 */
+	public static Duration checkDuration(String option, Duration value, boolean positive) {
+		if (value == null || value.isNegative() || (positive && value.isZero()) || value.compareTo(MAX_DURATION) > 0) {
+			throw new IllegalArgumentException(option + " must be " + (positive ? "positive" : "zero or positive")
+					+ " and at most " + MAX_DURATION.toDays() + " days, was " + value);
+		}
+		return value;
+	}
+
+	/**
+	 * These options when every set one is in range.
+	 * @throws IllegalArgumentException naming the first option out of range
+	 */
+	public TaskOptions checked() {
+		if (this.maxAttempts != null) {
+			checkMaxAttempts(this.maxAttempts);
+		}
+		if (this.timeout != null) {
+			checkDuration("timeout", this.timeout, false);
+		}
+		if (this.retryDelay != null) {
+			checkDuration("retryDelay", this.retryDelay, false);
+		}
+		if (this.maxRetryDelay != null) {
+			checkDuration("maxRetryDelay", this.maxRetryDelay, false);
+		}
+		if (this.visibilityTimeout != null) {
+			checkDuration("visibilityTimeout", this.visibilityTimeout, true);
+		}
+		if (this.jitter != null && !(this.jitter >= 0 && this.jitter <= 1)) {
+			throw new IllegalArgumentException("jitter must be between 0 and 1, was " + this.jitter);
+		}
+		return this;
 	}
 
 	/** Whether an attempt has a time limit. */

@@ -157,8 +157,16 @@ final class TaskExecution implements Runnable {
 		}
 	}
 
-	/** Decodes the task; dead-letters it at once when it cannot run. */
+	/**
+	 * Decodes the task. A corrupt message or a body that is not a task is dead-lettered at once; a task this
+	 * worker does not know, or whose arguments do not fit, goes back to its queue for a worker that can run it
+	 * until its grace has passed.
+	 */
 	private boolean prepare() {
+		if (this.reservation.isCorrupt()) {
+			deadLetterUnrunnable("corrupt message", new UndecodableTaskException(this.reservation.defect()));
+			return false;
+		}
 		TaskEnvelope envelope;
 		try {
 			envelope = this.worker.codec().decode(this.reservation.message().body());
@@ -170,15 +178,16 @@ final class TaskExecution implements Runnable {
 		this.taskName = envelope.taskName();
 		this.task = this.worker.registry().find(envelope.taskName()).orElse(null);
 		if (this.task == null) {
-			deadLetterUnrunnable("unknown task",
-					new UndecodableTaskException("no task named '" + envelope.taskName() + "' is registered here"));
+			cannotRunHere("unknown task",
+					new UndecodableTaskException("no task named '" + envelope.taskName() + "' is registered here"),
+					envelope);
 			return false;
 		}
 		try {
 			this.args = this.worker.codec().decodeArguments(this.task, envelope.args());
 		}
 		catch (UndecodableTaskException ex) {
-			deadLetterUnrunnable("undecodable arguments", ex);
+			cannotRunHere("undecodable arguments", ex, envelope);
 			return false;
 		}
 		TaskOptions options = envelope.options().orElse(this.task.options()).orElse(this.worker.settings().taskDefaults());
@@ -325,8 +334,9 @@ final class TaskExecution implements Runnable {
 			}
 		}
 		catch (RuntimeException ex) {
-			logger.error("Task {} '{}': the driver failed to record the attempt's outcome; the lease will expire "
-					+ "and the task will run again", this.reservation.id(), this.taskName, ex);
+			logger.error("Task {} '{}': the driver failed to record the attempt's outcome; the task comes back when "
+					+ "its lease expires and runs again only if it has attempts left", this.reservation.id(),
+					this.taskName, ex);
 		}
 		finally {
 			cleanUp();
@@ -362,7 +372,7 @@ final class TaskExecution implements Runnable {
 
 	/** Dead-letters the task, then fires the failure event and the failure hook, once. */
 	private void failPermanently(Throwable error) {
-		if (!this.worker.driver().deadLetter(this.reservation, DeadLetter.Failure.of("failed", error))) {
+		if (!deadLetter(DeadLetter.Failure.of("failed", error))) {
 			logger.warn("Task {} '{}' failed but its lease was lost; not dead-lettering it", this.reservation.id(),
 					this.taskName);
 			return;
@@ -383,16 +393,71 @@ final class TaskExecution implements Runnable {
 		}
 	}
 
+	/**
+	 * A task this worker cannot run goes back to its queue, its attempt not counted, while its grace lasts
+	 * (a newer worker on the same queue may know it); after that it is dead-lettered with why.
+	 */
+	private void cannotRunHere(String reason, UndecodableTaskException error, TaskEnvelope envelope) {
+		UnknownTaskGrace grace = this.worker.unknownTaskGrace();
+		Duration delay = grace.postponement(envelope.dispatchedAt(), Instant.now());
+		if (delay == null) {
+			deadLetterUnrunnable(reason, new UndecodableTaskException(error.getMessage() + " (no worker ran it within "
+					+ grace.grace() + " of its dispatch)", error));
+			return;
+		}
+		this.state.set(State.FINISHING);
+		try {
+			if (this.worker.driver().postpone(this.reservation, delay)) {
+				grace.warnPostponed(this.reservation.id(), this.taskName, this.reservation.queue(), reason,
+						error.getMessage(), delay);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Task {} '{}': putting it back for a worker that can run it failed; it returns when its "
+					+ "lease expires", this.reservation.id(), this.taskName, ex);
+		}
+		finally {
+			cleanUp();
+		}
+	}
+
+	/**
+	 * Moves the task to its dead-letter queue. When the backend refuses the failure's texts, the failure is
+	 * stored without its message and stack trace; when it refuses that too, the error is logged and the task
+	 * stays reserved until its lease expires (its attempts are used up, so it is not run again).
+	 * @return whether it was dead-lettered; {@code false} when the lease was lost
+	 */
+	private boolean deadLetter(DeadLetter.Failure failure) {
+		try {
+			return this.worker.driver().deadLetter(this.reservation, failure);
+		}
+		catch (RuntimeException refused) {
+			logger.warn("Task {} '{}': the dead-letter write failed ({}); storing the failure without its message and "
+					+ "stack trace", this.reservation.id(), this.taskName, refused.toString());
+			try {
+				return this.worker.driver().deadLetter(this.reservation, failure.withoutDetails());
+			}
+			catch (RuntimeException again) {
+				again.addSuppressed(refused);
+				throw again;
+			}
+		}
+	}
+
 	private void deadLetterUnrunnable(String reason, Exception error) {
 		this.state.set(State.FINISHING);
 		try {
-			if (this.worker.driver().deadLetter(this.reservation, DeadLetter.Failure.of(reason, error))) {
+			if (deadLetter(DeadLetter.Failure.of(reason, error))) {
 				logger.error("Task {} cannot run ({}: {}); moved to the dead-letter queue", this.reservation.id(),
 						reason, error.getMessage());
 				this.worker.publish(new TaskEvent.DeadLettered(this.reservation.id(), this.taskName,
 						this.reservation.queue(), this.reservation.attempt(), reason + ": " + error.getMessage(),
 						Instant.now()));
 			}
+		}
+		catch (RuntimeException ex) {
+			logger.error("Task {} cannot run ({}: {}) and could not be dead-lettered; it comes back when its lease "
+					+ "expires", this.reservation.id(), reason, error.getMessage(), ex);
 		}
 		finally {
 			cleanUp();

@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,20 @@ public final class TaskExecutors {
 				new LinkedBlockingQueue<>(), threads);
 		pool.allowCoreThreadTimeOut(true);
 		return pool;
+	}
+
+	/**
+	 * An executor that runs every task it is given at once: one virtual thread per task when {@code mode}
+	 * resolves to virtual threads, else a cached pool of daemon platform threads (idle ones end after 60 s).
+	 * For work whose concurrency its callers bound themselves.
+	 */
+	public static ExecutorService createElastic(ExecutorMode mode, String threadNamePrefix) {
+		if (usesVirtualThreads(mode) && virtualThreadsAvailable()) {
+			return virtualThreadPerTaskExecutor(threadNamePrefix);
+		}
+		CustomizableThreadFactory threads = new CustomizableThreadFactory(threadNamePrefix);
+		threads.setDaemon(true);
+		return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
 	}
 
 	private static ExecutorService virtualThreadPerTaskExecutor(String threadNamePrefix) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -25,6 +26,7 @@ import io.asynctasq.driver.Reservation;
 import io.asynctasq.events.AsyncTasqEvent;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.WorkerEvent;
+import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,6 +100,20 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private Instant startedAt;
 
+	private final UnknownTaskGrace unknownTaskGrace;
+
+	/** The queues served since the last start: the configured ones, or the default and every registered task's. */
+	private volatile List<String> queues = List.of();
+
+	private volatile Instant lastFetchAt;
+
+	private volatile int fetchFailures;
+
+	private volatile Throwable lastFetchFailure;
+
+	/** {@link System#nanoTime()} when the reserve call under way started; 0 when none is. */
+	private volatile long reserveStartedAt;
+
 	public Worker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, WorkerSettings settings,
 			AsyncTasqEventListener events) {
 		this.driver = driver;
@@ -113,6 +129,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.scheduler.setRemoveOnCancelPolicy(true);
 		this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
 		this.leaseRenewer = new LeaseRenewer(this.active, settings.taskDefaults().visibilityTimeout());
+		this.unknownTaskGrace = new UnknownTaskGrace(settings.unknownTaskGrace());
 	}
 
 	public void setPhase(int phase) {
@@ -141,6 +158,23 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		return this.processed.get();
 	}
 
+	/** The queues served, in strict priority order; resolved when the worker starts. */
+	public List<String> queues() {
+		return this.queues;
+	}
+
+	/** What this worker is doing now. */
+	public WorkerStatus status() {
+		WorkerStatus.State state = !this.running ? WorkerStatus.State.STOPPED
+				: this.stopping ? WorkerStatus.State.DRAINING : WorkerStatus.State.RUNNING;
+		long reserveStarted = this.reserveStartedAt;
+		Thread fetching = this.fetcher;
+		return new WorkerStatus(state, this.queues, this.settings.concurrency(), this.active.size(),
+				this.processed.get(), this.lastFetchAt, this.fetchFailures, this.lastFetchFailure,
+				(reserveStarted != 0) ? Duration.ofNanos(System.nanoTime() - reserveStarted) : null,
+				this.running && fetching != null && fetching.isAlive());
+	}
+
 	/** Whether this worker runs task code on virtual threads. */
 	public boolean usesVirtualThreads() {
 		return TaskExecutors.usesVirtualThreads(this.settings.executorMode());
@@ -151,9 +185,12 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		if (this.running) {
 			return;
 		}
+		this.queues = resolveQueues();
 		this.running = true;
 		this.stopping = false;
 		this.startedAt = Instant.now();
+		this.fetchFailures = 0;
+		this.lastFetchFailure = null;
 		this.fetcher = new Thread(this::fetchLoop, "asynctasq-fetcher-" + this.workerId);
 		this.fetcher.setDaemon(true);
 		this.fetcher.start();
@@ -161,10 +198,31 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.heartbeat = this.scheduler.scheduleAtFixedRate(this::beat, beat, beat, TimeUnit.MILLISECONDS);
 		this.leaseRenewer.start(this.scheduler);
 		logger.info("AsyncTasQ worker {} online: queues {} (strict priority), concurrency {}, {} threads",
-				this.workerId, this.settings.queues(), this.settings.concurrency(),
-				usesVirtualThreads() ? "virtual" : "platform");
-		publish(new WorkerEvent.Online(this.workerId, this.settings.queues(), this.settings.concurrency(),
-				Instant.now()));
+				this.workerId, this.queues, this.settings.concurrency(), usesVirtualThreads() ? "virtual" : "platform");
+		publish(new WorkerEvent.Online(this.workerId, this.queues, this.settings.concurrency(), Instant.now()));
+	}
+
+	/**
+	 * The configured queues; when none are configured, the default queue and the queue of every task
+	 * registered here, so a task declared with its own queue is served without further configuration. Warns
+	 * about registered tasks whose queue the configured list leaves out.
+	 */
+	private List<String> resolveQueues() {
+		String defaultQueue = this.settings.taskDefaults().queue();
+		List<String> configured = this.settings.queues();
+		LinkedHashSet<String> served = new LinkedHashSet<>(configured.isEmpty() ? List.of(defaultQueue) : configured);
+		for (TaskDefinition task : this.registry.all()) {
+			String queue = (task.options().queue() != null) ? task.options().queue() : defaultQueue;
+			if (configured.isEmpty()) {
+				served.add(queue);
+			}
+			else if (!served.contains(queue)) {
+				logger.warn("AsyncTasQ worker {}: task '{}' is declared on queue '{}', which this worker does not serve "
+						+ "(asynctasq.worker.queues={}); its tasks wait until a worker serving '{}' runs them",
+						this.workerId, task.name(), queue, configured, queue);
+			}
+		}
+		return List.copyOf(served);
 	}
 
 	@Override
@@ -289,6 +347,17 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	}
 
 	private void fetchLoop() {
+		try {
+			fetchUntilStopped();
+		}
+		catch (RuntimeException | Error ex) {
+			logger.error("AsyncTasQ worker {}: the fetch loop died; no further tasks are reserved (health reports DOWN)",
+					this.workerId, ex);
+			throw ex;
+		}
+	}
+
+	private void fetchUntilStopped() {
 		Duration backoff = Duration.ZERO;
 		while (!this.stopping) {
 			int wanted;
@@ -303,20 +372,29 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 				break;
 			}
 			List<Reservation> reserved;
+			this.reserveStartedAt = System.nanoTime() | 1;
 			try {
-				reserved = this.driver.reserve(this.settings.queues(), wanted,
-						this.settings.taskDefaults().visibilityTimeout(), this.settings.pollInterval());
+				reserved = this.driver.reserve(this.queues, wanted, this.settings.taskDefaults().visibilityTimeout(),
+						this.settings.pollInterval());
+				this.reserveStartedAt = 0;
 				backoff = Duration.ZERO;
+				this.lastFetchAt = Instant.now();
+				this.fetchFailures = 0;
+				this.lastFetchFailure = null;
 			}
 			catch (InterruptedException ex) {
+				this.reserveStartedAt = 0;
 				this.permits.release(wanted);
 				break;
 			}
 			catch (RuntimeException ex) {
+				this.reserveStartedAt = 0;
 				this.permits.release(wanted);
 				if (this.stopping) {
 					break;
 				}
+				this.lastFetchFailure = ex;
+				this.fetchFailures++;
 				backoff = nextBackoff(backoff);
 				logger.warn("AsyncTasQ worker {}: reserving from {} failed ({}); retrying in {} ms", this.workerId,
 						this.driver.name(), ex.toString(), backoff.toMillis());
@@ -453,6 +531,10 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	void publish(AsyncTasqEvent event) {
 		AsyncTasqEventListener.deliver(this.events, event);
+	}
+
+	UnknownTaskGrace unknownTaskGrace() {
+		return this.unknownTaskGrace;
 	}
 
 	void countProcessed() {

@@ -45,6 +45,7 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 @ExtendWith(OutputCaptureExtension.class)
 class AsyncTasqAutoConfigurationTests {
@@ -57,6 +58,16 @@ class AsyncTasqAutoConfigurationTests {
 		.withPropertyValues("asynctasq.worker.poll-interval=100ms");
 
 	// ---------------------------------------------------------------- defaults
+
+	@Test
+	void dispatchSettingsAreBound() {
+		this.runner.withPropertyValues("asynctasq.dispatch.max-payload-size=100B").run((context) -> {
+			TaskDispatcher dispatcher = context.getBean(TaskDispatcher.class);
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> dispatcher.dispatch("Any.task", "x".repeat(200)))
+				.withMessageContaining("asynctasq.dispatch.max-payload-size (100 bytes)");
+		});
+	}
 
 	@Test
 	void defaultsCreateEveryBeanWithTheMemoryDriver(CapturedOutput output) {
@@ -74,7 +85,10 @@ class AsyncTasqAutoConfigurationTests {
 			Worker worker = context.getBean(Worker.class);
 			assertThat(worker.isRunning()).isTrue();
 			WorkerSettings settings = worker.settings();
-			assertThat(settings.queues()).containsExactly("default");
+			assertThat(settings.queues()).as("none configured").isEmpty();
+			assertThat(worker.queues()).as("served: the default queue and those of registered tasks")
+				.containsExactly("default");
+			assertThat(settings.unknownTaskGrace()).isEqualTo(Duration.ofHours(1));
 			assertThat(settings.concurrency()).isEqualTo(10);
 			assertThat(settings.executorMode()).isEqualTo(ExecutorMode.AUTO);
 			assertThat(settings.taskDefaults()).isEqualTo(TaskOptions.DEFAULTS);

@@ -3,15 +3,23 @@ package io.asynctasq.autoconfigure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.asynctasq.dispatch.DefaultTaskDispatcher;
+import io.asynctasq.health.AsyncTasqHealthIndicator;
+import io.asynctasq.task.TaskOptions;
+import io.asynctasq.worker.WorkerSettings;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,7 +35,12 @@ class AsyncTasqConfigurationMetadataTests {
 			"asynctasq.task-defaults.max-retry-delay", "asynctasq.task-defaults.jitter",
 			"asynctasq.task-defaults.visibility-timeout", "asynctasq.worker.enabled", "asynctasq.worker.queues",
 			"asynctasq.worker.concurrency", "asynctasq.worker.shutdown-timeout", "asynctasq.worker.poll-interval",
-			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor");
+			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor", "asynctasq.worker.unknown-task-grace",
+			"asynctasq.dispatch.timeout", "asynctasq.dispatch.max-payload-size", "asynctasq.health.timeout",
+			"asynctasq.health.counts-refresh");
+
+	/** Properties without a default value: unset means something of its own. */
+	private static final List<String> WITHOUT_DEFAULT = List.of("asynctasq.worker.queues", "asynctasq.worker.prefetch");
 
 	@Test
 	void everyPropertyIsDocumented() throws IOException {
@@ -50,6 +63,40 @@ class AsyncTasqConfigurationMetadataTests {
 		assertThat(properties.get("asynctasq.default-queue").path("defaultValue").asString()).isEqualTo("default");
 		assertThat(properties.get("asynctasq.worker.enabled").path("defaultValue").asBoolean()).isTrue();
 		assertThat(properties.get("asynctasq.worker.concurrency").path("defaultValue").asInt()).isEqualTo(10);
+	}
+
+	@Test
+	void everyPropertyHasItsDefaultAndTheDefaultsAreTheCodes() throws IOException {
+		Map<String, JsonNode> properties = asyncTasqProperties();
+		for (String name : properties.keySet()) {
+			if (!WITHOUT_DEFAULT.contains(name)) {
+				assertThat(properties.get(name).has("defaultValue")).as("default of %s", name).isTrue();
+			}
+		}
+		assertThat(duration(properties, "asynctasq.dispatch.timeout")).isEqualTo(DefaultTaskDispatcher.DEFAULT_TIMEOUT);
+		assertThat(DataSize.parse(properties.get("asynctasq.dispatch.max-payload-size").path("defaultValue").asString())
+			.toBytes()).isEqualTo(DefaultTaskDispatcher.DEFAULT_MAX_PAYLOAD_SIZE);
+		assertThat(duration(properties, "asynctasq.health.timeout")).isEqualTo(AsyncTasqHealthIndicator.DEFAULT_TIMEOUT);
+		assertThat(duration(properties, "asynctasq.health.counts-refresh"))
+			.isEqualTo(AsyncTasqHealthIndicator.DEFAULT_COUNTS_REFRESH);
+		assertThat(duration(properties, "asynctasq.worker.unknown-task-grace"))
+			.isEqualTo(WorkerSettings.DEFAULT_UNKNOWN_TASK_GRACE);
+		TaskOptions defaults = TaskOptions.DEFAULTS;
+		assertThat(properties.get("asynctasq.task-defaults.max-attempts").path("defaultValue").asInt())
+			.isEqualTo(defaults.maxAttempts());
+		assertThat(duration(properties, "asynctasq.task-defaults.timeout")).isEqualTo(defaults.timeout());
+		assertThat(duration(properties, "asynctasq.task-defaults.retry-delay")).isEqualTo(defaults.retryDelay());
+		assertThat(duration(properties, "asynctasq.task-defaults.max-retry-delay")).isEqualTo(defaults.maxRetryDelay());
+		assertThat(duration(properties, "asynctasq.task-defaults.visibility-timeout"))
+			.isEqualTo(defaults.visibilityTimeout());
+		assertThat(properties.get("asynctasq.task-defaults.jitter").path("defaultValue").asDouble())
+			.isEqualTo(defaults.jitter());
+		assertThat(properties.get("asynctasq.task-defaults.backoff").path("defaultValue").asString())
+			.isEqualTo(defaults.backoff().name().toLowerCase(java.util.Locale.ROOT));
+	}
+
+	private static Duration duration(Map<String, JsonNode> properties, String name) {
+		return DurationStyle.detectAndParse(properties.get(name).path("defaultValue").asString());
 	}
 
 	/** The asynctasq.* entries of the metadata files on the classpath (the generated one, in practice). */

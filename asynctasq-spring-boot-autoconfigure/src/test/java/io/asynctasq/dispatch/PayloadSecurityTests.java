@@ -41,7 +41,12 @@ class PayloadSecurityTests {
 	@BeforeEach
 	void start() {
 		Gadget.instances.set(0);
-		this.runtime = AsyncTasq.builder().tasks(this.sink).pollInterval(Duration.ofMillis(100)).build();
+		// no grace for arguments that do not decode: no other worker of a newer release is coming
+		this.runtime = AsyncTasq.builder()
+			.tasks(this.sink)
+			.pollInterval(Duration.ofMillis(100))
+			.unknownTaskGrace(Duration.ZERO)
+			.build();
 	}
 
 	@AfterEach

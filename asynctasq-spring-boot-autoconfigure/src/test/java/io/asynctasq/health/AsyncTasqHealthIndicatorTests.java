@@ -3,6 +3,7 @@ package io.asynctasq.health;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.autoconfigure.AsyncTasqAutoConfiguration;
@@ -12,6 +13,7 @@ import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.memory.MemoryDriver;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -48,10 +50,13 @@ class AsyncTasqHealthIndicatorTests {
 			assertThat(reserved).hasSize(2);
 			driver.deadLetter(reserved.get(1), DeadLetter.Failure.of("failed"));
 
-			Health health = context.getBean("asynctasqHealthIndicator", HealthIndicator.class).health();
+			HealthIndicator indicator = context.getBean("asynctasqHealthIndicator", HealthIndicator.class);
 
+			// the counts come from a snapshot taken in the background
+			Health health = awaitCounts(indicator);
 			assertThat(health.getStatus()).isEqualTo(Status.UP);
-			assertThat(health.getDetails()).containsEntry("driver", "memory");
+			assertThat(health.getDetails()).containsEntry("driver", "memory").containsKey("countsAt")
+				.doesNotContainKey("worker");
 			assertThat(health.getDetails().get("queues")).isEqualTo(Map.of(
 					"critical", counts(1, 0, 0, 0),
 					"default", counts(1, 1, 1, 1)));
@@ -62,7 +67,7 @@ class AsyncTasqHealthIndicatorTests {
 	void defaultQueueIsReportedWhenNoQueueIsConfigured() {
 		this.runner.withPropertyValues("asynctasq.default-queue=main").run((context) -> {
 			context.getBean(TaskDispatcher.class).dispatch("Any.task");
-			Health health = context.getBean(AsyncTasqHealthIndicator.class).health();
+			Health health = awaitCounts(context.getBean(AsyncTasqHealthIndicator.class));
 			assertThat(health.getStatus()).isEqualTo(Status.UP);
 			assertThat(health.getDetails().get("queues")).isEqualTo(Map.of("main", counts(1, 0, 0, 0)));
 		});
@@ -77,6 +82,23 @@ class AsyncTasqHealthIndicatorTests {
 			assertThat(String.valueOf(health.getDetails().get("error")))
 				.contains(DriverException.class.getName())
 				.contains("connection refused");
+		});
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void withAWorkerTheDetailsShowItsStateAndServedQueuesAndStoppingItIsOutOfService() {
+		this.runner.withPropertyValues("asynctasq.worker.enabled=true", "asynctasq.worker.poll-interval=50ms",
+				"asynctasq.health.counts-refresh=0s").run((context) -> {
+			HealthIndicator indicator = context.getBean("asynctasqHealthIndicator", HealthIndicator.class);
+			Health health = indicator.health();
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails()).doesNotContainKey("queues");
+			Map<String, Object> worker = (Map<String, Object>) health.getDetails().get("worker");
+			assertThat(worker).containsEntry("state", "running").containsEntry("queues", List.of("default"));
+
+			context.getBean(io.asynctasq.worker.Worker.class).stop();
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
 		});
 	}
 
@@ -103,6 +125,15 @@ class AsyncTasqHealthIndicatorTests {
 			assertThat(context.getBean("asynctasqHealthIndicator", HealthIndicator.class).health().getStatus())
 				.isEqualTo(Status.UNKNOWN);
 		});
+	}
+
+	private static Health awaitCounts(HealthIndicator indicator) {
+		AtomicReference<Health> last = new AtomicReference<>();
+		Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> {
+			last.set(indicator.health());
+			return last.get().getDetails().containsKey("queues");
+		});
+		return last.get();
 	}
 
 	private static Map<String, Long> counts(long ready, long delayed, long inFlight, long deadLettered) {

@@ -112,7 +112,7 @@ class TaskRegistrationTests {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure()).rootCause()
 				.hasMessageContaining("BadAttemptsTasks.run()")
-				.hasMessageContaining("maxAttempts must be at least 1");
+				.hasMessageContaining("maxAttempts counts the first attempt and must be between 1 and 1000000, was 0");
 		});
 	}
 

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tasks that cannot run at all (a body that is not a task, a task this worker does not know,
- * arguments that do not fit the parameters) are dead-lettered at once, and the worker goes on.
+ * Tasks that cannot run (a body that is not a task, a corrupt message; with no grace left, a task this worker
+ * does not know or arguments that do not fit the parameters) are dead-lettered with why, and the worker goes
+ * on. {@link RollingDeployTests} covers the grace.
  */
 class WorkerUnrunnableTaskTests {
 
@@ -33,7 +34,10 @@ class WorkerUnrunnableTaskTests {
 
 	private final PayloadCodec codec = new PayloadCodec();
 
-	private final AsyncTasqRuntime runtime = TestRuntimes.builder(this.events).tasks(this.tasks).build();
+	private final AsyncTasqRuntime runtime = TestRuntimes.builder(this.events)
+		.tasks(this.tasks)
+		.unknownTaskGrace(Duration.ZERO)
+		.build();
 
 	@AfterEach
 	void close() {
@@ -60,8 +64,30 @@ class WorkerUnrunnableTaskTests {
 	void unknownTaskNameIsDeadLetteredAsUnknownTask() {
 		String id = this.runtime.dispatcher().dispatch("billing.notRegisteredHere", 42);
 
-		TaskEvent.DeadLettered deadLettered = assertUnrunnable(id, "unknown task", "billing.notRegisteredHere");
+		TaskEvent.DeadLettered deadLettered = assertUnrunnable(id, "unknown task",
+				"no task named 'billing.notRegisteredHere' is registered here (no worker ran it within PT0S of its "
+						+ "dispatch)");
 		assertThat(deadLettered.taskName()).isEqualTo("billing.notRegisteredHere");
+		assertWorkerKeepsProcessing();
+	}
+
+	@Test
+	void optionOutOfRangeInTheMessageIsDeadLetteredAsUndecodablePayload() {
+		String body = "{\"v\":1,\"task\":\"tasks.add\",\"args\":[1,2],\"dispatchedAt\":\"" + Instant.now()
+				+ "\",\"timeoutMs\":9223372036854775807}";
+		String id = enqueueRaw(body.getBytes(StandardCharsets.UTF_8));
+
+		assertUnrunnable(id, "undecodable payload", "timeout must be zero or positive and at most 365 days");
+		assertWorkerKeepsProcessing();
+	}
+
+	@Test
+	void negativeMaxAttemptsInTheMessageIsDeadLetteredAsUndecodablePayload() {
+		String body = "{\"v\":1,\"task\":\"tasks.add\",\"args\":[1,2],\"dispatchedAt\":\"" + Instant.now()
+				+ "\",\"maxAttempts\":-1000000000}";
+		String id = enqueueRaw(body.getBytes(StandardCharsets.UTF_8));
+
+		assertUnrunnable(id, "undecodable payload", "maxAttempts counts the first attempt and must be between 1");
 		assertWorkerKeepsProcessing();
 	}
 

@@ -82,10 +82,14 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * open.
  * <p>
  * <b>Attempts.</b> The {@code asynctasq-attempts} header holds the attempts made; reserve hands out
- * attempt = header + 1. Retry republishes with the attempt counted, then acknowledges the original (a
- * crash between the two can duplicate a task, never lose it); release and lease expiry stay in this
- * process and never touch the broker. A redelivery after a connection loss does not count an attempt
- * (the broker cannot tell a started task from a prefetched one).
+ * attempt = header + 1 through {@link Reservation#afterAttempts}, so a header out of range (negative, or
+ * a million and more) gives a corrupt reservation, which keeps its counter as stored through release,
+ * postpone, lease expiry and dead-letter; a header that is not a whole number makes the message foreign
+ * (below). Retry republishes with the attempt counted (the reservation's, so bounded even after a corrupt
+ * counter), postpone with the header as it was (both to the delay levels, or to the work queue without a
+ * delay), then acknowledge the original (a crash between the two can duplicate a task, never lose it);
+ * release and lease expiry stay in this process and never touch the broker. A redelivery after a
+ * connection loss does not count an attempt (the broker cannot tell a started task from a prefetched one).
  * <p>
  * <b>Delays and retries</b> go to the delay levels with their due time in a header; expired levels
  * dead-letter into the due queue, whose consumer (started with the work queue's, on its channel)
@@ -136,8 +140,6 @@ public class RabbitDriver implements QueueDriver {
 
 	/** Dead letters read and sorted per listing of a quorum dead-letter queue. */
 	private static final int MAX_DEAD_LETTERS_SORTED = 10_000;
-
-	private static final int MAX_HEADER_TEXT = 16_000;
 
 	private static final int DEFAULT_MIN_PREFETCH = 10;
 
@@ -244,7 +246,7 @@ public class RabbitDriver implements QueueDriver {
 			return;
 		}
 		long now = System.currentTimeMillis();
-		Long due = (delay == null || delay.isZero() || delay.isNegative()) ? null : now + delay.toMillis();
+		Long due = dueAt(now, delay);
 		List<Outgoing> outgoing = new ArrayList<>(messages.size());
 		for (TaskMessage message : messages) {
 			ensureTopology(message.queue());
@@ -253,7 +255,22 @@ public class RabbitDriver implements QueueDriver {
 		publishConfirmed(outgoing);
 	}
 
-	private Outgoing taskMessage(TaskMessage message, int attemptsMade, Long due, long now) {
+	/** When a task delayed by {@code delay} at {@code now} is due, or {@code null} when it is ready at once. */
+	private static Long dueAt(long now, Duration delay) {
+		if (delay == null || delay.isZero() || delay.isNegative()) {
+			return null;
+		}
+		long millis;
+		try {
+			millis = delay.toMillis();
+		}
+		catch (ArithmeticException tooLong) {
+			millis = Long.MAX_VALUE;
+		}
+		return (millis > Long.MAX_VALUE - now) ? Long.MAX_VALUE : now + millis;
+	}
+
+	private Outgoing taskMessage(TaskMessage message, long attemptsMade, Long due, long now) {
 		Map<String, Object> headers = new HashMap<>();
 		headers.put(HEADER_QUEUE, message.queue());
 		headers.put(HEADER_ENQUEUED_AT, message.enqueuedAt().toEpochMilli());
@@ -368,7 +385,7 @@ public class RabbitDriver implements QueueDriver {
 		while (reserved.size() < max && !consumer.lost && !consumer.buffer.isEmpty()) {
 			Delivered delivered = consumer.buffer.pollFirst();
 			String token = consumer.generation + ":" + delivered.deliveryTag + ":" + this.sequence.incrementAndGet();
-			Reservation reservation = new Reservation(delivered.message, delivered.attemptsMade + 1, token,
+			Reservation reservation = Reservation.afterAttempts(delivered.message, delivered.attemptsMade, token,
 					now.plus(lease));
 			this.inFlight.put(token, new Held(delivered, reservation));
 			reserved.add(reservation);
@@ -383,7 +400,7 @@ public class RabbitDriver implements QueueDriver {
 				it.remove();
 				QueueConsumer consumer = held.delivered.consumer;
 				if (!consumer.lost) {
-					held.delivered.attemptsMade = held.reservation.attempt();
+					held.delivered.attemptsMade = held.attemptsCounted();
 					consumer.buffer.addFirst(held.delivered);
 				}
 			}
@@ -417,9 +434,8 @@ public class RabbitDriver implements QueueDriver {
 		if (held == null) {
 			return false;
 		}
-		long now = System.currentTimeMillis();
-		Long due = (delay == null || delay.isZero() || delay.isNegative()) ? null : now + delay.toMillis();
-		republishThenSettle(held, taskMessage(held.delivered.message, reservation.attempt(), due, now));
+		// the attempt ran, so it counts even after a corrupt counter: the attempts stay bounded
+		requeue(held, reservation.attempt(), delay);
 		return true;
 	}
 
@@ -432,7 +448,7 @@ public class RabbitDriver implements QueueDriver {
 			if (held == null || held.delivered.consumer.lost) {
 				return false;
 			}
-			held.delivered.attemptsMade = reservation.attempt() - 1;
+			// attemptsMade still counts the attempts before this reservation
 			held.delivered.consumer.buffer.addFirst(held.delivered);
 			this.changed.signalAll();
 			return true;
@@ -444,7 +460,12 @@ public class RabbitDriver implements QueueDriver {
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
-		throw new UnsupportedOperationException("postpone: not yet implemented by this driver");
+		Held held = removeHeld(reservation);
+		if (held == null) {
+			return false;
+		}
+		requeue(held, held.delivered.attemptsMade, delay);
+		return true;
 	}
 
 	@Override
@@ -457,7 +478,7 @@ public class RabbitDriver implements QueueDriver {
 		Map<String, Object> headers = new HashMap<>();
 		headers.put(HEADER_QUEUE, message.queue());
 		headers.put(HEADER_ENQUEUED_AT, message.enqueuedAt().toEpochMilli());
-		headers.put(HEADER_ATTEMPTS, reservation.attempt());
+		headers.put(HEADER_ATTEMPTS, held.attemptsCounted());
 		putFailure(headers, failure);
 		republishThenSettle(held, new Outgoing(this.topology.deadLetterQueue(message.queue()),
 				properties(message.id(), message.enqueuedAt(), headers), message.body()));
@@ -491,6 +512,15 @@ public class RabbitDriver implements QueueDriver {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/**
+	 * Republishes a reserved task with {@code attemptsMade} to its work queue, or to the delay levels when
+	 * {@code delay} is positive, then acknowledges the delivery.
+	 */
+	private void requeue(Held held, long attemptsMade, Duration delay) {
+		long now = System.currentTimeMillis();
+		republishThenSettle(held, taskMessage(held.delivered.message, attemptsMade, dueAt(now, delay), now));
 	}
 
 	/** Publishes the next state of a reserved message, then acknowledges the delivery. */
@@ -666,9 +696,10 @@ public class RabbitDriver implements QueueDriver {
 		Map<String, Object> headers = (properties.getHeaders() != null) ? properties.getHeaders() : Map.of();
 		String id = properties.getMessageId();
 		Object queueHeader = headers.get(HEADER_QUEUE);
-		Object enqueuedAt = headers.get(HEADER_ENQUEUED_AT);
-		Object attempts = headers.get(HEADER_ATTEMPTS);
+		Long enqueuedAt = wholeNumber(headers.get(HEADER_ENQUEUED_AT));
+		Long attempts = wholeNumber(headers.get(HEADER_ATTEMPTS));
 		Object due = headers.get(HEADER_DUE);
+		Long dueAt = wholeNumber(due);
 		String problem = null;
 		if (id == null || id.isBlank()) {
 			problem = "no message-id";
@@ -676,26 +707,25 @@ public class RabbitDriver implements QueueDriver {
 		else if (queueHeader == null || !consumer.queue.equals(queueHeader.toString())) {
 			problem = "header " + HEADER_QUEUE + " is " + ((queueHeader != null) ? "'" + queueHeader + "'" : "missing");
 		}
-		else if (!(enqueuedAt instanceof Number) || !(attempts instanceof Number)
-				|| (due != null && !(due instanceof Number))) {
-			problem = "headers " + HEADER_ENQUEUED_AT + " / " + HEADER_ATTEMPTS + " missing or not numbers";
+		else if (enqueuedAt == null || attempts == null || (due != null && dueAt == null)) {
+			problem = "headers " + HEADER_ENQUEUED_AT + " / " + HEADER_ATTEMPTS + " / " + HEADER_DUE
+					+ " missing or not whole numbers";
 		}
 		if (problem != null) {
 			String reason = "foreign message: " + problem;
 			this.router.execute(() -> deadLetterForeign(consumer, envelope, properties, body, reason));
 			return;
 		}
-		long now = System.currentTimeMillis();
-		if (due != null && ((Number) due).longValue() - now >= RabbitTopology.DUE_THRESHOLD_MS) {
-			String next = this.topology.routeFor(consumer.queue, ((Number) due).longValue(), now);
-			this.router.execute(() -> forward(consumer, envelope.getDeliveryTag(),
-					new Outgoing(next, properties, body), "delay"));
-			return;
+		if (dueAt != null) {
+			String next = this.topology.routeFor(consumer.queue, dueAt, System.currentTimeMillis());
+			if (!next.equals(this.topology.workQueue(consumer.queue))) {
+				this.router.execute(() -> forward(consumer, envelope.getDeliveryTag(),
+						new Outgoing(next, properties, body), "delay"));
+				return;
+			}
 		}
-		TaskMessage message = new TaskMessage(id, consumer.queue, body,
-				Instant.ofEpochMilli(((Number) enqueuedAt).longValue()));
-		Delivered delivered = new Delivered(consumer, envelope.getDeliveryTag(), message,
-				((Number) attempts).intValue());
+		TaskMessage message = new TaskMessage(id, consumer.queue, body, Instant.ofEpochMilli(enqueuedAt));
+		Delivered delivered = new Delivered(consumer, envelope.getDeliveryTag(), message, attempts);
 		this.lock.lock();
 		try {
 			if (!consumer.lost) {
@@ -714,10 +744,10 @@ public class RabbitDriver implements QueueDriver {
 			return;
 		}
 		Map<String, Object> headers = (properties.getHeaders() != null) ? properties.getHeaders() : Map.of();
-		Object due = headers.get(HEADER_DUE);
+		Long due = wholeNumber(headers.get(HEADER_DUE));
 		long now = System.currentTimeMillis();
 		// without a due time the work queue's consumer judges the message
-		String next = (due instanceof Number number) ? this.topology.routeFor(consumer.queue, number.longValue(), now)
+		String next = (due != null) ? this.topology.routeFor(consumer.queue, due, now)
 				: this.topology.workQueue(consumer.queue);
 		if (logger.isTraceEnabled()) {
 			logger.trace("Due message {} on '{}' goes to '{}'", properties.getMessageId(), consumer.queue, next);
@@ -736,8 +766,7 @@ public class RabbitDriver implements QueueDriver {
 		String id = (properties.getMessageId() != null && !properties.getMessageId().isBlank())
 				? properties.getMessageId() : UUID.randomUUID().toString();
 		headers.put(HEADER_QUEUE, consumer.queue);
-		headers.putIfAbsent(HEADER_ENQUEUED_AT, now);
-		if (!(headers.get(HEADER_ENQUEUED_AT) instanceof Number)) {
+		if (wholeNumber(headers.get(HEADER_ENQUEUED_AT)) == null) {
 			headers.put(HEADER_ENQUEUED_AT, now);
 		}
 		headers.put(HEADER_ATTEMPTS, 0);
@@ -913,12 +942,15 @@ public class RabbitDriver implements QueueDriver {
 		Instant deadLetteredAt = instant(headers.get(HEADER_DEAD_LETTERED_AT));
 		String id = (properties.getMessageId() != null) ? properties.getMessageId()
 				: "delivery-" + response.getEnvelope().getDeliveryTag();
-		Object attempts = headers.get(HEADER_ATTEMPTS);
+		Long attempts = wholeNumber(headers.get(HEADER_ATTEMPTS));
 		DeadLetter.Failure failure = new DeadLetter.Failure(text(headers.get(HEADER_REASON)),
 				text(headers.get(HEADER_ERROR_CLASS)), text(headers.get(HEADER_ERROR_MESSAGE)),
 				text(headers.get(HEADER_STACK_TRACE)));
-		return new DeadLetter(new TaskMessage(id, queue, response.getBody(), enqueuedAt),
-				(attempts instanceof Number number) ? number.intValue() : 0, failure, deadLetteredAt);
+		// a corrupt counter is listed as stored, clamped to the int range
+		int attemptsMade = (attempts != null)
+				? (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, attempts)) : 0;
+		return new DeadLetter(new TaskMessage(id, queue, response.getBody(), enqueuedAt), attemptsMade, failure,
+				deadLetteredAt);
 	}
 
 	private void putFailure(Map<String, Object> headers, DeadLetter.Failure failure) {
@@ -933,9 +965,10 @@ public class RabbitDriver implements QueueDriver {
 		putText(headers, HEADER_STACK_TRACE, failure.stackTrace());
 	}
 
+	/** Puts a failure text as it is: {@link DeadLetter.Failure} already capped it well within a header frame. */
 	private static void putText(Map<String, Object> headers, String name, String value) {
 		if (value != null) {
-			headers.put(name, (value.length() > MAX_HEADER_TEXT) ? value.substring(0, MAX_HEADER_TEXT) : value);
+			headers.put(name, value);
 		}
 	}
 
@@ -955,7 +988,19 @@ public class RabbitDriver implements QueueDriver {
 	}
 
 	private static Instant instant(Object value) {
-		return (value instanceof Number number) ? Instant.ofEpochMilli(number.longValue()) : Instant.EPOCH;
+		Long millis = wholeNumber(value);
+		return (millis != null) ? Instant.ofEpochMilli(millis) : Instant.EPOCH;
+	}
+
+	/**
+	 * A header holding a whole number (AMQP byte, short, int or long) as a long, else {@code null}: no
+	 * fraction, string or other shape is taken for a counter or a time.
+	 */
+	private static Long wholeNumber(Object value) {
+		if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+			return ((Number) value).longValue();
+		}
+		return null;
 	}
 
 	// ------------------------------------------------------------------ ping, close, plumbing
@@ -1114,9 +1159,10 @@ public class RabbitDriver implements QueueDriver {
 
 		final TaskMessage message;
 
-		int attemptsMade;
+		/** The attempts made before the next reservation, as stored: possibly out of range (corrupt). */
+		long attemptsMade;
 
-		Delivered(QueueConsumer consumer, long deliveryTag, TaskMessage message, int attemptsMade) {
+		Delivered(QueueConsumer consumer, long deliveryTag, TaskMessage message, long attemptsMade) {
 			this.consumer = consumer;
 			this.deliveryTag = deliveryTag;
 			this.message = message;
@@ -1137,6 +1183,15 @@ public class RabbitDriver implements QueueDriver {
 			this.delivered = delivered;
 			this.reservation = reservation;
 			this.deadline = reservation.leaseDeadline();
+		}
+
+		/**
+		 * The attempts made once this reservation's attempt counts, for a lease that ended or a dead letter:
+		 * its attempt, or for a corrupt counter the stored value unchanged, so it stays corrupt and no
+		 * arithmetic on it can overflow.
+		 */
+		long attemptsCounted() {
+			return this.reservation.isCorrupt() ? this.delivered.attemptsMade : this.reservation.attempt();
 		}
 
 	}

@@ -115,10 +115,11 @@ public final class RabbitTopology {
 	 * else the largest delay level not longer than what remains (the smallest level when less remains).
 	 */
 	String routeFor(String queue, long dueMs, long nowMs) {
-		long remaining = dueMs - nowMs;
-		if (remaining < DUE_THRESHOLD_MS) {
+		// compared before subtracting, so no due time overflows into the future
+		if (dueMs <= nowMs || dueMs - nowMs < DUE_THRESHOLD_MS) {
 			return workQueue(queue);
 		}
+		long remaining = dueMs - nowMs;
 		long chosen = DELAY_LEVELS_MS[0];
 		for (long level : DELAY_LEVELS_MS) {
 			if (level <= remaining) {

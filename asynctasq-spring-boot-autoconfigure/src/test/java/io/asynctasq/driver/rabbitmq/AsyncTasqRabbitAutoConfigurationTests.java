@@ -3,7 +3,6 @@ package io.asynctasq.driver.rabbitmq;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
 import io.asynctasq.autoconfigure.AsyncTasqAutoConfiguration;
@@ -30,7 +29,7 @@ class AsyncTasqRabbitAutoConfigurationTests {
 
 	@Test
 	void rabbitmqSelectedUsesTheApplicationsConnectionFactoryAndDeclaresTheTopologyAtStartup() throws Exception {
-		String prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		String prefix = RabbitTestBroker.newPrefix();
 		try {
 			this.runner
 				.withPropertyValues("asynctasq.driver=rabbitmq", "asynctasq.rabbitmq.prefix=" + prefix,

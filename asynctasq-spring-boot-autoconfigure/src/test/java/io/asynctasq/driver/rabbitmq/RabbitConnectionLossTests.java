@@ -9,9 +9,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
 import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.tck.CuttableProxy;
 import io.asynctasq.health.AsyncTasqHealthIndicator;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
@@ -34,8 +36,10 @@ import org.springframework.boot.health.contributor.Status;
 
 /**
  * A worker's broker connection is lost while it runs tasks, closed by the broker
- * ({@code rabbitmqctl close_connection}) or cut on the network for a while: every task still completes
- * once the consumer recovers, none is lost, and health is DOWN meanwhile.
+ * ({@code rabbitmqctl close_connection}) or cut on the network for a while: the broker redelivers the
+ * tasks reserved then, and those that were running run again with the same attempt (a redelivery after a
+ * connection loss does not count one); every other task runs once, none is lost, and health is DOWN
+ * meanwhile.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class RabbitConnectionLossTests {
@@ -46,23 +50,27 @@ class RabbitConnectionLossTests {
 
 	@Test
 	void everyTaskCompletesAfterTheWorkersConnectionIsForcedClosed() throws Exception {
-		String prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		String prefix = RabbitTestBroker.newPrefix();
 		String queue = "loss";
 		CachingConnectionFactory factory = RabbitTestBroker.connectionFactory();
-		RabbitDriver driver = new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+		RabbitDriver driver = RabbitTestBroker.driver(factory, prefix);
 		Jobs jobs = new Jobs();
 		AsyncTasqRuntime runtime = AsyncTasq.builder()
 			.driver(driver)
 			.tasks(jobs)
 			.taskDefaults(new TaskOptions(queue, 5, null, Duration.ofMillis(100), null, null, 0.0, null))
 			.concurrency(4)
+			.prefetch(2)
 			.pollInterval(Duration.ofMillis(200))
 			.build();
 		try {
 			for (int i = 0; i < TASKS; i++) {
 				runtime.dispatcher().dispatch("Jobs.work", i);
 			}
-			Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> jobs.running.get() == 4);
+			// four running, two more reserved by the worker ahead of a free thread
+			Awaitility.await().atMost(Duration.ofSeconds(20))
+				.until(() -> jobs.running.get() == 4 && driver.counts(queue).inFlight() == 6);
+			Set<Integer> running = Set.copyOf(jobs.attempts.keySet());
 			int connectionPort = factory.createConnection().getLocalPort();
 
 			forceClose(factory, connectionPort);
@@ -76,14 +84,10 @@ class RabbitConnectionLossTests {
 			});
 			jobs.gate.countDown();
 
-			Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
-				.until(() -> jobs.completed.size() == TASKS);
-			Awaitility.await().atMost(Duration.ofSeconds(10))
-				.untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+			jobs.awaitDone(driver, queue, TASKS, running);
 			logger.info("{} tasks completed after a forced connection close, {} runs in all ({} ran again after the "
 					+ "redelivery)", jobs.completed.size(), jobs.runs.get(), jobs.runs.get() - TASKS);
-			assertThat(jobs.completed).hasSize(TASKS);
-			assertThat(jobs.runs.get()).isGreaterThanOrEqualTo(TASKS);
+			jobs.assertRedelivered(TASKS, running, 6);
 		}
 		finally {
 			runtime.close();
@@ -94,13 +98,13 @@ class RabbitConnectionLossTests {
 
 	@Test
 	void duringABrokerOutageHealthIsDownDispatchFailsAndAfterItEveryTaskCompletes() throws Exception {
-		String prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		String prefix = RabbitTestBroker.newPrefix();
 		String queue = "outage";
 		try (CuttableProxy proxy = new CuttableProxy(RabbitTestBroker.PORT)) {
 			CachingConnectionFactory factory = new CachingConnectionFactory(RabbitTestBroker.HOST, proxy.port());
 			factory.setUsername("guest");
 			factory.setPassword("guest");
-			RabbitDriver driver = new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+			RabbitDriver driver = RabbitTestBroker.driver(factory, prefix);
 			AsyncTasqHealthIndicator health = new AsyncTasqHealthIndicator(driver, List.of(queue));
 			Jobs jobs = new Jobs();
 			AsyncTasqRuntime runtime = AsyncTasq.builder()
@@ -108,6 +112,7 @@ class RabbitConnectionLossTests {
 				.tasks(jobs)
 				.taskDefaults(new TaskOptions(queue, 5, null, Duration.ofMillis(100), null, null, 0.0, null))
 				.concurrency(2)
+				.prefetch(2)
 				.pollInterval(Duration.ofMillis(200))
 				.build();
 			try {
@@ -115,7 +120,9 @@ class RabbitConnectionLossTests {
 				for (int i = 0; i < 10; i++) {
 					runtime.dispatcher().dispatch("Jobs.work", i);
 				}
-				Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> jobs.running.get() == 2);
+				Awaitility.await().atMost(Duration.ofSeconds(20))
+					.until(() -> jobs.running.get() == 2 && driver.counts(queue).inFlight() == 4);
+				Set<Integer> running = Set.copyOf(jobs.attempts.keySet());
 
 				proxy.cut();
 				Awaitility.await().atMost(Duration.ofSeconds(10))
@@ -125,12 +132,10 @@ class RabbitConnectionLossTests {
 				jobs.gate.countDown();
 
 				proxy.restore();
-				Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
-					.until(() -> jobs.completed.size() == 10);
-				Awaitility.await().atMost(Duration.ofSeconds(10))
-					.untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+				jobs.awaitDone(driver, queue, 10, running);
 				assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 				logger.info("10 tasks completed across a broker outage, {} runs in all", jobs.runs.get());
+				jobs.assertRedelivered(10, running, 4);
 			}
 			finally {
 				runtime.close();
@@ -184,8 +189,12 @@ class RabbitConnectionLossTests {
 
 		final Set<Integer> completed = ConcurrentHashMap.newKeySet();
 
+		/** The attempt of every run, per task number. */
+		final Map<Integer, List<Integer>> attempts = new ConcurrentHashMap<>();
+
 		@Task
 		public void work(int number, TaskContext context) throws InterruptedException {
+			this.attempts.computeIfAbsent(number, (key) -> new CopyOnWriteArrayList<>()).add(context.attempt());
 			this.runs.incrementAndGet();
 			this.running.incrementAndGet();
 			try {
@@ -195,6 +204,36 @@ class RabbitConnectionLossTests {
 			finally {
 				this.running.decrementAndGet();
 			}
+		}
+
+		/** Waits until every task completed, those running at the loss ran again, and the queue is empty. */
+		void awaitDone(RabbitDriver driver, String queue, int tasks, Set<Integer> running) {
+			Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
+				.until(() -> this.completed.size() == tasks && this.runs.get() >= tasks + running.size());
+			Awaitility.await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+		}
+
+		/**
+		 * Every one of {@code tasks} ran, every run as attempt 1: those {@code running} when the connection
+		 * was lost twice (that run, then the broker's redelivery); the others the worker had reserved then
+		 * ({@code reserved} in all) at most twice (the worker may still start one whose lease it lost, and
+		 * the broker redelivers it); every other once.
+		 */
+		void assertRedelivered(int tasks, Set<Integer> running, int reserved) {
+			assertThat(running).isNotEmpty();
+			assertThat(this.completed).hasSize(tasks);
+			assertThat(this.attempts).hasSize(tasks);
+			assertThat(this.attempts.values()).allSatisfy((runs) -> assertThat(runs).containsOnly(1));
+			running.forEach((number) -> assertThat(this.attempts.get(number)).as("runs of task %s, running at the "
+					+ "connection loss", number).hasSize(2));
+			Map<Integer, List<Integer>> others = new java.util.HashMap<>(this.attempts);
+			others.keySet().removeAll(running);
+			long ranAgain = others.values().stream().filter((runs) -> runs.size() > 1).count();
+			assertThat(ranAgain).as("tasks not running at the loss that ran again").isLessThanOrEqualTo(
+					reserved - running.size());
+			assertThat(others.values()).allSatisfy((runs) -> assertThat(runs).hasSizeLessThanOrEqualTo(2));
+			assertThat(this.runs.get()).isEqualTo(tasks + running.size() + (int) ranAgain);
 		}
 
 	}

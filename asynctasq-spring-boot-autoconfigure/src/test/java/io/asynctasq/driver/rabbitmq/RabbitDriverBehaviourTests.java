@@ -49,7 +49,7 @@ class RabbitDriverBehaviourTests {
 
 	@BeforeEach
 	void prefix() {
-		this.prefix = "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		this.prefix = RabbitTestBroker.newPrefix();
 	}
 
 	@AfterEach
@@ -101,6 +101,111 @@ class RabbitDriverBehaviourTests {
 		driver.enqueue(next, Duration.ZERO);
 		assertThat(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)))
 			.extracting(Reservation::id).containsExactly(next.id());
+	}
+
+	@Test
+	void outOfRangeAttemptHeadersGiveCorruptReservationsAndNoCounterOverflows() throws Exception {
+		String queue = queue("counters");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.declareQueues(List.of(queue));
+		RabbitTopology topology = driver.topology();
+		try (Channel channel = factory().createConnection().createChannel(false)) {
+			RabbitTestBroker.publishRaw(channel, topology, queue, "negative", -3, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "int-max", Integer.MAX_VALUE, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "minus-billion", -1_000_000_000, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "long", 5_000_000_000L, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "last", Reservation.MAX_ATTEMPT - 1, new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "text", "abc", new byte[0]);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "fraction", 1.5d, new byte[0]);
+			// a due time so far in the past that subtracting the clock from it overflows
+			Map<String, Object> dueLongAgo = RabbitTestBroker.taskHeaders(queue);
+			dueLongAgo.put(RabbitDriver.HEADER_DUE, Long.MIN_VALUE);
+			RabbitTestBroker.publishRaw(channel, topology, queue, "due-min", dueLongAgo, new byte[0]);
+		}
+		TaskMessage valid = new TaskMessage("valid", queue, new byte[0], Instant.now());
+		driver.enqueue(valid, Duration.ZERO);
+
+		Map<String, Reservation> byId = new java.util.HashMap<>();
+		await().until(() -> {
+			driver.reserve(List.of(queue), 10, Duration.ofSeconds(30), Duration.ofMillis(200))
+				.forEach((r) -> byId.put(r.id(), r));
+			return byId.size() == 7;
+		});
+		assertThat(byId.get("negative").isCorrupt()).isTrue();
+		assertThat(byId.get("negative").attempt()).isEqualTo(1);
+		assertThat(byId.get("negative").defect()).contains("-3 attempts made");
+		assertThat(byId.get("int-max").isCorrupt()).isTrue();
+		assertThat(byId.get("int-max").attempt()).isEqualTo(Reservation.MAX_ATTEMPT);
+		assertThat(byId.get("int-max").defect()).contains("2147483647 attempts made");
+		assertThat(byId.get("minus-billion").defect()).contains("-1000000000 attempts made");
+		assertThat(byId.get("long").defect()).contains("5000000000 attempts made");
+		assertThat(byId.get("last").isCorrupt()).isFalse();
+		assertThat(byId.get("last").attempt()).isEqualTo(Reservation.MAX_ATTEMPT);
+		assertThat(byId.get("due-min").isCorrupt()).isFalse();
+		assertThat(byId.get("valid").isCorrupt()).isFalse();
+		assertThat(byId.get("valid").attempt()).isEqualTo(1);
+		await().untilAsserted(() -> assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id)
+			.containsExactlyInAnyOrder("text", "fraction"));
+		assertThat(driver.deadLetters(queue, 0, 10)).allSatisfy((dead) -> assertThat(dead.failure().reason())
+			.startsWith("foreign message: headers").contains("not whole numbers"));
+
+		// release, postpone and an expired lease keep a corrupt counter as stored; retry counts the attempt
+		// that ran, bounded: too high stays out of range, negative starts over
+		assertThat(driver.release(byId.get("negative"))).isTrue();
+		assertThat(driver.postpone(byId.get("long"), Duration.ofMillis(50))).isTrue();
+		assertThat(driver.retry(byId.get("int-max"), Duration.ZERO)).isTrue();
+		assertThat(driver.retry(byId.get("minus-billion"), Duration.ZERO)).isTrue();
+		// the sound counter at the bound: one more attempt counted makes it out of range, without overflow
+		assertThat(driver.retry(byId.get("last"), Duration.ZERO)).isTrue();
+		Map<String, Reservation> again = new java.util.HashMap<>();
+		await().until(() -> {
+			driver.reserve(List.of(queue), 10, Duration.ofMillis(100), Duration.ofMillis(200))
+				.forEach((r) -> again.put(r.id(), r));
+			return again.size() == 5;
+		});
+		Map<String, Reservation> expired = new java.util.HashMap<>();
+		await().until(() -> {
+			driver.reserve(List.of(queue), 10, Duration.ofSeconds(30), Duration.ofMillis(200))
+				.forEach((r) -> expired.put(r.id(), r));
+			return expired.size() == 5;
+		});
+		assertThat(expired.get("negative").defect()).contains("-3 attempts made");
+		assertThat(expired.get("long").defect()).contains("5000000000 attempts made");
+		assertThat(expired.get("int-max").defect()).contains("1000000 attempts made");
+		assertThat(expired.get("last").defect()).contains("1000000 attempts made");
+		assertThat(expired.get("minus-billion").isCorrupt()).isFalse();
+		assertThat(expired.get("minus-billion").attempt()).as("after its expired second attempt").isEqualTo(3);
+
+		for (Reservation reservation : expired.values()) {
+			assertThat(driver.deadLetter(reservation, DeadLetter.Failure.of("dead"))).isTrue();
+		}
+		Map<String, Integer> attempts = new java.util.HashMap<>();
+		driver.deadLetters(queue, 0, 10).forEach((dead) -> attempts.put(dead.id(), dead.attempts()));
+		assertThat(attempts).containsEntry("negative", -3)
+			.containsEntry("long", Integer.MAX_VALUE)
+			.containsEntry("int-max", Reservation.MAX_ATTEMPT)
+			.containsEntry("last", Reservation.MAX_ATTEMPT)
+			.containsEntry("minus-billion", 3);
+		assertThat(driver.acknowledge(byId.get("valid"))).isTrue();
+		assertThat(driver.acknowledge(byId.get("due-min"))).isTrue();
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 7));
+	}
+
+	@Test
+	void aDeadLetterWithTextsAtTheirCapsIsStoredAndListedAsGiven() throws Exception {
+		String queue = queue("dead-long");
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now()), Duration.ZERO);
+		Reservation reservation = awaitReservation(driver, queue);
+		// three UTF-8 bytes a character, every text over its cap: the largest failure headers there can be
+		DeadLetter.Failure failure = new DeadLetter.Failure("\u6f22".repeat(1_000), "\u6f22".repeat(1_000),
+				"\u6f22".repeat(10_000), "\u6f22".repeat(40_000));
+		assertThat(failure.stackTrace()).endsWith("(truncated)");
+
+		assertThat(driver.deadLetter(reservation, failure)).isTrue();
+
+		assertThat(driver.deadLetters(queue, 0, 10)).singleElement()
+			.satisfies((dead) -> assertThat(dead.failure()).isEqualTo(failure));
 	}
 
 	@Test

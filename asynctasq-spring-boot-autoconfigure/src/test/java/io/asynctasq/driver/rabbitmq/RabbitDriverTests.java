@@ -1,6 +1,5 @@
 package io.asynctasq.driver.rabbitmq;
 
-import java.time.Duration;
 import java.util.List;
 
 import io.asynctasq.driver.QueueDriver;
@@ -27,7 +26,7 @@ class RabbitDriverTests extends QueueDriverContractTests {
 
 	@Override
 	protected QueueDriver createDriver(String namespace) {
-		return new RabbitDriver(connectionFactory, namespace, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+		return RabbitTestBroker.driver(connectionFactory, namespace);
 	}
 
 	@Override

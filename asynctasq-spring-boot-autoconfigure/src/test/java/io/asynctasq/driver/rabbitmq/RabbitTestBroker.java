@@ -1,7 +1,13 @@
 package io.asynctasq.driver.rabbitmq;
 
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -18,11 +24,48 @@ final class RabbitTestBroker {
 	private RabbitTestBroker() {
 	}
 
+	/** A prefix of its own for one test's exchange and queues. */
+	static String newPrefix() {
+		return "test-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+	}
+
+	/** A driver with the test defaults: classic queues, 5 s confirm timeout, default prefetch. */
+	static RabbitDriver driver(CachingConnectionFactory factory, String prefix) {
+		return new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+	}
+
 	static CachingConnectionFactory connectionFactory() {
 		CachingConnectionFactory factory = new CachingConnectionFactory(HOST, PORT);
 		factory.setUsername("guest");
 		factory.setPassword("guest");
 		return factory;
+	}
+
+	/** The headers the driver gives a task of {@code queue}: its queue, enqueued now, no attempt made. */
+	static Map<String, Object> taskHeaders(String queue) {
+		Map<String, Object> headers = new HashMap<>();
+		headers.put(RabbitDriver.HEADER_QUEUE, queue);
+		headers.put(RabbitDriver.HEADER_ENQUEUED_AT, System.currentTimeMillis());
+		headers.put(RabbitDriver.HEADER_ATTEMPTS, 0);
+		return headers;
+	}
+
+	/**
+	 * Publishes straight to the work queue of {@code queue}, bypassing the driver: a message with the
+	 * driver's {@linkplain #taskHeaders headers} and {@code attempts} as the attempts header.
+	 */
+	static void publishRaw(Channel channel, RabbitTopology topology, String queue, String id, Object attempts,
+			byte[] body) throws IOException {
+		Map<String, Object> headers = taskHeaders(queue);
+		headers.put(RabbitDriver.HEADER_ATTEMPTS, attempts);
+		publishRaw(channel, topology, queue, id, headers, body);
+	}
+
+	/** Publishes straight to the work queue of {@code queue} with exactly {@code headers}. */
+	static void publishRaw(Channel channel, RabbitTopology topology, String queue, String id,
+			Map<String, Object> headers, byte[] body) throws IOException {
+		channel.basicPublish("", topology.workQueue(queue),
+				new AMQP.BasicProperties.Builder().messageId(id).deliveryMode(2).headers(headers).build(), body);
 	}
 
 	/** Deletes every queue of {@code queues} under {@code prefix} and the exchange, on a connection of its own. */

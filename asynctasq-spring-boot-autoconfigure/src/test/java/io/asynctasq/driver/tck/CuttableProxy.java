@@ -1,4 +1,4 @@
-package io.asynctasq.driver.rabbitmq;
+package io.asynctasq.driver.tck;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy on 127.0.0.1 in front of the test broker whose link can be cut (every connection
- * dropped, new ones refused) and restored on the same port: a broker outage seen from the client.
+ * A TCP proxy on 127.0.0.1 in front of a real server, whose link a test can break the two ways a backend
+ * goes away: {@linkplain #cut() cut} (every connection dropped, new ones refused: a stopped server) or
+ * {@linkplain #silence() silenced} (connections stay open and new ones are accepted, but no byte passes:
+ * a hung server or a network partition). {@link #restore()} lets traffic through again on the same port;
+ * connections silenced meanwhile are dropped then, as a server that restarted would.
  */
-final class CuttableProxy implements AutoCloseable {
+public final class CuttableProxy implements AutoCloseable {
 
 	private final int targetPort;
 
@@ -24,32 +27,55 @@ final class CuttableProxy implements AutoCloseable {
 
 	private volatile int port;
 
-	CuttableProxy(int targetPort) throws IOException {
+	private volatile boolean silent;
+
+	/** @param targetPort the port of the real server on 127.0.0.1 */
+	public CuttableProxy(int targetPort) throws IOException {
 		this.targetPort = targetPort;
 		listen(0);
 	}
 
-	int port() {
+	/** The port clients connect to. */
+	public int port() {
 		return this.port;
 	}
 
 	/** Drops every connection and refuses new ones. */
-	synchronized void cut() throws IOException {
-		this.server.close();
-		for (Socket socket : this.sockets) {
-			socket.close();
+	public synchronized void cut() throws IOException {
+		if (this.server != null) {
+			this.server.close();
+			this.server = null;
 		}
-		this.sockets.clear();
+		dropConnections();
 	}
 
-	/** Accepts connections again, on the same port. */
-	synchronized void restore() throws IOException {
-		listen(this.port);
+	/** Keeps connections open and accepts new ones, but passes no byte either way. */
+	public synchronized void silence() {
+		this.silent = true;
+	}
+
+	/** Lets traffic through again, on the same port; connections silenced meanwhile are dropped. */
+	public synchronized void restore() throws IOException {
+		if (this.silent) {
+			this.silent = false;
+			dropConnections();
+		}
+		if (this.server == null) {
+			listen(this.port);
+		}
 	}
 
 	@Override
-	public void close() throws IOException {
+	public synchronized void close() throws IOException {
+		this.silent = false;
 		cut();
+	}
+
+	private void dropConnections() {
+		for (Socket socket : this.sockets) {
+			closeQuietly(socket);
+		}
+		this.sockets.clear();
 	}
 
 	private void listen(int requestedPort) throws IOException {
@@ -67,11 +93,11 @@ final class CuttableProxy implements AutoCloseable {
 		while (!socket.isClosed()) {
 			try {
 				Socket client = socket.accept();
-				Socket broker = new Socket(InetAddress.getLoopbackAddress(), this.targetPort);
 				this.sockets.add(client);
-				this.sockets.add(broker);
-				pump(client, broker);
-				pump(broker, client);
+				Socket target = new Socket(InetAddress.getLoopbackAddress(), this.targetPort);
+				this.sockets.add(target);
+				pump(client, target);
+				pump(target, client);
 			}
 			catch (IOException ex) {
 				// closed by cut()
@@ -84,6 +110,9 @@ final class CuttableProxy implements AutoCloseable {
 			byte[] buffer = new byte[16 * 1024];
 			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
 				for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+					if (this.silent) {
+						continue; // swallowed: the other side hears nothing
+					}
 					out.write(buffer, 0, read);
 					out.flush();
 				}
