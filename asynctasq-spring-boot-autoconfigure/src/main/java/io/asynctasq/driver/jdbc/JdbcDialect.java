@@ -44,10 +44,10 @@ import io.asynctasq.driver.Reservation;
  * flight, so a reclaimed or released task goes back to the front).
  * <p>
  * Attempt counters are changed only within range ({@code {attempts+1}}, {@code {attempts-1}}): reserve
- * counts an attempt only below {@link Reservation#MAX_ATTEMPT}, release and postpone give one back only
- * above zero, so a counter written by something else never overflows the column nor fails a statement;
- * reserve returns the counter as it was before it ({@code attempts_made}) for
- * {@link Reservation#afterAttempts} to judge.
+ * counts an attempt only from 0 to below {@link Reservation#MAX_ATTEMPT}, release and postpone give one
+ * back only above zero, so a counter out of range (written by something else) stays as it is: it never
+ * overflows the column, fails a statement or drifts back into range. Reserve returns the counter as it
+ * was before it ({@code attempts_made}) for {@link Reservation#afterAttempts} to judge.
  */
 public enum JdbcDialect {
 
@@ -396,9 +396,10 @@ public enum JdbcDialect {
 	String resolve(String sql, String tasksTable, String deadTable) {
 		String resolved = sql.replace("{now+ms}", this.nowPlusMillis)
 			.replace("{now}", this.now)
-			.replace("{attempts+1}",
-					"CASE WHEN attempts < " + Reservation.MAX_ATTEMPT + " THEN attempts + 1 ELSE attempts END")
-			.replace("{attempts-1}", "CASE WHEN attempts > 0 THEN attempts - 1 ELSE attempts END");
+			.replace("{attempts+1}", "CASE WHEN attempts >= 0 AND attempts < " + Reservation.MAX_ATTEMPT
+					+ " THEN attempts + 1 ELSE attempts END")
+			.replace("{attempts-1}", "CASE WHEN attempts > 0 AND attempts <= " + Reservation.MAX_ATTEMPT
+					+ " THEN attempts - 1 ELSE attempts END");
 		if (tasksTable != null) {
 			resolved = resolved.replace("{tasks}", tasksTable);
 		}

@@ -365,7 +365,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 					reservation.isCorrupt() ? reservation.defect() + "; " + defect : defect);
 		}
 		if (reservation.isCorrupt()) {
-			logger.warn("AsyncTasQ JDBC driver: task {} of queue '{}' is corrupt ({}): handed out to be dead-lettered",
+			logger.debug("AsyncTasQ JDBC driver: task {} of queue '{}' is corrupt ({}): handed out to be dead-lettered",
 					message.id(), queue, reservation.defect());
 		}
 		return new Picked(rs.getLong("seq"), (availableAt != null) ? availableAt : Instant.EPOCH, reservation);
