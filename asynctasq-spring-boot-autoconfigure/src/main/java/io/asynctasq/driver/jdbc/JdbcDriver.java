@@ -53,10 +53,10 @@ import static io.asynctasq.driver.jdbc.JdbcTransactions.update;
  * <b>Leases.</b> Times come from the database clock. Reserve sets the attempt, a fencing token (one
  * random token per reserve call; together with the task id it identifies the reservation) and the lease
  * deadline in the same transaction as it picks the rows; an expired lease is taken back by the reserve
- * query itself. The stored attempt counter is never trusted: reserve increments it only below
- * {@link Reservation#MAX_ATTEMPT} (so it cannot overflow), and a counter out of range, or a row with a
- * column missing, comes out as a corrupt reservation ({@link Reservation#afterAttempts}) while the other
- * rows of the call reserve normally.
+ * query itself. The stored attempt counter is never trusted: reserve counts an attempt only while the
+ * counter is in range (0 to {@link Reservation#MAX_ATTEMPT} - 1; one out of range stays as stored, so it
+ * cannot overflow), and a counter out of range, or a row with a column missing, comes out as a corrupt
+ * reservation ({@link Reservation#afterAttempts}) while the other rows of the call reserve normally.
  * <p>
  * <b>Waiting.</b> An empty {@link #reserve} with a wait polls with a back-off that doubles from
  * {@link JdbcDriverOptions#pollBackoffMin()} to {@link JdbcDriverOptions#pollBackoffMax()} and is shared
