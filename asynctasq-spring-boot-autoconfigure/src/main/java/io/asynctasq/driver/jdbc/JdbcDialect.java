@@ -11,13 +11,16 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Locale;
 
+import io.asynctasq.driver.Reservation;
+
 /**
  * Every SQL statement of the JDBC driver, per database, in one place.
  * <p>
- * The statements are written once with four placeholders that each dialect fills in:
+ * The statements are written once with placeholders that each dialect fills in:
  * {@code {tasks}} and {@code {dead}} (the prefixed table names), {@code {now}} (the database's
- * current time: leases and delays use the database clock, so worker clocks never matter) and
- * {@code {now+ms}} (the database time plus a bound parameter in milliseconds). What differs beyond
+ * current time: leases and delays use the database clock, so worker clocks never matter),
+ * {@code {now+ms}} (the database time plus a bound parameter in milliseconds) and the range-checked
+ * counter changes {@code {attempts+1}} and {@code {attempts-1}} (below). What differs beyond
  * that (how a batch is reserved, how times are bound and read) is spelled out per constant.
  * <p>
  * Reserve, per queue in priority order:
@@ -39,6 +42,12 @@ import java.util.Locale;
  * Expired leases need no reaper: the reserve predicate {@code lease_until IS NULL OR lease_until <= now}
  * takes them back, at their original position ({@code available_at} is left alone while a task is in
  * flight, so a reclaimed or released task goes back to the front).
+ * <p>
+ * Attempt counters are changed only within range ({@code {attempts+1}}, {@code {attempts-1}}): reserve
+ * counts an attempt only from 0 to below {@link Reservation#MAX_ATTEMPT}, release and postpone give one
+ * back only above zero, so a counter out of range (written by something else) stays as it is: it never
+ * overflows the column, fails a statement or drifts back into range. Reserve returns the counter as it
+ * was before it ({@code attempts_made}) for {@link Reservation#afterAttempts} to judge.
  */
 public enum JdbcDialect {
 
@@ -59,14 +68,14 @@ public enum JdbcDialect {
 		String reserveReturning(String tasksTable) {
 			return resolve("""
 					UPDATE {tasks} t
-					SET attempts = t.attempts + 1, lease_token = ?, lease_until = {now+ms}
-					FROM (SELECT seq FROM {tasks}
+					SET attempts = {attempts+1}, lease_token = ?, lease_until = {now+ms}
+					FROM (SELECT seq, attempts AS attempts_made FROM {tasks}
 					      WHERE queue = ? AND available_at <= {now} AND (lease_until IS NULL OR lease_until <= {now})
 					      ORDER BY available_at, seq
 					      LIMIT ?
 					      FOR UPDATE SKIP LOCKED) picked
 					WHERE t.seq = picked.seq
-					RETURNING t.seq, t.id, t.queue, t.body, t.attempts, t.enqueued_at, t.lease_until, t.available_at
+					RETURNING t.seq, t.id, t.body, picked.attempts_made, t.enqueued_at, t.lease_until, t.available_at
 					""", tasksTable, null);
 		}
 
@@ -219,8 +228,8 @@ public enum JdbcDialect {
 	}
 
 	/**
-	 * One-statement reserve. Parameters: lease token, lease millis, queue, limit. Returns seq, id, queue,
-	 * body, attempts, enqueued_at, lease_until, available_at.
+	 * One-statement reserve. Parameters: lease token, lease millis, queue, limit. Returns seq, id, body,
+	 * attempts_made (the counter before this reservation), enqueued_at, lease_until, available_at.
 	 */
 	String reserveReturning(String tasksTable) {
 		throw new UnsupportedOperationException(name() + " reserves with SELECT ... FOR UPDATE then UPDATE");
@@ -251,12 +260,12 @@ public enum JdbcDialect {
 	}
 
 	/**
-	 * First half of the two-statement reserve. Parameters: queue, limit. Returns seq, id, queue, body,
-	 * attempts, enqueued_at, available_at, db_now.
+	 * First half of the two-statement reserve. Parameters: queue, limit. Returns seq, id, body,
+	 * attempts_made, enqueued_at, available_at, db_now.
 	 */
 	String reserveSelect(String tasksTable) {
 		return resolve("""
-				SELECT seq, id, queue, body, attempts, enqueued_at, available_at, {now} AS db_now
+				SELECT seq, id, body, attempts AS attempts_made, enqueued_at, available_at, {now} AS db_now
 				FROM {tasks}
 				WHERE queue = ? AND available_at <= {now} AND (lease_until IS NULL OR lease_until <= {now})
 				ORDER BY available_at, seq
@@ -266,7 +275,7 @@ public enum JdbcDialect {
 
 	/** Second half of the two-statement reserve. Parameters: lease token, lease deadline, then each seq. */
 	String reserveUpdate(String tasksTable, int rows) {
-		return resolve("UPDATE {tasks} SET attempts = attempts + 1, lease_token = ?, lease_until = ? WHERE seq IN ("
+		return resolve("UPDATE {tasks} SET attempts = {attempts+1}, lease_token = ?, lease_until = ? WHERE seq IN ("
 				+ "?, ".repeat(rows - 1) + "?)", tasksTable, null);
 	}
 
@@ -283,8 +292,17 @@ public enum JdbcDialect {
 
 	/** Parameters: id, lease token. {@code available_at} is kept: the task returns to its place at the front. */
 	String release(String tasksTable) {
-		return resolve("UPDATE {tasks} SET attempts = attempts - 1, lease_token = NULL, lease_until = NULL "
+		return resolve("UPDATE {tasks} SET attempts = {attempts-1}, lease_token = NULL, lease_until = NULL "
 				+ "WHERE id = ? AND lease_token = ?", tasksTable, null);
+	}
+
+	/**
+	 * Parameters: delay millis, id, lease token. Like {@link #release}, but visible again only after the
+	 * delay, at its place by {@code available_at} (not at the front).
+	 */
+	String postpone(String tasksTable) {
+		return resolve("UPDATE {tasks} SET attempts = {attempts-1}, available_at = {now+ms}, lease_token = NULL, "
+				+ "lease_until = NULL WHERE id = ? AND lease_token = ?", tasksTable, null);
 	}
 
 	/** Parameters: lease millis, id, lease token. */
@@ -298,18 +316,28 @@ public enum JdbcDialect {
 	}
 
 	/**
-	 * First half of dead-lettering: copies the leased row. Parameters: reason, error class, error message,
-	 * stack trace, id, lease token.
+	 * First step of dead-lettering: removes an earlier dead letter of the same task id (the dead letters'
+	 * unique key), which the new one replaces. Parameters: id.
+	 */
+	String deadLetterReplace(String tasksTable, String deadTable) {
+		return resolve("DELETE FROM {dead} WHERE id = ?", tasksTable, deadTable);
+	}
+
+	/**
+	 * Second step of dead-lettering: copies the leased row, a missing body or enqueue time (a row not
+	 * written by the driver) stored as empty and now. Parameters: empty body, reason, error class, error
+	 * message, stack trace, id, lease token.
 	 */
 	String deadLetterCopy(String tasksTable, String deadTable) {
 		return resolve("""
 				INSERT INTO {dead} (id, queue, body, attempts, reason, error_class, error_message, stack_trace,
 				                    enqueued_at, dead_lettered_at)
-				SELECT id, queue, body, attempts, ?, ?, ?, ?, enqueued_at, {now}
+				SELECT id, queue, COALESCE(body, ?), COALESCE(attempts, 0), ?, ?, ?, ?, COALESCE(enqueued_at, {now}),
+				       {now}
 				FROM {tasks} WHERE id = ? AND lease_token = ?""", tasksTable, deadTable);
 	}
 
-	/** Second half of dead-lettering: {@link #acknowledge}'s statement, in the same transaction. */
+	/** Last step of dead-lettering: {@link #acknowledge}'s statement, in the same transaction. */
 	String deadLetterDelete(String tasksTable) {
 		return acknowledge(tasksTable);
 	}
@@ -366,7 +394,12 @@ public enum JdbcDialect {
 	}
 
 	String resolve(String sql, String tasksTable, String deadTable) {
-		String resolved = sql.replace("{now+ms}", this.nowPlusMillis).replace("{now}", this.now);
+		String resolved = sql.replace("{now+ms}", this.nowPlusMillis)
+			.replace("{now}", this.now)
+			.replace("{attempts+1}", "CASE WHEN attempts >= 0 AND attempts < " + Reservation.MAX_ATTEMPT
+					+ " THEN attempts + 1 ELSE attempts END")
+			.replace("{attempts-1}", "CASE WHEN attempts > 0 AND attempts <= " + Reservation.MAX_ATTEMPT
+					+ " THEN attempts - 1 ELSE attempts END");
 		if (tasksTable != null) {
 			resolved = resolved.replace("{tasks}", tasksTable);
 		}

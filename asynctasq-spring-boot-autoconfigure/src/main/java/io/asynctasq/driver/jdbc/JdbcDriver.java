@@ -1,5 +1,6 @@
 package io.asynctasq.driver.jdbc;
 
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -26,27 +26,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.dao.DataAccessException;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.PessimisticLockingFailureException;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.PreparedStatementSetter;
-import org.springframework.jdbc.support.JdbcTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
-import org.springframework.transaction.support.TransactionTemplate;
+
+import static io.asynctasq.driver.jdbc.JdbcTransactions.query;
+import static io.asynctasq.driver.jdbc.JdbcTransactions.update;
 
 /**
  * A durable driver on a relational database: PostgreSQL, MySQL/MariaDB or H2, through the
  * application's {@link DataSource}. All SQL lives in {@link JdbcDialect}; the tables come from
  * {@link JdbcSchema}.
  * <p>
- * <b>Transactions.</b> Statements run through Spring JDBC ({@link JdbcTemplate}, a
- * {@link JdbcTransactionManager} on the same DataSource), so an {@link #enqueue} made inside a
- * Spring-managed transaction on this DataSource uses that transaction's connection: rolled back, the
- * task never existed; committed, it is queued ({@link #joinsCurrentTransaction()}). Every other
- * operation is one short transaction of its own (or joins the caller's, when there is one): acknowledge
- * is one DELETE, retry/release/extend-lease one UPDATE, dead-letter an INSERT ... SELECT and a DELETE
+ * <b>Transactions.</b> The driver owns its transaction boundaries ({@link JdbcTransactions}), whatever the
+ * pool's auto-commit setting: what an operation writes is committed when it returns. An {@link #enqueue}
+ * made inside a Spring-managed transaction on this DataSource uses that transaction's connection: rolled
+ * back, the task never existed; committed, it is queued ({@link #joinsCurrentTransaction()}). Every other
+ * operation, and an enqueue outside such a transaction, is one short transaction of its own on a
+ * connection of its own, never the caller's: acknowledge is one DELETE, retry/release/postpone/extend-lease
+ * one UPDATE, dead-letter a DELETE of an older dead letter with that id, an INSERT ... SELECT and a DELETE
  * fenced by the lease token. A transaction the driver owns that loses a deadlock or a lock wait (MariaDB
  * answers concurrent SKIP LOCKED reservations with deadlocks for some statement shapes) is rolled back
  * and run again, up to {@value #MAX_LOCK_RETRIES} times, so a deadlock never reaches the caller.
@@ -54,7 +53,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <b>Leases.</b> Times come from the database clock. Reserve sets the attempt, a fencing token (one
  * random token per reserve call; together with the task id it identifies the reservation) and the lease
  * deadline in the same transaction as it picks the rows; an expired lease is taken back by the reserve
- * query itself.
+ * query itself. The stored attempt counter is never trusted: reserve counts an attempt only while the
+ * counter is in range (0 to {@link Reservation#MAX_ATTEMPT} - 1; one out of range stays as stored, so it
+ * cannot overflow), and a counter out of range, or a row with a column missing, comes out as a corrupt
+ * reservation ({@link Reservation#afterAttempts}) while the other rows of the call reserve normally.
  * <p>
  * <b>Waiting.</b> An empty {@link #reserve} with a wait polls with a back-off that doubles from
  * {@link JdbcDriverOptions#pollBackoffMin()} to {@link JdbcDriverOptions#pollBackoffMax()} and is shared
@@ -83,9 +85,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	private final JdbcDialect dialect;
 
-	private final JdbcTemplate jdbc;
-
-	private final TransactionTemplate transactions;
+	private final JdbcTransactions transactions;
 
 	private final String tasksTable;
 
@@ -121,12 +121,9 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		this.dataSource = dataSource;
 		this.options = options;
 		this.dialect = (options.dialect() != null) ? options.dialect() : JdbcSchema.dialectOf(dataSource);
-		this.jdbc = new JdbcTemplate(dataSource);
-		JdbcTransactionManager transactionManager = new JdbcTransactionManager(dataSource);
-		this.transactions = new TransactionTemplate(transactionManager);
-		// a savepoint inside the caller's transaction, so a lost lease undoes only the driver's statements
-		this.transactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
-		// READ COMMITTED (dialect.readCommitted()) is set by the transaction's first statement: see inTransaction
+		// READ COMMITTED (dialect.readCommitted()) is set by the first statement of each driver transaction
+		this.transactions = new JdbcTransactions(dataSource,
+				this.dialect.readCommitted() ? this.dialect.readCommittedTransaction() : null);
 		this.tasksTable = options.tablePrefix() + "tasks";
 		this.deadTable = options.tablePrefix() + "dead_letters";
 		this.channel = (options.tablePrefix() + "tasks").toLowerCase(java.util.Locale.ROOT);
@@ -166,29 +163,30 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		}
 		long delayMillis = millis(delay);
 		List<List<TaskMessage>> statements = splitForInsert(messages);
-		Supplier<Object> insert = () -> {
+		JdbcTransactions.Work<Object> insert = (connection) -> {
 			for (List<TaskMessage> rows : statements) {
-				insertRows(rows, delayMillis);
+				insertRows(connection, rows, delayMillis);
 			}
 			return null;
 		};
 		String operation = "enqueue " + describe(messages);
-		if (TransactionSynchronizationManager.hasResource(this.dataSource)) {
-			// already atomic: part of the caller's transaction
-			call(operation, insert);
+		boolean joined = joinsCurrentTransaction();
+		if (joined) {
+			// already atomic: part of the caller's transaction, committed or rolled back with it
+			call(operation, () -> this.transactions.joined(insert));
 		}
 		else if (statements.size() == 1) {
-			// one statement (with its notification): atomic on its own in autocommit, one round trip
-			withLockRetry(operation, insert);
+			// one statement (with its notification): atomic on its own, one round trip in autocommit
+			withLockRetry(operation, () -> this.transactions.statement(insert));
 		}
 		else {
-			inTransaction(operation, insert);
+			withLockRetry(operation, () -> this.transactions.transaction(insert));
 		}
-		wakeUpLocalWaitersAfterCommit();
+		wakeUpLocalWaiters(joined);
 	}
 
 	/** One multi-row INSERT (and, on PostgreSQL, the notification of its queues in the same statement). */
-	private void insertRows(List<TaskMessage> rows, long delayMillis) {
+	private void insertRows(Connection connection, List<TaskMessage> rows, long delayMillis) throws SQLException {
 		PreparedStatementSetter parameters = (statement) -> {
 			int index = 1;
 			for (TaskMessage message : rows) {
@@ -203,10 +201,10 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			}
 		};
 		if (notifying()) {
-			this.jdbc.query(this.sql.insertAndNotify(rows.size()), parameters, (ResultSet rs) -> null);
+			query(connection, this.sql.insertAndNotify(rows.size()), parameters, (rs, i) -> null);
 		}
 		else {
-			this.jdbc.update(this.sql.insert(rows.size()), parameters);
+			update(connection, this.sql.insert(rows.size()), parameters);
 		}
 	}
 
@@ -231,6 +229,10 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		return statements;
 	}
 
+	/**
+	 * Whether an enqueue now joins the caller's transaction: a Spring-managed transaction is active on this
+	 * driver's DataSource. No other operation ever joins it.
+	 */
 	@Override
 	public boolean joinsCurrentTransaction() {
 		return TransactionSynchronizationManager.isActualTransactionActive()
@@ -291,50 +293,97 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		return reserved;
 	}
 
-	/** PostgreSQL: one UPDATE ... RETURNING, one round trip in autocommit (or in the caller's transaction). */
+	/** PostgreSQL: one UPDATE ... RETURNING, one round trip in autocommit. */
 	private List<Reservation> reserveReturning(String queue, int wanted, Duration lease) {
 		String token = UUID.randomUUID().toString();
 		List<Picked> rows = withLockRetry("reserve from queue '" + queue + "'",
-				() -> this.jdbc.query(this.sql.reserveReturning, (rs, i) -> {
-					// RETURNING shows the row after the update: attempts already counts this reservation
-					Picked row = pickedRow(rs, rs.getInt("attempts"));
-					return row.reserved(token, this.dialect.getTime(rs, "lease_until"));
-				}, token, millis(lease), queue, wanted));
+				() -> this.transactions.statement((connection) -> query(connection, this.sql.reserveReturning,
+						(statement) -> {
+							statement.setString(1, token);
+							statement.setLong(2, millis(lease));
+							statement.setString(3, queue);
+							statement.setInt(4, wanted);
+						}, (rs, i) -> pickedRow(rs, queue, token, this.dialect.getTime(rs, "lease_until")))));
 		return inOrder(rows);
 	}
 
 	/** MariaDB/MySQL and H2: SELECT ... FOR UPDATE SKIP LOCKED then UPDATE, one transaction. */
 	private List<Reservation> reserveSelectThenUpdate(String queue, int wanted, Duration lease) {
 		String token = UUID.randomUUID().toString();
-		List<Picked> rows = inTransaction("reserve from queue '" + queue + "'", () -> {
-			List<Instant> now = new ArrayList<>(1);
-			List<Picked> picked = this.jdbc.query(this.sql.reserveSelect, (rs, i) -> {
-				if (now.isEmpty()) {
-					now.add(this.dialect.getTime(rs, "db_now"));
-				}
-				return pickedRow(rs, rs.getInt("attempts") + 1);
-			}, queue, wanted);
-			if (picked.isEmpty()) {
-				return picked;
-			}
-			Instant leaseDeadline = now.get(0).plus(lease);
-			this.jdbc.update(this.dialect.reserveUpdate(this.tasksTable, picked.size()), (statement) -> {
-				statement.setString(1, token);
-				this.dialect.setTime(statement, 2, leaseDeadline);
-				for (int i = 0; i < picked.size(); i++) {
-					statement.setLong(3 + i, picked.get(i).seq());
-				}
-			});
-			return picked.stream().map((row) -> row.reserved(token, leaseDeadline)).toList();
-		});
+		List<Picked> rows = withLockRetry("reserve from queue '" + queue + "'",
+				() -> this.transactions.transaction((connection) -> {
+					List<Instant> now = new ArrayList<>(1);
+					List<Picked> picked = query(connection, this.sql.reserveSelect, (statement) -> {
+						statement.setString(1, queue);
+						statement.setInt(2, wanted);
+					}, (rs, i) -> {
+						if (now.isEmpty()) {
+							now.add(this.dialect.getTime(rs, "db_now"));
+						}
+						return pickedRow(rs, queue, token, now.get(0).plus(lease));
+					});
+					if (picked.isEmpty()) {
+						return picked;
+					}
+					Instant leaseDeadline = now.get(0).plus(lease);
+					update(connection, this.dialect.reserveUpdate(this.tasksTable, picked.size()), (statement) -> {
+						statement.setString(1, token);
+						this.dialect.setTime(statement, 2, leaseDeadline);
+						for (int i = 0; i < picked.size(); i++) {
+							statement.setLong(3 + i, picked.get(i).seq());
+						}
+					});
+					return picked;
+				}));
 		return inOrder(rows);
 	}
 
-	private Picked pickedRow(ResultSet rs, int attempt) throws SQLException {
+	/**
+	 * The reservation of one picked row, built from its stored counter (the attempts made before this
+	 * reservation) by {@link Reservation#afterAttempts}; a column that is missing or unreadable marks it
+	 * corrupt instead of failing the other rows of the call.
+	 */
+	private Picked pickedRow(ResultSet rs, String queue, String token, Instant leaseDeadline) throws SQLException {
+		List<String> defects = new ArrayList<>(0);
+		long attemptsMade = rs.getLong("attempts_made");
+		if (rs.wasNull()) {
+			defects.add("attempts is NULL");
+		}
 		byte[] body = rs.getBytes("body");
-		TaskMessage message = new TaskMessage(rs.getString("id"), rs.getString("queue"),
-				(body != null) ? body : new byte[0], this.dialect.getTime(rs, "enqueued_at"));
-		return new Picked(rs.getLong("seq"), this.dialect.getTime(rs, "available_at"), message, attempt, null);
+		if (body == null) {
+			defects.add("body is NULL");
+			body = new byte[0];
+		}
+		Instant enqueuedAt = readTime(rs, "enqueued_at", defects);
+		Instant availableAt = readTime(rs, "available_at", defects);
+		TaskMessage message = new TaskMessage(rs.getString("id"), queue, body,
+				(enqueuedAt != null) ? enqueuedAt : Instant.EPOCH);
+		Reservation reservation = Reservation.afterAttempts(message, attemptsMade, token, leaseDeadline);
+		if (!defects.isEmpty()) {
+			String defect = "corrupt task row: " + String.join(", ", defects);
+			reservation = new Reservation(message, reservation.attempt(), token, leaseDeadline,
+					reservation.isCorrupt() ? reservation.defect() + "; " + defect : defect);
+		}
+		if (reservation.isCorrupt()) {
+			logger.debug("AsyncTasQ JDBC driver: task {} of queue '{}' is corrupt ({}): handed out to be dead-lettered",
+					message.id(), queue, reservation.defect());
+		}
+		return new Picked(rs.getLong("seq"), (availableAt != null) ? availableAt : Instant.EPOCH, reservation);
+	}
+
+	/** A time column, or {@code null} with a defect noted when it is NULL or unreadable. */
+	private Instant readTime(ResultSet rs, String column, List<String> defects) {
+		try {
+			Instant time = this.dialect.getTime(rs, column);
+			if (time == null) {
+				defects.add(column + " is NULL");
+			}
+			return time;
+		}
+		catch (SQLException | RuntimeException ex) {
+			defects.add(column + " is unreadable (" + ex.getMessage() + ")");
+			return null;
+		}
 	}
 
 	/** Queue order: by available_at, then seq (RETURNING does not keep the subquery's order). */
@@ -345,14 +394,8 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			.toList();
 	}
 
-	/** A row picked by reserve, with the attempt it starts, and its reservation once the lease is set. */
-	private record Picked(long seq, Instant availableAt, TaskMessage message, int attempt, Reservation reservation) {
-
-		Picked reserved(String token, Instant leaseDeadline) {
-			return new Picked(this.seq, this.availableAt, this.message, this.attempt,
-					new Reservation(this.message, this.attempt, token, leaseDeadline));
-		}
-
+	/** A row picked by reserve and its reservation. */
+	private record Picked(long seq, Instant availableAt, Reservation reservation) {
 	}
 
 	// ------------------------------------------------------------------ operations on a reservation
@@ -360,17 +403,15 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	@Override
 	public boolean acknowledge(Reservation reservation) {
 		ensureOpen();
-		return withLockRetry("acknowledge task " + reservation.id(),
-				() -> this.jdbc.update(this.sql.acknowledge, reservation.id(), reservation.leaseToken()) == 1);
+		return fenced("acknowledge task " + reservation.id(), this.sql.acknowledge, reservation);
 	}
 
 	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
 		ensureOpen();
-		boolean retried = withLockRetry("retry task " + reservation.id(), () -> this.jdbc.update(this.sql.retry,
-				millis(delay), reservation.id(), reservation.leaseToken()) == 1);
+		boolean retried = fenced("retry task " + reservation.id(), this.sql.retry, reservation, millis(delay));
 		if (retried && millis(delay) == 0) {
-			wakeUpLocalWaitersAfterCommit();
+			this.signal.wakeUp();
 		}
 		return retried;
 	}
@@ -378,41 +419,83 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	@Override
 	public boolean release(Reservation reservation) {
 		ensureOpen();
-		boolean released = withLockRetry("release task " + reservation.id(),
-				() -> this.jdbc.update(this.sql.release, reservation.id(), reservation.leaseToken()) == 1);
+		boolean released = fenced("release task " + reservation.id(), this.sql.release, reservation);
 		if (released) {
-			wakeUpLocalWaitersAfterCommit();
+			this.signal.wakeUp();
 		}
 		return released;
 	}
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
-		throw new UnsupportedOperationException("postpone: not yet implemented by this driver");
+		ensureOpen();
+		boolean postponed = fenced("postpone task " + reservation.id(), this.sql.postpone, reservation,
+				millis(delay));
+		if (postponed && millis(delay) == 0) {
+			this.signal.wakeUp();
+		}
+		return postponed;
 	}
 
 	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		ensureOpen();
-		return inTransaction("dead-letter task " + reservation.id(), () -> {
-			int copied = this.jdbc.update(this.sql.deadLetterCopy, failure.reason(), failure.errorClass(),
-					failure.errorMessage(), failure.stackTrace(), reservation.id(), reservation.leaseToken());
-			if (copied != 1) {
-				return false;
-			}
-			if (this.jdbc.update(this.sql.deadLetterDelete, reservation.id(), reservation.leaseToken()) != 1) {
-				// the lease was lost between the two statements: undo the copy
-				throw new LeaseLost();
-			}
-			return true;
-		});
+		try {
+			return withLockRetry("dead-letter task " + reservation.id(),
+					() -> this.transactions.transaction((connection) -> {
+						// a dead letter left by an earlier run of this id gives way to this one
+						update(connection, this.sql.deadLetterReplace,
+								(statement) -> statement.setString(1, reservation.id()));
+						int copied = update(connection, this.sql.deadLetterCopy, (statement) -> {
+							statement.setBytes(1, new byte[0]);
+							statement.setString(2, failure.reason());
+							statement.setString(3, failure.errorClass());
+							statement.setString(4, failure.errorMessage());
+							statement.setString(5, failure.stackTrace());
+							statement.setString(6, reservation.id());
+							statement.setString(7, reservation.leaseToken());
+						});
+						if (copied != 1 || update(connection, this.sql.deadLetterDelete,
+								fencing(reservation)) != 1) {
+							// the lease was lost (before or between the statements): undo the copy
+							throw new LeaseLost();
+						}
+						return true;
+					}));
+		}
+		catch (LeaseLost ex) {
+			return false;
+		}
 	}
 
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
 		ensureOpen();
-		return withLockRetry("extend the lease of task " + reservation.id(), () -> this.jdbc
-			.update(this.sql.extendLease, millis(lease), reservation.id(), reservation.leaseToken()) == 1);
+		return fenced("extend the lease of task " + reservation.id(), this.sql.extendLease, reservation,
+				millis(lease));
+	}
+
+	/**
+	 * Runs one UPDATE or DELETE fenced by the reservation's lease token: parameters {@code millis} (when
+	 * given), id, lease token. Whether it changed the row.
+	 */
+	private boolean fenced(String operation, String statementSql, Reservation reservation, long... millis) {
+		return withLockRetry(operation, () -> this.transactions.statement((connection) -> update(connection,
+				statementSql, (statement) -> {
+					int index = 1;
+					for (long value : millis) {
+						statement.setLong(index++, value);
+					}
+					statement.setString(index++, reservation.id());
+					statement.setString(index, reservation.leaseToken());
+				}) == 1));
+	}
+
+	private static PreparedStatementSetter fencing(Reservation reservation) {
+		return (statement) -> {
+			statement.setString(1, reservation.id());
+			statement.setString(2, reservation.leaseToken());
+		};
 	}
 
 	// ------------------------------------------------------------------ inspection and dead letters
@@ -421,12 +504,16 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	public QueueCounts counts(String queue) {
 		QueueNames.validate(queue);
 		ensureOpen();
-		return call("count queue '" + queue + "'", () -> this.jdbc.queryForObject(this.sql.counts, (rs, i) -> {
-			long total = rs.getLong("n_total");
-			long delayed = rs.getLong("n_delayed");
-			long inFlight = rs.getLong("n_in_flight");
-			return new QueueCounts(total - delayed - inFlight, delayed, inFlight, rs.getLong("n_dead"));
-		}, queue, queue));
+		return withLockRetry("count queue '" + queue + "'",
+				() -> this.transactions.statement((connection) -> query(connection, this.sql.counts, (statement) -> {
+					statement.setString(1, queue);
+					statement.setString(2, queue);
+				}, (rs, i) -> {
+					long total = rs.getLong("n_total");
+					long delayed = rs.getLong("n_delayed");
+					long inFlight = rs.getLong("n_in_flight");
+					return new QueueCounts(total - delayed - inFlight, delayed, inFlight, rs.getLong("n_dead"));
+				}).get(0)));
 	}
 
 	@Override
@@ -436,43 +523,55 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		if (limit <= 0) {
 			return List.of();
 		}
-		return call("list the dead letters of queue '" + queue + "'",
-				() -> this.jdbc.query(this.sql.deadLetters, (rs, i) -> {
-					byte[] body = rs.getBytes("body");
-					TaskMessage message = new TaskMessage(rs.getString("id"), rs.getString("queue"),
-							(body != null) ? body : new byte[0], this.dialect.getTime(rs, "enqueued_at"));
-					DeadLetter.Failure failure = new DeadLetter.Failure(rs.getString("reason"),
-							rs.getString("error_class"), rs.getString("error_message"), rs.getString("stack_trace"));
-					return new DeadLetter(message, rs.getInt("attempts"), failure,
-							this.dialect.getTime(rs, "dead_lettered_at"));
-				}, queue, limit, Math.max(0, offset)));
+		return withLockRetry("list the dead letters of queue '" + queue + "'",
+				() -> this.transactions.statement((connection) -> query(connection, this.sql.deadLetters,
+						(statement) -> {
+							statement.setString(1, queue);
+							statement.setInt(2, limit);
+							statement.setInt(3, Math.max(0, offset));
+						}, (rs, i) -> {
+							byte[] body = rs.getBytes("body");
+							TaskMessage message = new TaskMessage(rs.getString("id"), queue,
+									(body != null) ? body : new byte[0], this.dialect.getTime(rs, "enqueued_at"));
+							DeadLetter.Failure failure = new DeadLetter.Failure(rs.getString("reason"),
+									rs.getString("error_class"), rs.getString("error_message"),
+									rs.getString("stack_trace"));
+							return new DeadLetter(message, rs.getInt("attempts"), failure,
+									this.dialect.getTime(rs, "dead_lettered_at"));
+						})));
 	}
 
 	@Override
 	public boolean retryDeadLetter(String queue, String taskId) {
 		QueueNames.validate(queue);
 		ensureOpen();
+		PreparedStatementSetter byQueueAndId = (statement) -> {
+			statement.setString(1, queue);
+			statement.setString(2, taskId);
+		};
 		boolean retried;
 		try {
-			retried = inTransaction("retry dead letter " + taskId + " of queue '" + queue + "'", () -> {
-				if (this.jdbc.update(this.sql.deadLetterRequeue, queue, taskId) != 1) {
-					return false;
-				}
-				if (this.jdbc.update(this.sql.deadLetterDeleteOne, queue, taskId) != 1) {
-					throw new LeaseLost();
-				}
-				return true;
-			});
+			retried = withLockRetry("retry dead letter " + taskId + " of queue '" + queue + "'",
+					() -> this.transactions.transaction((connection) -> {
+						if (update(connection, this.sql.deadLetterRequeue, byQueueAndId) != 1
+								|| update(connection, this.sql.deadLetterDeleteOne, byQueueAndId) != 1) {
+							throw new LeaseLost();
+						}
+						return true;
+					}));
+		}
+		catch (LeaseLost ex) {
+			return false;
 		}
 		catch (DriverException ex) {
-			if (ex.getCause() instanceof DuplicateKeyException) {
+			if (isDuplicateKey(ex)) {
 				// retried concurrently: the task is already back in its queue
 				return false;
 			}
 			throw ex;
 		}
 		if (retried) {
-			wakeUpLocalWaitersAfterCommit();
+			this.signal.wakeUp();
 		}
 		return retried;
 	}
@@ -481,14 +580,17 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	public long purgeDeadLetters(String queue) {
 		QueueNames.validate(queue);
 		ensureOpen();
-		return withLockRetry("purge the dead letters of queue '" + queue + "'",
-				() -> (long) this.jdbc.update(this.sql.purgeDeadLetters, queue));
+		return withLockRetry("purge the dead letters of queue '" + queue + "'", () -> this.transactions
+			.statement((connection) -> (long) update(connection, this.sql.purgeDeadLetters,
+					(statement) -> statement.setString(1, queue))));
 	}
 
 	@Override
 	public void ping() {
 		ensureOpen();
-		call("ping the database", () -> this.jdbc.queryForObject(this.sql.ping, Integer.class));
+		call("ping the database", () -> this.transactions
+			.statement((connection) -> query(connection, this.sql.ping, (statement) -> {
+			}, (rs, i) -> rs.getInt(1))));
 	}
 
 	@Override
@@ -523,9 +625,12 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		}
 	}
 
-	/** Wakes this driver's waiting reserves now, or after the caller's transaction commits. */
-	private void wakeUpLocalWaitersAfterCommit() {
-		if (TransactionSynchronizationManager.isSynchronizationActive()) {
+	/**
+	 * Wakes this driver's waiting reserves: now when the enqueue committed on its own, after the commit when
+	 * it {@code joined} the caller's transaction.
+	 */
+	private void wakeUpLocalWaiters(boolean joined) {
+		if (joined && TransactionSynchronizationManager.isSynchronizationActive()) {
 			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
 				@Override
 				public void afterCommit() {
@@ -538,41 +643,25 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		}
 	}
 
-	/**
-	 * Runs {@code work} in a transaction: a savepoint in the caller's transaction when one is active on
-	 * this DataSource, else a transaction of its own, run again when it loses a deadlock or lock wait.
-	 * {@link LeaseLost} thrown by {@code work} rolls back to where it started and returns {@code false}.
-	 */
-	private <T> T inTransaction(String operation, Supplier<T> work) {
-		return withLockRetry(operation, () -> this.transactions.execute((status) -> {
-			try {
-				if (this.sql.readCommittedTransaction != null && status.isNewTransaction()) {
-					// a transaction of the driver's own (a caller's transaction keeps its isolation)
-					this.jdbc.execute(this.sql.readCommittedTransaction);
-				}
-				return work.get();
-			}
-			catch (LeaseLost ex) {
-				status.setRollbackOnly();
-				@SuppressWarnings("unchecked")
-				T result = (T) Boolean.FALSE;
-				return result;
-			}
-		}));
+	/** SQL work of one operation. */
+	@FunctionalInterface
+	private interface SqlCall<T> {
+
+		T call() throws SQLException;
+
 	}
 
 	/**
-	 * Runs {@code work} (one statement, atomic on its own: autocommit, or part of the caller's
-	 * transaction), again when it loses a deadlock or lock wait outside a caller's transaction.
+	 * Runs {@code work}, a unit of work of the driver's own ({@link JdbcTransactions#statement} or
+	 * {@link JdbcTransactions#transaction}), again when it loses a deadlock or lock wait.
 	 */
-	private <T> T withLockRetry(String operation, Supplier<T> work) {
-		boolean joined = TransactionSynchronizationManager.hasResource(this.dataSource);
+	private <T> T withLockRetry(String operation, SqlCall<T> work) {
 		for (int attempt = 1;; attempt++) {
 			try {
-				return work.get();
+				return work.call();
 			}
-			catch (DataAccessException | org.springframework.transaction.TransactionException ex) {
-				if (!joined && attempt < MAX_LOCK_RETRIES && isLockConflict(ex)) {
+			catch (SQLException | DataAccessException ex) {
+				if (attempt < MAX_LOCK_RETRIES && isLockConflict(ex)) {
 					this.lockRetries.incrementAndGet();
 					logger.debug("AsyncTasQ JDBC driver: {} lost a lock conflict (attempt {}), running it again: {}",
 							operation, attempt, ex.getMessage());
@@ -589,17 +678,18 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		return this.lockRetries.get();
 	}
 
-	private <T> T call(String operation, Supplier<T> work) {
+	/** Runs {@code work} once (part of the caller's transaction, or a ping that must not linger). */
+	private <T> T call(String operation, SqlCall<T> work) {
 		try {
-			return work.get();
+			return work.call();
 		}
-		catch (DataAccessException | org.springframework.transaction.TransactionException ex) {
+		catch (SQLException | DataAccessException ex) {
 			throw failure(operation, ex);
 		}
 	}
 
 	/** A DriverException naming the operation and the database's own words (the first SQLException's message). */
-	private DriverException failure(String operation, RuntimeException ex) {
+	private DriverException failure(String operation, Exception ex) {
 		String reason = null;
 		Throwable root = ex;
 		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
@@ -633,6 +723,16 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		return false;
 	}
 
+	/** A unique-key violation: PostgreSQL and H2 23505, MySQL/MariaDB 1062. */
+	static boolean isDuplicateKey(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
+			if (cause instanceof SQLException sql && ("23505".equals(sql.getSQLState()) || sql.getErrorCode() == 1062)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	private static void pauseBeforeRetry(int attempt) {
 		long millis = ThreadLocalRandom.current().nextLong(1, 2L + Math.min(50, attempt * 5L));
 		try {
@@ -658,7 +758,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 				: messages.size() + " tasks";
 	}
 
-	/** Rolls back the driver's transaction and makes the operation return false. */
+	/** Thrown in a driver transaction whose lease (or dead letter) was gone: rolls it back, the operation returns false. */
 	private static final class LeaseLost extends RuntimeException {
 
 		LeaseLost() {
@@ -688,7 +788,11 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 		final String release;
 
+		final String postpone;
+
 		final String extendLease;
+
+		final String deadLetterReplace;
 
 		final String deadLetterCopy;
 
@@ -706,8 +810,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 		final String ping;
 
-		final String readCommittedTransaction;
-
 		Statements(JdbcDialect dialect, String tasks, String dead) {
 			this.dialect = dialect;
 			this.tasks = tasks;
@@ -718,7 +820,9 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			this.acknowledge = dialect.acknowledge(tasks);
 			this.retry = dialect.retry(tasks);
 			this.release = dialect.release(tasks);
+			this.postpone = dialect.postpone(tasks);
 			this.extendLease = dialect.extendLease(tasks);
+			this.deadLetterReplace = dialect.deadLetterReplace(tasks, dead);
 			this.deadLetterCopy = dialect.deadLetterCopy(tasks, dead);
 			this.deadLetterDelete = dialect.deadLetterDelete(tasks);
 			this.deadLetterRequeue = dialect.deadLetterRequeue(tasks, dead);
@@ -727,7 +831,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			this.deadLetters = dialect.deadLetters(dead);
 			this.counts = dialect.counts(tasks, dead);
 			this.ping = dialect.ping();
-			this.readCommittedTransaction = dialect.readCommitted() ? dialect.readCommittedTransaction() : null;
 		}
 
 		String insert(int rows) {

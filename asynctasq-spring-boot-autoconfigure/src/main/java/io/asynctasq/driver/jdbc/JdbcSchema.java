@@ -14,7 +14,6 @@ import io.asynctasq.driver.DriverException;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.core.io.Resource;
-import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.datasource.init.ScriptUtils;
 import org.springframework.util.StreamUtils;
 
@@ -42,25 +41,35 @@ public final class JdbcSchema {
 		}
 	}
 
-	/** Creates the driver's tables and indexes when missing. */
+	/**
+	 * Creates the driver's tables and indexes when missing, on a connection of its own, committed whatever
+	 * the pool's auto-commit setting.
+	 */
 	public static void create(DataSource dataSource, JdbcDialect dialect, String tablePrefix) {
 		Resource script = new ByteArrayResource(script(dialect, tablePrefix).getBytes(StandardCharsets.UTF_8),
 				dialect.schemaLocation());
-		Connection connection = DataSourceUtils.getConnection(dataSource);
 		try {
-			ScriptUtils.executeSqlScript(connection, script);
+			new JdbcTransactions(dataSource, null).statement((connection) -> {
+				ScriptUtils.executeSqlScript(connection, script);
+				return null;
+			});
 		}
-		finally {
-			DataSourceUtils.releaseConnection(connection, dataSource);
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot create the tables with prefix " + tablePrefix, ex);
 		}
 	}
 
-	/** Drops the driver's tables (tests, uninstall). */
+	/** Drops the driver's tables (tests, uninstall), committed whatever the pool's auto-commit setting. */
 	public static void drop(DataSource dataSource, String tablePrefix) {
 		JdbcDriverOptions.validateTablePrefix(tablePrefix);
-		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-			statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "tasks");
-			statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "dead_letters");
+		try {
+			new JdbcTransactions(dataSource, null).statement((connection) -> {
+				try (Statement statement = connection.createStatement()) {
+					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "tasks");
+					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "dead_letters");
+				}
+				return null;
+			});
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("Cannot drop the tables with prefix " + tablePrefix, ex);

@@ -104,6 +104,11 @@ final class PostgresNotificationListener implements Runnable {
 	private void listen() throws SQLException {
 		try (Connection connection = this.dataSource.getConnection()) {
 			PGConnection pg = connection.unwrap(PGConnection.class);
+			if (!connection.getAutoCommit()) {
+				// LISTEN takes effect at commit, and notifications arrive only between transactions (the pool
+				// resets the setting when the connection goes back)
+				connection.setAutoCommit(true);
+			}
 			try (Statement statement = connection.createStatement()) {
 				statement.execute("LISTEN " + this.channel);
 			}

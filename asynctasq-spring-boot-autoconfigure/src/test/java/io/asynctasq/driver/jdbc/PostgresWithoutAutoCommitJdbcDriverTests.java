@@ -1,0 +1,21 @@
+package io.asynctasq.driver.jdbc;
+
+import javax.sql.DataSource;
+
+/**
+ * The JDBC driver against the driver TCK on PostgreSQL through a pool whose connections are not in
+ * auto-commit: what the driver writes is committed by the driver itself.
+ */
+class PostgresWithoutAutoCommitJdbcDriverTests extends JdbcDriverContractTests {
+
+	@Override
+	protected DataSource dataSource() {
+		return TestDatabases.postgresWithoutAutoCommit();
+	}
+
+	@Override
+	protected JdbcDialect expectedDialect() {
+		return JdbcDialect.POSTGRESQL;
+	}
+
+}

@@ -1,0 +1,78 @@
+package io.asynctasq.driver.tck;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.asynctasq.Task;
+
+/**
+ * The tasks of the per-driver poison tests ({@code Poison.work}, {@code Poison.note}, {@code Poison.fail}),
+ * and the bodies those tests write straight into a backend's storage: task envelopes as the dispatcher
+ * writes them, dispatched long enough ago that the rolling-deploy grace for tasks a worker cannot decode
+ * has passed.
+ */
+public class PoisonTasks {
+
+	/** When the envelopes were dispatched. */
+	public static final Instant LONG_AGO = Instant.now().minus(Duration.ofDays(2));
+
+	/** Runs of each {@code Poison.work} number. */
+	public final Map<Integer, AtomicInteger> worked = new ConcurrentHashMap<>();
+
+	/** Labels of the {@code Poison.fail} runs, one entry per run. */
+	public final List<String> failed = new CopyOnWriteArrayList<>();
+
+	/** Labels of the {@code Poison.note} runs. */
+	public final List<String> noted = new CopyOnWriteArrayList<>();
+
+	@Task(name = "Poison.note")
+	public void note(String label) {
+		this.noted.add(label);
+	}
+
+	@Task(name = "Poison.work")
+	public void work(int number) {
+		this.worked.computeIfAbsent(number, (key) -> new AtomicInteger()).incrementAndGet();
+	}
+
+	@Task(name = "Poison.fail")
+	public void fail(String label) {
+		this.failed.add(label);
+		throw new IllegalStateException("always fails: " + label);
+	}
+
+	/** Runs of each failing task, by label. */
+	public Map<String, Integer> failedRuns() {
+		Map<String, Integer> runs = new HashMap<>();
+		new ArrayList<>(this.failed).forEach((label) -> runs.merge(label, 1, Integer::sum));
+		return runs;
+	}
+
+	/** A task envelope dispatched {@link #LONG_AGO}, with {@code args} as its JSON array items. */
+	public static byte[] envelope(String task, String args) {
+		return bytes("{\"task\":\"" + task + "\",\"args\":[" + args + "],\"dispatchedAt\":\"" + LONG_AGO + "\"}");
+	}
+
+	/** The envelope of a {@code Poison.fail} run labelled {@code label}. */
+	public static byte[] failing(String label) {
+		return envelope("Poison.fail", "\"" + label + "\"");
+	}
+
+	/** The envelope of a {@code Poison.note} run labelled {@code label}. */
+	public static byte[] noting(String label) {
+		return envelope("Poison.note", "\"" + label + "\"");
+	}
+
+	public static byte[] bytes(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
+}
