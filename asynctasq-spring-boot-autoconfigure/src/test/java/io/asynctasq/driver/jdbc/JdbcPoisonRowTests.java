@@ -25,10 +25,7 @@ import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.tck.PoisonTasks;
 import io.asynctasq.events.TaskEvent;
-import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
-import io.asynctasq.task.Backoff;
-import io.asynctasq.task.TaskOptions;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -209,19 +206,7 @@ class JdbcPoisonRowTests {
 		void aWorkerDeadLettersEachMalformedRowOnceAndRunsEveryValidTaskOnce() {
 			PoisonTasks poison = new PoisonTasks();
 			List<TaskEvent.DeadLettered> deadLetteredEvents = new CopyOnWriteArrayList<>();
-			AsyncTasqRuntime runtime = AsyncTasq.builder()
-				.driver(this.driver)
-				.tasks(poison)
-				.taskDefaults(new TaskOptions(QUEUE, MAX_ATTEMPTS, null, Duration.ofMillis(50), Backoff.FIXED, null,
-						0.0, null))
-				.concurrency(4)
-				.pollInterval(Duration.ofMillis(100))
-				.listener((event) -> {
-					if (event instanceof TaskEvent.DeadLettered dead) {
-						deadLetteredEvents.add(dead);
-					}
-				})
-				.build();
+			AsyncTasqRuntime runtime = poison.runtime(this.driver, QUEUE, MAX_ATTEMPTS, deadLetteredEvents);
 			try {
 				// expected dead letters: id -> what its reason starts with
 				Map<String, String> expected = new LinkedHashMap<>();

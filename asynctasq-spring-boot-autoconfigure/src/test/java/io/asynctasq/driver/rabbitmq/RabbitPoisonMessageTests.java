@@ -1,32 +1,29 @@
 package io.asynctasq.driver.rabbitmq;
 
+import static io.asynctasq.driver.tck.PoisonTasks.LONG_AGO;
+import static io.asynctasq.driver.tck.PoisonTasks.bytes;
+import static io.asynctasq.driver.tck.PoisonTasks.envelope;
+import static io.asynctasq.driver.tck.PoisonTasks.failing;
+import static io.asynctasq.driver.tck.PoisonTasks.noting;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import io.asynctasq.Task;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
+import io.asynctasq.driver.tck.PoisonTasks;
 import io.asynctasq.events.TaskEvent;
-import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
-import io.asynctasq.task.Backoff;
-import io.asynctasq.task.TaskOptions;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
@@ -46,30 +43,15 @@ class RabbitPoisonMessageTests {
 
 	private static final int MAX_ATTEMPTS = 3;
 
-	/** Long enough ago that a rolling-deploy grace for tasks a worker cannot decode has passed. */
-	private static final Instant LONG_AGO = Instant.now().minus(Duration.ofDays(2));
-
 	@Test
 	void malformedMessagesAreDeadLetteredOnceWithTheirReasonAndValidTasksRunOnce() throws Exception {
-		Poison poison = new Poison();
+		PoisonTasks poison = new PoisonTasks();
 		List<TaskEvent.DeadLettered> deadLetteredEvents = new CopyOnWriteArrayList<>();
 		String queue = "poison";
 		String prefix = RabbitTestBroker.newPrefix();
 		CachingConnectionFactory factory = RabbitTestBroker.connectionFactory();
 		RabbitDriver driver = RabbitTestBroker.driver(factory, prefix);
-		AsyncTasqRuntime runtime = AsyncTasq.builder()
-			.driver(driver)
-			.tasks(poison)
-			.taskDefaults(new TaskOptions(queue, MAX_ATTEMPTS, null, Duration.ofMillis(50), Backoff.FIXED, null, 0.0,
-					null))
-			.concurrency(4)
-			.pollInterval(Duration.ofMillis(100))
-			.listener((event) -> {
-				if (event instanceof TaskEvent.DeadLettered dead) {
-					deadLetteredEvents.add(dead);
-				}
-			})
-			.build();
+		AsyncTasqRuntime runtime = poison.runtime(driver, queue, MAX_ATTEMPTS, deadLetteredEvents);
 		try {
 			// expected dead letters: id -> what its reason starts with
 			Map<String, String> expected = new LinkedHashMap<>();
@@ -195,57 +177,8 @@ class RabbitPoisonMessageTests {
 		RabbitTestBroker.publishRaw(channel, topology, queue, id, attempts, body);
 	}
 
-	/** A task envelope as the dispatcher writes it, dispatched long ago, with {@code args} as its JSON array items. */
-	private static byte[] envelope(String task, String args) {
-		return bytes("{\"task\":\"" + task + "\",\"args\":[" + args + "],\"dispatchedAt\":\"" + LONG_AGO + "\"}");
-	}
-
-	private static byte[] failing(String label) {
-		return envelope("Poison.fail", "\"" + label + "\"");
-	}
-
-	private static byte[] noting(String label) {
-		return envelope("Poison.note", "\"" + label + "\"");
-	}
-
-	private static byte[] bytes(String text) {
-		return text.getBytes(StandardCharsets.UTF_8);
-	}
-
 	private static ConditionFactory await() {
 		return Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50));
-	}
-
-	static class Poison {
-
-		final Map<Integer, AtomicInteger> worked = new ConcurrentHashMap<>();
-
-		final List<String> failed = new CopyOnWriteArrayList<>();
-
-		final List<String> noted = new CopyOnWriteArrayList<>();
-
-		@Task
-		public void note(String label) {
-			this.noted.add(label);
-		}
-
-		@Task
-		public void work(int number) {
-			this.worked.computeIfAbsent(number, (key) -> new AtomicInteger()).incrementAndGet();
-		}
-
-		@Task
-		public void fail(String label) {
-			this.failed.add(label);
-			throw new IllegalStateException("always fails: " + label);
-		}
-
-		Map<String, Integer> failedRuns() {
-			Map<String, Integer> runs = new HashMap<>();
-			new ArrayList<>(this.failed).forEach((label) -> runs.merge(label, 1, Integer::sum));
-			return runs;
-		}
-
 	}
 
 }

@@ -9,23 +9,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import io.asynctasq.Task;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.tck.PoisonTasks;
 import io.asynctasq.events.TaskEvent;
-import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
-import io.asynctasq.task.Backoff;
-import io.asynctasq.task.TaskOptions;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +33,9 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import static io.asynctasq.driver.tck.PoisonTasks.bytes;
+import static io.asynctasq.driver.tck.PoisonTasks.envelope;
+import static io.asynctasq.driver.tck.PoisonTasks.failing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -54,8 +52,6 @@ class RedisMalformedRecordTests {
 	private static final int VALID = 40;
 
 	private static final int MAX_ATTEMPTS = 3;
-
-	private static final Instant LONG_AGO = Instant.now().minus(Duration.ofDays(2));
 
 	private final String prefix = "malformed-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -197,45 +193,32 @@ class RedisMalformedRecordTests {
 	@Test
 	void aWorkerRunsEverySoundTaskOnceAndDeadLettersEachMalformedRecordOnceWithWhy(CapturedOutput output)
 			throws Exception {
-		Poison poison = new Poison();
+		PoisonTasks poison = new PoisonTasks();
 		List<TaskEvent.DeadLettered> deadLetteredEvents = new CopyOnWriteArrayList<>();
-		try (AsyncTasqRuntime runtime = AsyncTasq.builder()
-			.driver(this.driver)
-			.tasks(poison)
-			.taskDefaults(new TaskOptions(this.queue, MAX_ATTEMPTS, null, Duration.ofMillis(50), Backoff.FIXED, null,
-					0.0, null))
-			.concurrency(4)
-			.pollInterval(Duration.ofMillis(100))
-			.listener((event) -> {
-				if (event instanceof TaskEvent.DeadLettered dead) {
-					deadLetteredEvents.add(dead);
-				}
-			})
-			.build()) {
+		try (AsyncTasqRuntime runtime = poison.runtime(this.driver, this.queue, MAX_ATTEMPTS, deadLetteredEvents)) {
 			// what each dead letter's reason is, and for a corrupt record what its error message starts with
 			Map<String, String> reasons = new LinkedHashMap<>();
 			Map<String, String> defects = new LinkedHashMap<>();
 			for (int i = 0; i < VALID / 2; i++) {
 				runtime.dispatcher().dispatch("Poison.work", i);
 			}
-			String garbage = "garbage-" + UUID.randomUUID();
-			hash(taskKey(garbage), "enq", now(), "att", "0", "tok", "");
 			byte[] garbageBody = { (byte) 0xC3, 0x28, (byte) 0xFF, 0x00, 0x01 };
-			redis((connection) -> connection.hashCommands().hSet(taskKey(garbage), bytes("body"), garbageBody));
-			pushReady(garbage);
-			reasons.put(garbage, "undecodable payload");
+			reasons.put(task("garbage", "body", garbageBody, "enq", now(), "att", "0", "tok", ""),
+					"undecodable payload");
 			reasons.put(task("wrong-shape", "body", "{\"hello\":[1,2,3]}", "enq", now(), "att", "0", "tok", ""),
 					"undecodable payload");
 			reasons.put(task("wrong-argument", "body", envelope("Poison.work", "\"not a number\""), "enq", now(),
 					"att", "0", "tok", ""), "undecodable arguments");
 			String noBody = task("no-body", "enq", now(), "att", "0", "tok", "");
 			defects.put(noBody, "corrupt task record: no body");
-			String noEnqueueTime = task("no-enq", "body", failing(), "att", "0", "tok", "");
+			// corrupt records hold a task that fails on every run: they must never run it
+			String noEnqueueTime = task("no-enq", "body", failing("no-enq"), "att", "0", "tok", "");
 			defects.put(noEnqueueTime, "corrupt task record: no enqueue time");
-			String textEnqueueTime = task("odd-enq", "body", failing(), "enq", "yesterday", "att", "0", "tok", "");
+			String textEnqueueTime = task("odd-enq", "body", failing("odd-enq"), "enq", "yesterday", "att", "0", "tok",
+					"");
 			defects.put(textEnqueueTime, "corrupt task record: enqueue time 'yesterday' is not a number");
 			for (String attempts : List.of("2147483647", "-3", "-1000000000")) {
-				String id = task("att", "body", failing(), "enq", now(), "att", attempts, "tok", "");
+				String id = task("att", "body", failing("att" + attempts), "enq", now(), "att", attempts, "tok", "");
 				defects.put(id, "corrupt attempt counter: " + attempts + " attempts made");
 			}
 			defects.keySet().forEach((id) -> reasons.put(id, "corrupt message"));
@@ -246,9 +229,9 @@ class RedisMalformedRecordTests {
 			String noRecord = readyId("no-record");
 			String staleWorking = staleLease("stale-working", envelope("Poison.work", Integer.toString(VALID)), 1);
 			// a dead worker held its last attempt but one: it runs once more, then it is dead-lettered
-			String staleFailing = staleLease("stale-failing", failing(), MAX_ATTEMPTS - 1);
+			String staleFailing = staleLease("stale-failing", failing("stale-failing"), MAX_ATTEMPTS - 1);
 			reasons.put(staleFailing, "failed");
-			String dispatchedFailing = runtime.dispatcher().dispatch("Poison.fail");
+			String dispatchedFailing = runtime.dispatcher().dispatch("Poison.fail", "dispatched");
 			reasons.put(dispatchedFailing, "failed");
 			for (int i = VALID / 2; i < VALID; i++) {
 				runtime.dispatcher().dispatch("Poison.work", i);
@@ -263,8 +246,9 @@ class RedisMalformedRecordTests {
 
 			assertThat(poison.worked).as("every sound task ran once").hasSize(VALID + 1)
 				.allSatisfy((number, runs) -> assertThat(runs.get()).as("runs of %s", number).isEqualTo(1));
-			assertThat(poison.failedRuns.get()).as("runs of the failing tasks: the stale lease's last attempt, and "
-					+ "every attempt of the dispatched one").isEqualTo(1 + MAX_ATTEMPTS);
+			assertThat(poison.failedRuns()).as("runs of the failing tasks: the stale lease's last attempt, and "
+					+ "every attempt of the dispatched one, none of a corrupt record")
+				.isEqualTo(Map.of("stale-failing", 1, "dispatched", MAX_ATTEMPTS));
 			Map<String, DeadLetter> dead = this.driver.deadLetters(this.queue, 0, 100).stream()
 				.collect(Collectors.toMap(DeadLetter::id, Function.identity()));
 			assertThat(dead.keySet()).as("each malformed record dead-lettered once")
@@ -296,19 +280,22 @@ class RedisMalformedRecordTests {
 		return new ArrayList<>(messages.stream().map(TaskMessage::id).toList());
 	}
 
-	/** A task hash with these fields, its id appended to the ready list; returns the id. */
-	/** A task record written whole before its id is made ready, so a running worker never sees it half-written. */
-	private String task(String kind, String... fields) {
+	/**
+	 * A task record with these fields (names, then values as text or bytes), written whole before its id is
+	 * appended to the ready list, so a running worker never sees it half-written; returns the id.
+	 */
+	private String task(String kind, Object... fields) {
 		String id = kind + "-" + UUID.randomUUID();
 		hash(taskKey(id), fields);
 		pushReady(id);
 		return id;
 	}
 
-	private void hash(byte[] key, String... fields) {
+	private void hash(byte[] key, Object... fields) {
 		Map<byte[], byte[]> hash = new LinkedHashMap<>();
 		for (int i = 0; i < fields.length; i += 2) {
-			hash.put(bytes(fields[i]), bytes(fields[i + 1]));
+			Object value = fields[i + 1];
+			hash.put(bytes((String) fields[i]), (value instanceof byte[] raw) ? raw : bytes((String) value));
 		}
 		redis((connection) -> {
 			connection.hashCommands().hMSet(key, hash);
@@ -328,7 +315,7 @@ class RedisMalformedRecordTests {
 	}
 
 	/** A task a dead worker held: in flight with a lease that ended long ago and its old token. */
-	private String staleLease(String kind, String body, int attemptsMade) {
+	private String staleLease(String kind, Object body, int attemptsMade) {
 		String id = kind + "-" + UUID.randomUUID();
 		hash(taskKey(id), "body", body, "enq", now(), "att", Integer.toString(attemptsMade), "tok", "dead-worker.1");
 		redis((connection) -> connection.zSetCommands().zAdd(this.keys.inFlight, 1, bytes(id)));
@@ -369,26 +356,6 @@ class RedisMalformedRecordTests {
 		return reservations.get(0);
 	}
 
-	/** The tasks of the worker test: {@code work} counts its runs per number, {@code fail} always fails. */
-	static class Poison {
-
-		final Map<Integer, AtomicInteger> worked = new ConcurrentHashMap<>();
-
-		final AtomicInteger failedRuns = new AtomicInteger();
-
-		@Task
-		public void work(int number) {
-			this.worked.computeIfAbsent(number, (key) -> new AtomicInteger()).incrementAndGet();
-		}
-
-		@Task
-		public void fail() {
-			this.failedRuns.incrementAndGet();
-			throw new IllegalStateException("always fails");
-		}
-
-	}
-
 	@SafeVarargs
 	private static List<String> concat(java.util.Collection<String>... parts) {
 		List<String> all = new ArrayList<>();
@@ -398,22 +365,8 @@ class RedisMalformedRecordTests {
 		return all;
 	}
 
-	/** A task envelope as the dispatcher writes it, dispatched long ago (any rolling-deploy grace has passed). */
-	private static String envelope(String task, String args) {
-		return "{\"task\":\"" + task + "\",\"args\":[" + args + "],\"dispatchedAt\":\"" + LONG_AGO + "\"}";
-	}
-
-	/** A task that fails on every run: a corrupt record holding it must never run it. */
-	private static String failing() {
-		return envelope("Poison.fail", "");
-	}
-
 	private static String now() {
 		return Long.toString(System.currentTimeMillis());
-	}
-
-	private static byte[] bytes(String text) {
-		return text.getBytes(StandardCharsets.UTF_8);
 	}
 
 }

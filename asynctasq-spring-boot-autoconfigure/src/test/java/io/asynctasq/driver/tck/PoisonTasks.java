@@ -12,12 +12,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.asynctasq.Task;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.events.TaskEvent;
+import io.asynctasq.runtime.AsyncTasq;
+import io.asynctasq.runtime.AsyncTasqRuntime;
+import io.asynctasq.task.Backoff;
+import io.asynctasq.task.TaskOptions;
 
 /**
  * The tasks of the per-driver poison tests ({@code Poison.work}, {@code Poison.note}, {@code Poison.fail}),
- * and the bodies those tests write straight into a backend's storage: task envelopes as the dispatcher
- * writes them, dispatched long enough ago that the rolling-deploy grace for tasks a worker cannot decode
- * has passed.
+ * the worker runtime those tests run them in, and the bodies those tests write straight into a backend's
+ * storage: task envelopes as the dispatcher writes them, dispatched long enough ago that the rolling-deploy
+ * grace for tasks a worker cannot decode has passed.
  */
 public class PoisonTasks {
 
@@ -47,6 +53,28 @@ public class PoisonTasks {
 	public void fail(String label) {
 		this.failed.add(label);
 		throw new IllegalStateException("always fails: " + label);
+	}
+
+	/**
+	 * A worker runtime on {@code driver} running these tasks on {@code queue}: {@code maxAttempts} attempts with a
+	 * fixed 50 ms retry delay and no jitter, 4 workers polling every 100 ms, each dead-letter event added to
+	 * {@code deadLettered}. The caller closes it.
+	 */
+	public AsyncTasqRuntime runtime(QueueDriver driver, String queue, int maxAttempts,
+			List<TaskEvent.DeadLettered> deadLettered) {
+		return AsyncTasq.builder()
+			.driver(driver)
+			.tasks(this)
+			.taskDefaults(new TaskOptions(queue, maxAttempts, null, Duration.ofMillis(50), Backoff.FIXED, null, 0.0,
+					null))
+			.concurrency(4)
+			.pollInterval(Duration.ofMillis(100))
+			.listener((event) -> {
+				if (event instanceof TaskEvent.DeadLettered dead) {
+					deadLettered.add(dead);
+				}
+			})
+			.build();
 	}
 
 	/** Runs of each failing task, by label. */
