@@ -55,8 +55,6 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private final TaskRegistry registry;
 
-	private final PayloadCodec codec;
-
 	private final WorkerSettings settings;
 
 	private final AsyncTasqEventListener events;
@@ -100,7 +98,9 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private Instant startedAt;
 
-	private final UnknownTaskGrace unknownTaskGrace;
+	private final TaskPreparer preparer;
+
+	private final OutcomeRecorder recorder;
 
 	/** The queues served since the last start: the configured ones, or the default and every registered task's. */
 	private volatile List<String> queues = List.of();
@@ -118,7 +118,6 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 			AsyncTasqEventListener events) {
 		this.driver = driver;
 		this.registry = registry;
-		this.codec = codec;
 		this.settings = settings;
 		this.events = events;
 		this.workerId = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -129,7 +128,9 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.scheduler.setRemoveOnCancelPolicy(true);
 		this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
 		this.leaseRenewer = new LeaseRenewer(this.active, settings.taskDefaults().visibilityTimeout());
-		this.unknownTaskGrace = new UnknownTaskGrace(settings.unknownTaskGrace());
+		UnknownTaskGrace unknownTaskGrace = new UnknownTaskGrace(settings.unknownTaskGrace());
+		this.preparer = new TaskPreparer(codec, registry, settings.taskDefaults(), unknownTaskGrace, this::isStopping);
+		this.recorder = new OutcomeRecorder(this, driver, unknownTaskGrace);
 	}
 
 	public void setPhase(int phase) {
@@ -513,12 +514,12 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		return this.driver;
 	}
 
-	TaskRegistry registry() {
-		return this.registry;
+	TaskPreparer preparer() {
+		return this.preparer;
 	}
 
-	PayloadCodec codec() {
-		return this.codec;
+	OutcomeRecorder recorder() {
+		return this.recorder;
 	}
 
 	ExecutorService executor() {
@@ -531,10 +532,6 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	void publish(AsyncTasqEvent event) {
 		AsyncTasqEventListener.deliver(this.events, event);
-	}
-
-	UnknownTaskGrace unknownTaskGrace() {
-		return this.unknownTaskGrace;
 	}
 
 	void countProcessed() {

@@ -1,0 +1,183 @@
+package io.asynctasq.worker;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import io.asynctasq.driver.DeadLetter;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.events.TaskEvent;
+import io.asynctasq.task.RetryPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records with the driver what became of a reserved task: an attempt's outcome (acknowledged, retried or
+ * dead-lettered, with its events and the failure hook), or how a task that was not run is settled
+ * (dead-lettered or postponed). Shared by a worker's task threads; keeps no state of its own.
+ */
+final class OutcomeRecorder {
+
+	private static final Logger logger = LoggerFactory.getLogger(Worker.class);
+
+	private final Worker worker;
+
+	private final QueueDriver driver;
+
+	private final UnknownTaskGrace grace;
+
+	OutcomeRecorder(Worker worker, QueueDriver driver, UnknownTaskGrace grace) {
+		this.worker = worker;
+		this.driver = driver;
+		this.grace = grace;
+	}
+
+	/**
+	 * Records how an attempt that started at {@code startedAt} ended: acknowledged when {@code error} is
+	 * {@code null}, else retried or dead-lettered as its retry policy says. A driver failure is logged: the task
+	 * then comes back when its lease expires.
+	 */
+	void attemptEnded(Reservation reservation, PreparedAttempt attempt, Instant startedAt, Throwable error) {
+		try {
+			if (error == null) {
+				complete(reservation, attempt, startedAt);
+			}
+			else if (RetryPolicy.shouldRetry(attempt.task(), attempt.options(), attempt.context().attempt(), error,
+					attempt.context())) {
+				retry(reservation, attempt, error);
+			}
+			else {
+				failPermanently(reservation, attempt, error);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.error("Task {} '{}': the driver failed to record the attempt's outcome; the task comes back when "
+					+ "its lease expires and runs again only if it has attempts left", reservation.id(),
+					attempt.taskName(), ex);
+		}
+	}
+
+	/** Settles a task that preparation decided not to run. */
+	void settleUnrun(Reservation reservation, Preparation preparation) {
+		if (preparation instanceof Preparation.Unrunnable unrunnable) {
+			deadLetterUnrunnable(reservation, unrunnable);
+		}
+		else if (preparation instanceof Preparation.Postponed postponed) {
+			postpone(reservation, postponed);
+		}
+		else if (preparation instanceof Preparation.Exhausted exhausted) {
+			// a driver failure here is the worker's: the task's lease expires and it is dead-lettered next time
+			failPermanently(reservation, exhausted.attempt(), exhausted.error());
+		}
+		else {
+			throw new IllegalArgumentException("Not a way to settle an unrun task: " + preparation);
+		}
+	}
+
+	private void complete(Reservation reservation, PreparedAttempt attempt, Instant startedAt) {
+		Duration duration = Duration.between(startedAt, Instant.now());
+		if (!this.driver.acknowledge(reservation)) {
+			logger.warn("Task {} '{}' completed but its lease was lost (it ran longer than its visibility timeout "
+					+ "without renewal); it may run again", reservation.id(), attempt.taskName());
+			return;
+		}
+		this.worker.countProcessed();
+		logger.debug("Task {} '{}' completed in {} ms", reservation.id(), attempt.taskName(), duration.toMillis());
+		this.worker.publish(new TaskEvent.Completed(reservation.id(), attempt.taskName(), reservation.queue(),
+				attempt.context().attempt(), duration, this.worker.workerId(), Instant.now()));
+	}
+
+	private void retry(Reservation reservation, PreparedAttempt attempt, Throwable error) {
+		RunningTaskContext context = attempt.context();
+		Duration delay = RetryPolicy.delayAfter(attempt.options(), context.attempt());
+		if (!this.driver.retry(reservation, delay)) {
+			logger.warn("Task {} '{}' failed but its lease was lost; not scheduling a retry", reservation.id(),
+					attempt.taskName());
+			return;
+		}
+		this.worker.countProcessed();
+		logger.warn("Task {} '{}' attempt {}/{} failed ({}); retrying in {} ms", reservation.id(), attempt.taskName(),
+				context.attempt(), context.maxAttempts(), error.toString(), delay.toMillis());
+		this.worker.publish(new TaskEvent.Retrying(reservation.id(), attempt.taskName(), reservation.queue(),
+				context.attempt(), delay, error, Instant.now()));
+	}
+
+	/** Dead-letters the task, then fires the failure event and the failure hook, once. */
+	private void failPermanently(Reservation reservation, PreparedAttempt attempt, Throwable error) {
+		if (!deadLetter(reservation, attempt.taskName(), DeadLetter.Failure.of("failed", error))) {
+			logger.warn("Task {} '{}' failed but its lease was lost; not dead-lettering it", reservation.id(),
+					attempt.taskName());
+			return;
+		}
+		this.worker.countProcessed();
+		RunningTaskContext context = attempt.context();
+		logger.error("Task {} '{}' failed permanently after {} attempt(s); moved to the dead-letter queue",
+				reservation.id(), attempt.taskName(), context.attempt(), error);
+		Instant now = Instant.now();
+		this.worker.publish(new TaskEvent.Failed(reservation.id(), attempt.taskName(), reservation.queue(),
+				context.attempt(), error, now));
+		this.worker.publish(new TaskEvent.DeadLettered(reservation.id(), attempt.taskName(), reservation.queue(),
+				context.attempt(), "failed", now));
+		try {
+			attempt.task().hooks().failed(attempt.args(), error, context);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Task {} '{}': the failure hook threw; ignored", reservation.id(), attempt.taskName(), ex);
+		}
+	}
+
+	/** Puts a task this worker cannot run back on its queue, its attempt not counted, for a worker that can. */
+	private void postpone(Reservation reservation, Preparation.Postponed postponed) {
+		try {
+			if (this.driver.postpone(reservation, postponed.delay())) {
+				this.grace.warnPostponed(reservation.id(), postponed.taskName(), reservation.queue(), postponed.reason(),
+						postponed.error().getMessage(), postponed.delay());
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Task {} '{}': putting it back for a worker that can run it failed; it returns when its "
+					+ "lease expires", reservation.id(), postponed.taskName(), ex);
+		}
+	}
+
+	private void deadLetterUnrunnable(Reservation reservation, Preparation.Unrunnable unrunnable) {
+		Exception error = unrunnable.error();
+		try {
+			if (deadLetter(reservation, unrunnable.taskName(), DeadLetter.Failure.of(unrunnable.reason(), error))) {
+				logger.error("Task {} cannot run ({}: {}); moved to the dead-letter queue", reservation.id(),
+						unrunnable.reason(), error.getMessage());
+				this.worker.publish(new TaskEvent.DeadLettered(reservation.id(), unrunnable.taskName(),
+						reservation.queue(), reservation.attempt(), unrunnable.reason() + ": " + error.getMessage(),
+						Instant.now()));
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.error("Task {} cannot run ({}: {}) and could not be dead-lettered; it comes back when its lease "
+					+ "expires", reservation.id(), unrunnable.reason(), error.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Moves the task to its dead-letter queue. When the backend refuses the failure's texts, the failure is
+	 * stored without its message and stack trace; when it refuses that too, the error is thrown and the task
+	 * stays reserved until its lease expires (its attempts are used up, so it is not run again).
+	 * @return whether it was dead-lettered; {@code false} when the lease was lost
+	 */
+	private boolean deadLetter(Reservation reservation, String taskName, DeadLetter.Failure failure) {
+		try {
+			return this.driver.deadLetter(reservation, failure);
+		}
+		catch (RuntimeException refused) {
+			logger.warn("Task {} '{}': the dead-letter write failed ({}); storing the failure without its message and "
+					+ "stack trace", reservation.id(), taskName, refused.toString());
+			try {
+				return this.driver.deadLetter(reservation, failure.withoutDetails());
+			}
+			catch (RuntimeException again) {
+				again.addSuppressed(refused);
+				throw again;
+			}
+		}
+	}
+
+}

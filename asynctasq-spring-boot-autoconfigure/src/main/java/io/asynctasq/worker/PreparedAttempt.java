@@ -1,0 +1,18 @@
+package io.asynctasq.worker;
+
+import io.asynctasq.task.TaskDefinition;
+import io.asynctasq.task.TaskOptions;
+
+/**
+ * What one attempt of a decoded task needs: the task, its arguments, its resolved options and its context.
+ * Built once by {@link TaskPreparer} and not changed after (the arguments array is handed to the task as is).
+ */
+record PreparedAttempt(TaskDefinition task, Object[] args, TaskOptions options,
+		RunningTaskContext context) implements Preparation {
+
+	@Override
+	public String taskName() {
+		return this.task.name();
+	}
+
+}

@@ -1,0 +1,92 @@
+package io.asynctasq.worker;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+
+import io.asynctasq.dispatch.PayloadCodec;
+import io.asynctasq.dispatch.TaskEnvelope;
+import io.asynctasq.dispatch.UndecodableTaskException;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.task.TaskDefinition;
+import io.asynctasq.task.TaskOptions;
+import io.asynctasq.task.TaskRegistry;
+
+/**
+ * Prepares a reserved task for its attempt: decodes it, resolves its options and sets its lease, or decides
+ * how it is settled unrun. A corrupt message or a body that is not a task is dead-lettered; a task this worker
+ * does not know, or whose arguments do not fit, is postponed while its {@link UnknownTaskGrace} lasts. Shared by
+ * a worker's task threads; keeps no state of its own.
+ */
+final class TaskPreparer {
+
+	private final PayloadCodec codec;
+
+	private final TaskRegistry registry;
+
+	private final TaskOptions defaults;
+
+	private final UnknownTaskGrace grace;
+
+	private final BooleanSupplier shuttingDown;
+
+	TaskPreparer(PayloadCodec codec, TaskRegistry registry, TaskOptions defaults, UnknownTaskGrace grace,
+			BooleanSupplier shuttingDown) {
+		this.codec = codec;
+		this.registry = registry;
+		this.defaults = defaults;
+		this.grace = grace;
+		this.shuttingDown = shuttingDown;
+	}
+
+	/** Decides what happens to {@code reservation}; when it is to run, gives {@code lease} the task's own length. */
+	Preparation prepare(Reservation reservation, TaskLease lease) {
+		if (reservation.isCorrupt()) {
+			return new Preparation.Unrunnable("?", "corrupt message",
+					new UndecodableTaskException(reservation.defect()));
+		}
+		TaskEnvelope envelope;
+		try {
+			envelope = this.codec.decode(reservation.message().body());
+		}
+		catch (UndecodableTaskException ex) {
+			return new Preparation.Unrunnable("?", "undecodable payload", ex);
+		}
+		TaskDefinition task = this.registry.find(envelope.taskName()).orElse(null);
+		if (task == null) {
+			return cannotRunHere(envelope, "unknown task",
+					new UndecodableTaskException("no task named '" + envelope.taskName() + "' is registered here"));
+		}
+		Object[] args;
+		try {
+			args = this.codec.decodeArguments(task, envelope.args());
+		}
+		catch (UndecodableTaskException ex) {
+			return cannotRunHere(envelope, "undecodable arguments", ex);
+		}
+		TaskOptions options = envelope.options().orElse(task.options()).orElse(this.defaults);
+		PreparedAttempt attempt = new PreparedAttempt(task, args, options,
+				new RunningTaskContext(reservation.id(), task.name(), reservation.attempt(), options.maxAttempts(),
+						reservation.queue(), envelope.dispatchedAt(), this.shuttingDown));
+		if (reservation.attempt() > options.maxAttempts()) {
+			return new Preparation.Exhausted(attempt,
+					new AttemptsExhaustedException(task.name(), reservation.attempt(), options.maxAttempts()));
+		}
+		lease.adjustTo(options.visibilityTimeout());
+		return attempt;
+	}
+
+	/**
+	 * A task this worker cannot run goes back to its queue, its attempt not counted, while its grace lasts
+	 * (a newer worker on the same queue may know it); after that it is dead-lettered with why.
+	 */
+	private Preparation cannotRunHere(TaskEnvelope envelope, String reason, UndecodableTaskException error) {
+		Duration delay = this.grace.postponement(envelope.dispatchedAt(), Instant.now());
+		if (delay == null) {
+			return new Preparation.Unrunnable(envelope.taskName(), reason, new UndecodableTaskException(
+					error.getMessage() + " (no worker ran it within " + this.grace.grace() + " of its dispatch)", error));
+		}
+		return new Preparation.Postponed(envelope.taskName(), reason, error, delay);
+	}
+
+}
