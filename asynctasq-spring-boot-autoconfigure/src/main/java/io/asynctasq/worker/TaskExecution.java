@@ -1,7 +1,6 @@
 package io.asynctasq.worker;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.asynctasq.driver.Reservation;
 import org.slf4j.Logger;
@@ -50,32 +49,16 @@ final class TaskExecution implements Runnable {
 
 	}
 
-	private static final VarHandle STATE;
-
-	private static final VarHandle SLOT;
-
-	static {
-		try {
-			MethodHandles.Lookup lookup = MethodHandles.lookup();
-			STATE = lookup.findVarHandle(TaskExecution.class, "state", State.class);
-			SLOT = lookup.findVarHandle(TaskExecution.class, "slot", Slot.class);
-		}
-		catch (ReflectiveOperationException ex) {
-			throw new ExceptionInInitializerError(ex);
-		}
-	}
-
 	private final Worker worker;
 
 	private final Reservation reservation;
 
 	private final TaskLease lease;
 
-	/** Moved only through {@link #STATE}. */
-	private volatile State state = State.NEW;
+	private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
 
-	/** Whether it holds one of the worker's run slots; moved only through {@link #SLOT}. */
-	private volatile Slot slot = Slot.NONE;
+	/** Whether it holds one of the worker's run slots. */
+	private final AtomicReference<Slot> slot = new AtomicReference<>(Slot.NONE);
 
 	/** For log lines of shutdown and the lease timers; known once the task is decoded. */
 	private volatile String taskName = "?";
@@ -99,29 +82,29 @@ final class TaskExecution implements Runnable {
 	}
 
 	State state() {
-		return this.state;
+		return this.state.get();
 	}
 
 	/** Gives this execution one of the worker's run slots; it is handed back once, when it ends. */
 	void grantRunSlot() {
-		this.slot = Slot.GRANTED;
+		this.slot.set(Slot.GRANTED);
 	}
 
 	/** Hands a granted run slot back to the worker, once. */
 	void freeRunSlot() {
-		if (SLOT.compareAndSet(this, Slot.GRANTED, Slot.FREED)) {
+		if (this.slot.compareAndSet(Slot.GRANTED, Slot.FREED)) {
 			this.worker.runSlotFreed();
 		}
 	}
 
 	/** Whether the attempt has not started (prefetched, or queued in the executor). */
 	boolean isNew() {
-		return this.state == State.NEW;
+		return this.state.get() == State.NEW;
 	}
 
 	/** Whether its lease is still to be kept: it was neither released nor ended. */
 	boolean holdsLease() {
-		State current = this.state;
+		State current = this.state.get();
 		return current != State.RELEASED && current != State.DONE;
 	}
 
@@ -200,26 +183,26 @@ final class TaskExecution implements Runnable {
 	// The transitions of State, one compare-and-set each
 
 	private boolean startPreparing() {
-		return STATE.compareAndSet(this, State.NEW, State.PREPARING);
+		return this.state.compareAndSet(State.NEW, State.PREPARING);
 	}
 
 	/** The attempt starts, unless shutdown released the task while it was being prepared. */
 	boolean startAttempt() {
-		return STATE.compareAndSet(this, State.PREPARING, State.RUNNING);
+		return this.state.compareAndSet(State.PREPARING, State.RUNNING);
 	}
 
 	private boolean settleUnrun() {
-		return STATE.compareAndSet(this, State.PREPARING, State.FINISHING);
+		return this.state.compareAndSet(State.PREPARING, State.FINISHING);
 	}
 
 	/** The attempt ended; {@code false} when its timeout or shutdown came first. */
 	boolean endAttempt() {
-		return STATE.compareAndSet(this, State.RUNNING, State.ENDED);
+		return this.state.compareAndSet(State.RUNNING, State.ENDED);
 	}
 
 	/** The attempt's timeout came before its end; {@code false} when it had ended or was released. */
 	boolean timeOut() {
-		return STATE.compareAndSet(this, State.RUNNING, State.TIMED_OUT);
+		return this.state.compareAndSet(State.RUNNING, State.TIMED_OUT);
 	}
 
 	/**
@@ -228,11 +211,11 @@ final class TaskExecution implements Runnable {
 	 */
 	State startRecording() {
 		while (true) {
-			State current = this.state;
+			State current = this.state.get();
 			if (current != State.ENDED && current != State.TIMED_OUT) {
 				return null;
 			}
-			if (STATE.compareAndSet(this, current, State.FINISHING)) {
+			if (this.state.compareAndSet(current, State.FINISHING)) {
 				return current;
 			}
 		}
@@ -241,11 +224,11 @@ final class TaskExecution implements Runnable {
 	/** @return the state it left; {@code null} when it was finishing or had ended */
 	private State moveToReleased() {
 		while (true) {
-			State current = this.state;
+			State current = this.state.get();
 			if (current == State.FINISHING || current == State.RELEASED || current == State.DONE) {
 				return null;
 			}
-			if (STATE.compareAndSet(this, current, State.RELEASED)) {
+			if (this.state.compareAndSet(current, State.RELEASED)) {
 				return current;
 			}
 		}
@@ -253,7 +236,7 @@ final class TaskExecution implements Runnable {
 
 	/** Ends the execution, once: stops its timers and hands its reservation and run slot back to the worker. */
 	void end() {
-		if (STATE.getAndSet(this, State.DONE) == State.DONE) {
+		if (this.state.getAndSet(State.DONE) == State.DONE) {
 			return;
 		}
 		stopTimers();
