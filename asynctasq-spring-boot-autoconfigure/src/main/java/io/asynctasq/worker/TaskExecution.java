@@ -33,7 +33,7 @@ final class TaskExecution implements Runnable {
 	 * <li>{@code ENDED, TIMED_OUT → FINISHING} ({@link #startRecording}): its outcome is being recorded;</li>
 	 * <li>{@code NEW, PREPARING, RUNNING, ENDED, TIMED_OUT → RELEASED} ({@link #releaseForShutdown}):
 	 * shutdown took it over;</li>
-	 * <li>any state but {@code DONE → DONE} ({@link #end}): it no longer holds a reservation or a run slot
+	 * <li>any state but {@code DONE} → {@code DONE} ({@link #end}): it no longer holds a reservation or a run slot
 	 * (after finishing or being released, or when the worker failed handling it).</li>
 	 * </ul>
 	 */
@@ -57,7 +57,10 @@ final class TaskExecution implements Runnable {
 
 	private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
 
-	/** Whether it holds one of the worker's run slots. */
+	/**
+	 * Whether it holds one of the worker's run slots; apart from the state, since a prefetched task that
+	 * shutdown released is still handed a slot, which it hands straight on.
+	 */
 	private final AtomicReference<Slot> slot = new AtomicReference<>(Slot.NONE);
 
 	/** For log lines of shutdown and the lease timers; known once the task is decoded. */
