@@ -2,6 +2,7 @@ package io.asynctasq.task;
 
 import java.time.Duration;
 
+import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 
 /**
@@ -31,7 +32,7 @@ public record TaskOptions(String queue, Integer maxAttempts, Duration timeout, D
 	public static final int MAX_ATTEMPTS = Reservation.MAX_ATTEMPT;
 
 	/** The longest timeout, retry delay or visibility timeout a task may have. */
-	public static final Duration MAX_DURATION = Duration.ofDays(365);
+	public static final Duration MAX_DURATION = QueueDriver.MAX_DELAY;
 
 	/** Options with nothing set. */
 	public static final TaskOptions NONE = new TaskOptions(null, null, null, null, null, null, null, null);

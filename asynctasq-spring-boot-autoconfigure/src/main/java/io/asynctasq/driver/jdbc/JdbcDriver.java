@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
+import io.asynctasq.driver.Causes;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
@@ -690,47 +691,29 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	/** A DriverException naming the operation and the database's own words (the first SQLException's message). */
 	private DriverException failure(String operation, Exception ex) {
-		String reason = null;
-		Throwable root = ex;
-		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
-			if (reason == null && cause instanceof SQLException) {
-				reason = cause.getMessage();
-			}
-			root = cause;
-		}
-		if (reason == null) {
-			reason = root.toString();
-		}
+		String reason = Causes.find(ex, SQLException.class).map(Throwable::getMessage)
+			.orElseGet(() -> Causes.root(ex).toString());
 		return new DriverException("AsyncTasQ JDBC driver (" + this.dialect.name().toLowerCase(java.util.Locale.ROOT)
 				+ ") could not " + operation + ": " + reason, ex);
 	}
 
 	/** Deadlock victim or lock wait timeout: PostgreSQL 40P01/40001/55P03, MySQL/MariaDB 1213/1205, H2 40001/50200. */
 	static boolean isLockConflict(Throwable ex) {
-		if (ex instanceof PessimisticLockingFailureException) {
-			return true;
-		}
-		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
-			if (cause instanceof SQLException sql) {
-				String state = sql.getSQLState();
-				int code = sql.getErrorCode();
-				if ("40001".equals(state) || "40P01".equals(state) || "55P03".equals(state) || code == 1213
-						|| code == 1205 || code == 50200) {
-					return true;
-				}
+		return ex instanceof PessimisticLockingFailureException || Causes.anyMatch(ex, (cause) -> {
+			if (!(cause instanceof SQLException sql)) {
+				return false;
 			}
-		}
-		return false;
+			String state = sql.getSQLState();
+			int code = sql.getErrorCode();
+			return "40001".equals(state) || "40P01".equals(state) || "55P03".equals(state) || code == 1213
+					|| code == 1205 || code == 50200;
+		});
 	}
 
 	/** A unique-key violation: PostgreSQL and H2 23505, MySQL/MariaDB 1062. */
 	static boolean isDuplicateKey(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
-			if (cause instanceof SQLException sql && ("23505".equals(sql.getSQLState()) || sql.getErrorCode() == 1062)) {
-				return true;
-			}
-		}
-		return false;
+		return Causes.anyMatch(ex, (cause) -> cause instanceof SQLException sql
+				&& ("23505".equals(sql.getSQLState()) || sql.getErrorCode() == 1062));
 	}
 
 	private static void pauseBeforeRetry(int attempt) {
