@@ -14,6 +14,8 @@ import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatch;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.TaskHandler;
+import io.asynctasq.codec.PayloadCodec;
+import io.asynctasq.codec.TaskEnvelope;
 import io.asynctasq.driver.BoundedCalls;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;

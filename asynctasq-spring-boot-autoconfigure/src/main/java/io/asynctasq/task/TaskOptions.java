@@ -2,6 +2,7 @@ package io.asynctasq.task;
 
 import java.time.Duration;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package io.asynctasq.dispatch;
+package io.asynctasq.codec;
 
 import java.time.Duration;
 import java.time.Instant;

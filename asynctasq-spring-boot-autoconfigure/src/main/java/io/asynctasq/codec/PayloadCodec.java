@@ -1,4 +1,4 @@
-package io.asynctasq.dispatch;
+package io.asynctasq.codec;
 
 import java.lang.reflect.Type;
 import java.time.Duration;
