@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 
 import io.asynctasq.TaskDispatcher;
+import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
-import io.asynctasq.dispatch.PayloadCodec;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -28,7 +29,6 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;

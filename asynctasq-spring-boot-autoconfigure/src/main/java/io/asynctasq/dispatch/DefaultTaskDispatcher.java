@@ -14,6 +14,8 @@ import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatch;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.TaskHandler;
+import io.asynctasq.codec.PayloadCodec;
+import io.asynctasq.codec.TaskEnvelope;
 import io.asynctasq.driver.BoundedCalls;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
@@ -24,6 +26,7 @@ import io.asynctasq.events.TaskEvent;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -274,23 +277,23 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 		private final String taskName;
 
-		private final TaskDefinition task;
+		private final @Nullable TaskDefinition task;
 
 		private final boolean fromMethodReference;
 
-		private String queue;
+		private @Nullable String queue;
 
-		private Duration delay;
+		private @Nullable Duration delay;
 
-		private Integer maxAttempts;
+		private @Nullable Integer maxAttempts;
 
-		private Duration timeout;
+		private @Nullable Duration timeout;
 
-		private Duration retryDelay;
+		private @Nullable Duration retryDelay;
 
-		private Duration visibilityTimeout;
+		private @Nullable Duration visibilityTimeout;
 
-		PendingDispatch(String taskName, TaskDefinition task, boolean fromMethodReference) {
+		PendingDispatch(String taskName, @Nullable TaskDefinition task, boolean fromMethodReference) {
 			this.taskName = taskName;
 			this.task = task;
 			this.fromMethodReference = fromMethodReference;

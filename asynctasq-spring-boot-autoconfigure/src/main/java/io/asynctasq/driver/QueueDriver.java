@@ -14,7 +14,14 @@ import java.util.List;
  * of range as corrupt, and a reserve that meets a malformed record hands it out (or dead-letters it) on its
  * own, never failing the other tasks of the call.
  * Operations on a reservation check its lease token and return {@code false} when the lease was lost.
- * After {@link #close()}, every operation throws {@link IllegalStateException}.
+ * <p>
+ * Callers reach a driver through {@link DriverFacade}, which holds the rules every driver would otherwise
+ * repeat: after {@link #close()} every operation throws {@link IllegalStateException}; a delay is zero or
+ * positive and at most {@link #MAX_DELAY}, a lease positive and at most that too, a wait zero or positive;
+ * {@code reserve} asks for at least one task from at least one valid queue; paging starts at an offset of zero
+ * or more; anything else is an {@link IllegalArgumentException} before the driver is called. A driver may
+ * therefore take its arguments as valid. What a backend fails with reaches the caller as a
+ * {@link DriverException}.
  */
 public interface QueueDriver extends AutoCloseable {
 
@@ -30,18 +37,24 @@ public interface QueueDriver extends AutoCloseable {
 		return true;
 	}
 
+	/** The longest delay a driver is asked for (and the longest lease). */
+	Duration MAX_DELAY = Duration.ofDays(365);
+
 	/**
 	 * Stores a task, visible after {@code delay} (zero: now). Returns once the task is durably accepted.
+	 * The default stores it through {@link #enqueueAll}.
 	 * @throws DriverException when the backend cannot accept it
 	 */
-	void enqueue(TaskMessage message, Duration delay);
-
-	/** Stores several tasks; the default enqueues them one by one. */
-	default void enqueueAll(List<TaskMessage> messages, Duration delay) {
-		for (TaskMessage message : messages) {
-			enqueue(message, delay);
-		}
+	default void enqueue(TaskMessage message, Duration delay) {
+		enqueueAll(List.of(message), delay);
 	}
+
+	/**
+	 * Stores several tasks, each visible after {@code delay}; returns once every one is durably accepted.
+	 * @throws DriverException when the backend cannot accept them (none, or a whole number of the calls it
+	 * makes, may then be stored: each driver says which)
+	 */
+	void enqueueAll(List<TaskMessage> messages, Duration delay);
 
 	/**
 	 * Reserves up to {@code max} ready tasks, serving {@code queues} in strict priority order (all ready

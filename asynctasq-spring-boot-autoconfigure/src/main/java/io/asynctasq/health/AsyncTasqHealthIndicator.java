@@ -11,6 +11,7 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerStatus;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -33,11 +34,11 @@ public class AsyncTasqHealthIndicator implements HealthIndicator, AutoCloseable 
 
 	private final QueueDriver driver;
 
-	private final Worker worker;
+	private final @Nullable Worker worker;
 
 	private final BoundedPing ping;
 
-	private final QueueCountsSnapshot counts;
+	private final @Nullable QueueCountsSnapshot counts;
 
 	private final Duration wedgedAfter;
 
@@ -53,7 +54,7 @@ public class AsyncTasqHealthIndicator implements HealthIndicator, AutoCloseable 
 	 * @param timeout the longest a check waits for the backend
 	 * @param countsRefresh how old the counts may get; zero leaves them out
 	 */
-	public AsyncTasqHealthIndicator(QueueDriver driver, Worker worker, Supplier<List<String>> queues,
+	public AsyncTasqHealthIndicator(QueueDriver driver, @Nullable Worker worker, Supplier<List<String>> queues,
 			Duration timeout, Duration countsRefresh) {
 		this.driver = driver;
 		this.worker = worker;

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 
+import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
-import io.asynctasq.dispatch.PayloadCodec;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;

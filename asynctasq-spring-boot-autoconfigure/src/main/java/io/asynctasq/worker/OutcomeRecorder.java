@@ -8,6 +8,7 @@ import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.task.RetryPolicy;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +38,7 @@ final class OutcomeRecorder {
 	 * {@code null}, else retried or dead-lettered as its retry policy says. A driver failure is logged: the task
 	 * then comes back when its lease expires.
 	 */
-	void attemptEnded(Reservation reservation, PreparedAttempt attempt, Instant startedAt, Throwable error) {
+	void attemptEnded(Reservation reservation, PreparedAttempt attempt, Instant startedAt, @Nullable Throwable error) {
 		try {
 			if (error == null) {
 				complete(reservation, attempt, startedAt);

@@ -2,7 +2,7 @@ package io.asynctasq.worker;
 
 import java.time.Duration;
 
-import io.asynctasq.dispatch.UndecodableTaskException;
+import io.asynctasq.codec.UndecodableTaskException;
 
 /**
  * What {@link TaskPreparer} decided for a reserved task: a {@link PreparedAttempt} to run, or one of the ways

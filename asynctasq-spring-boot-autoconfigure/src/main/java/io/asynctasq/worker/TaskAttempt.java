@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.asynctasq.events.TaskEvent;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -32,13 +33,13 @@ final class TaskAttempt {
 	private final Object interruptLock = new Object();
 
 	/** The thread running the task's method, while it may be interrupted; guarded by the interrupt lock. */
-	private Thread runner;
+	private @Nullable Thread runner;
 
 	// Volatile: set on the task thread, read by the timer thread (timeout) and the shutdown thread.
 
-	private volatile ScheduledFuture<?> timeoutTimer;
+	private volatile @Nullable ScheduledFuture<?> timeoutTimer;
 
-	private volatile CompletableFuture<?> pendingResult;
+	private volatile @Nullable CompletableFuture<?> pendingResult;
 
 	TaskAttempt(TaskExecution execution, PreparedAttempt prepared, Worker worker) {
 		this.execution = execution;
@@ -131,8 +132,9 @@ final class TaskAttempt {
 
 	private void interruptRunner() {
 		synchronized (this.interruptLock) {
-			if (this.runner != null) {
-				this.runner.interrupt();
+			Thread thread = this.runner;
+			if (thread != null) {
+				thread.interrupt();
 			}
 		}
 	}
@@ -171,7 +173,7 @@ final class TaskAttempt {
 	}
 
 	/** The attempt ended with {@code error} ({@code null} when it succeeded): records its outcome, unless released. */
-	private void finish(Instant startedAt, Throwable error) {
+	private void finish(Instant startedAt, @Nullable Throwable error) {
 		cancelTimeout();
 		TaskExecution.State ended = this.execution.startRecording();
 		if (ended == null) {

@@ -3,6 +3,7 @@ package io.asynctasq.worker;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.asynctasq.driver.Reservation;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -67,7 +68,7 @@ final class TaskExecution implements Runnable {
 	private volatile String taskName = "?";
 
 	/** Set by the task thread before the state moves to {@code RUNNING}, so whoever sees that state sees it. */
-	private volatile TaskAttempt attempt;
+	private volatile @Nullable TaskAttempt attempt;
 
 	TaskExecution(Worker worker, Reservation reservation) {
 		this.worker = worker;
@@ -168,8 +169,10 @@ final class TaskExecution implements Runnable {
 			logger.warn("Task {}: release on shutdown failed; it returns when its lease expires",
 					this.reservation.id(), ex);
 		}
-		if (previous == State.RUNNING || previous == State.ENDED || previous == State.TIMED_OUT) {
-			this.attempt.abandon();
+		TaskAttempt running = this.attempt; // set before the state became RUNNING
+		if (running != null
+				&& (previous == State.RUNNING || previous == State.ENDED || previous == State.TIMED_OUT)) {
+			running.abandon();
 		}
 		end();
 		return true;
@@ -212,7 +215,7 @@ final class TaskExecution implements Runnable {
 	 * The ended attempt's outcome is to be recorded.
 	 * @return {@code ENDED} or {@code TIMED_OUT}, the state it left; {@code null} when shutdown released it
 	 */
-	State startRecording() {
+	@Nullable State startRecording() {
 		while (true) {
 			State current = this.state.get();
 			if (current != State.ENDED && current != State.TIMED_OUT) {
@@ -225,7 +228,7 @@ final class TaskExecution implements Runnable {
 	}
 
 	/** @return the state it left; {@code null} when it was finishing or had ended */
-	private State moveToReleased() {
+	private @Nullable State moveToReleased() {
 		while (true) {
 			State current = this.state.get();
 			if (current == State.FINISHING || current == State.RELEASED || current == State.DONE) {

@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.asynctasq.driver.QueueDriver;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ final class TaskLease {
 	private volatile boolean lost;
 
 	/** The renewal timer of a lease shorter than the default; {@code null} while the shared renewal keeps it. */
-	private volatile ScheduledFuture<?> ownTimer;
+	private volatile @Nullable ScheduledFuture<?> ownTimer;
 
 	TaskLease(TaskExecution execution, QueueDriver driver, ScheduledExecutorService scheduler, Duration length) {
 		this.execution = execution;

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
-import io.asynctasq.dispatch.PayloadCodec;
-import io.asynctasq.dispatch.TaskEnvelope;
-import io.asynctasq.dispatch.UndecodableTaskException;
+import io.asynctasq.codec.PayloadCodec;
+import io.asynctasq.codec.TaskEnvelope;
+import io.asynctasq.codec.UndecodableTaskException;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskOptions;

@@ -34,8 +34,8 @@ final class RecordingDriver implements QueueDriver {
 	}
 
 	@Override
-	public void enqueue(TaskMessage message, Duration delay) {
-		this.delegate.enqueue(message, delay);
+	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
+		this.delegate.enqueueAll(messages, delay);
 	}
 
 	@Override

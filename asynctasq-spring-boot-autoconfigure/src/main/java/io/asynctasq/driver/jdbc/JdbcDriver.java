@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
+import io.asynctasq.driver.Causes;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
-import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.TransactionalEnqueue;
@@ -151,17 +151,8 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	// ------------------------------------------------------------------ enqueue
 
 	@Override
-	public void enqueue(TaskMessage message, Duration delay) {
-		enqueueAll(List.of(message), delay);
-	}
-
-	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
-		ensureOpen();
-		if (messages.isEmpty()) {
-			return;
-		}
-		long delayMillis = millis(delay);
+		long delayMillis = delay.toMillis();
 		List<List<TaskMessage>> statements = splitForInsert(messages);
 		JdbcTransactions.Work<Object> insert = (connection) -> {
 			for (List<TaskMessage> rows : statements) {
@@ -244,11 +235,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	@Override
 	public List<Reservation> reserve(List<String> queues, int max, Duration lease, Duration wait)
 			throws InterruptedException {
-		queues.forEach(QueueNames::validate);
-		if (max < 1) {
-			throw new IllegalArgumentException("max must be at least 1, was " + max);
-		}
-		long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
+		long deadline = System.nanoTime() + wait.toNanos();
 		boolean waits = wait.toNanos() > 0;
 		if (waits) {
 			startListenerIfNeeded();
@@ -257,7 +244,10 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			if (Thread.interrupted()) {
 				throw new InterruptedException("Interrupted while reserving from " + queues);
 			}
-			ensureOpen();
+			if (this.closed) {
+				// closed while waiting
+				throw new IllegalStateException("The JDBC driver is closed");
+			}
 			long seen = this.signal.version();
 			List<Reservation> reserved = reserveOnce(queues, max, lease);
 			long remaining = deadline - System.nanoTime();
@@ -300,7 +290,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 				() -> this.transactions.statement((connection) -> query(connection, this.sql.reserveReturning,
 						(statement) -> {
 							statement.setString(1, token);
-							statement.setLong(2, millis(lease));
+							statement.setLong(2, lease.toMillis());
 							statement.setString(3, queue);
 							statement.setInt(4, wanted);
 						}, (rs, i) -> pickedRow(rs, queue, token, this.dialect.getTime(rs, "lease_until")))));
@@ -402,15 +392,13 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean acknowledge(Reservation reservation) {
-		ensureOpen();
 		return fenced("acknowledge task " + reservation.id(), this.sql.acknowledge, reservation);
 	}
 
 	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
-		ensureOpen();
-		boolean retried = fenced("retry task " + reservation.id(), this.sql.retry, reservation, millis(delay));
-		if (retried && millis(delay) == 0) {
+		boolean retried = fenced("retry task " + reservation.id(), this.sql.retry, reservation, delay.toMillis());
+		if (retried && delay.toMillis() == 0) {
 			this.signal.wakeUp();
 		}
 		return retried;
@@ -418,7 +406,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean release(Reservation reservation) {
-		ensureOpen();
 		boolean released = fenced("release task " + reservation.id(), this.sql.release, reservation);
 		if (released) {
 			this.signal.wakeUp();
@@ -428,10 +415,9 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
-		ensureOpen();
 		boolean postponed = fenced("postpone task " + reservation.id(), this.sql.postpone, reservation,
-				millis(delay));
-		if (postponed && millis(delay) == 0) {
+				delay.toMillis());
+		if (postponed && delay.toMillis() == 0) {
 			this.signal.wakeUp();
 		}
 		return postponed;
@@ -439,7 +425,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
-		ensureOpen();
 		try {
 			return withLockRetry("dead-letter task " + reservation.id(),
 					() -> this.transactions.transaction((connection) -> {
@@ -470,9 +455,8 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
-		ensureOpen();
 		return fenced("extend the lease of task " + reservation.id(), this.sql.extendLease, reservation,
-				millis(lease));
+				lease.toMillis());
 	}
 
 	/**
@@ -502,8 +486,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public QueueCounts counts(String queue) {
-		QueueNames.validate(queue);
-		ensureOpen();
 		return withLockRetry("count queue '" + queue + "'",
 				() -> this.transactions.statement((connection) -> query(connection, this.sql.counts, (statement) -> {
 					statement.setString(1, queue);
@@ -518,17 +500,12 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public List<DeadLetter> deadLetters(String queue, int offset, int limit) {
-		QueueNames.validate(queue);
-		ensureOpen();
-		if (limit <= 0) {
-			return List.of();
-		}
 		return withLockRetry("list the dead letters of queue '" + queue + "'",
 				() -> this.transactions.statement((connection) -> query(connection, this.sql.deadLetters,
 						(statement) -> {
 							statement.setString(1, queue);
 							statement.setInt(2, limit);
-							statement.setInt(3, Math.max(0, offset));
+							statement.setInt(3, offset);
 						}, (rs, i) -> {
 							byte[] body = rs.getBytes("body");
 							TaskMessage message = new TaskMessage(rs.getString("id"), queue,
@@ -543,8 +520,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean retryDeadLetter(String queue, String taskId) {
-		QueueNames.validate(queue);
-		ensureOpen();
 		PreparedStatementSetter byQueueAndId = (statement) -> {
 			statement.setString(1, queue);
 			statement.setString(2, taskId);
@@ -578,8 +553,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public long purgeDeadLetters(String queue) {
-		QueueNames.validate(queue);
-		ensureOpen();
 		return withLockRetry("purge the dead letters of queue '" + queue + "'", () -> this.transactions
 			.statement((connection) -> (long) update(connection, this.sql.purgeDeadLetters,
 					(statement) -> statement.setString(1, queue))));
@@ -587,7 +560,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public void ping() {
-		ensureOpen();
 		call("ping the database", () -> this.transactions
 			.statement((connection) -> query(connection, this.sql.ping, (statement) -> {
 			}, (rs, i) -> rs.getInt(1))));
@@ -690,47 +662,29 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	/** A DriverException naming the operation and the database's own words (the first SQLException's message). */
 	private DriverException failure(String operation, Exception ex) {
-		String reason = null;
-		Throwable root = ex;
-		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
-			if (reason == null && cause instanceof SQLException) {
-				reason = cause.getMessage();
-			}
-			root = cause;
-		}
-		if (reason == null) {
-			reason = root.toString();
-		}
+		String reason = Causes.find(ex, SQLException.class).map(Throwable::getMessage)
+			.orElseGet(() -> Causes.root(ex).toString());
 		return new DriverException("AsyncTasQ JDBC driver (" + this.dialect.name().toLowerCase(java.util.Locale.ROOT)
 				+ ") could not " + operation + ": " + reason, ex);
 	}
 
 	/** Deadlock victim or lock wait timeout: PostgreSQL 40P01/40001/55P03, MySQL/MariaDB 1213/1205, H2 40001/50200. */
 	static boolean isLockConflict(Throwable ex) {
-		if (ex instanceof PessimisticLockingFailureException) {
-			return true;
-		}
-		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
-			if (cause instanceof SQLException sql) {
-				String state = sql.getSQLState();
-				int code = sql.getErrorCode();
-				if ("40001".equals(state) || "40P01".equals(state) || "55P03".equals(state) || code == 1213
-						|| code == 1205 || code == 50200) {
-					return true;
-				}
+		return ex instanceof PessimisticLockingFailureException || Causes.anyMatch(ex, (cause) -> {
+			if (!(cause instanceof SQLException sql)) {
+				return false;
 			}
-		}
-		return false;
+			String state = sql.getSQLState();
+			int code = sql.getErrorCode();
+			return "40001".equals(state) || "40P01".equals(state) || "55P03".equals(state) || code == 1213
+					|| code == 1205 || code == 50200;
+		});
 	}
 
 	/** A unique-key violation: PostgreSQL and H2 23505, MySQL/MariaDB 1062. */
 	static boolean isDuplicateKey(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = (cause.getCause() == cause) ? null : cause.getCause()) {
-			if (cause instanceof SQLException sql && ("23505".equals(sql.getSQLState()) || sql.getErrorCode() == 1062)) {
-				return true;
-			}
-		}
-		return false;
+		return Causes.anyMatch(ex, (cause) -> cause instanceof SQLException sql
+				&& ("23505".equals(sql.getSQLState()) || sql.getErrorCode() == 1062));
 	}
 
 	private static void pauseBeforeRetry(int attempt) {
@@ -741,16 +695,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-	}
-
-	private void ensureOpen() {
-		if (this.closed) {
-			throw new IllegalStateException("The JDBC driver is closed");
-		}
-	}
-
-	private static long millis(Duration duration) {
-		return (duration == null || duration.isNegative()) ? 0 : duration.toMillis();
 	}
 
 	private static String describe(List<TaskMessage> messages) {

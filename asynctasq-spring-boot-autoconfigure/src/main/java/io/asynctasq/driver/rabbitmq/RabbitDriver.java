@@ -30,6 +30,7 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.asynctasq.driver.Causes;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
@@ -1113,10 +1114,7 @@ public class RabbitDriver implements QueueDriver {
 	}
 
 	static String describe(Throwable ex) {
-		Throwable cause = ex;
-		while (cause.getCause() != null && cause.getCause() != cause) {
-			cause = cause.getCause();
-		}
+		Throwable cause = Causes.root(ex);
 		if (cause instanceof ShutdownSignalException signal) {
 			return signal.getReason() != null ? signal.getReason().toString() : signal.getMessage();
 		}

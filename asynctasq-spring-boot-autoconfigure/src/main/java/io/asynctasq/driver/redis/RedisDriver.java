@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import io.asynctasq.driver.Causes;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
@@ -564,25 +565,12 @@ public class RedisDriver implements QueueDriver {
 	}
 
 	private static boolean causedByInterrupt(Throwable ex) {
-		for (Throwable cause = ex; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-			if (cause instanceof InterruptedException
-					|| cause.getClass().getName().equals("io.lettuce.core.RedisCommandInterruptedException")) {
-				return true;
-			}
-		}
-		return false;
+		return Causes.anyMatch(ex, (cause) -> cause instanceof InterruptedException
+				|| cause.getClass().getName().equals("io.lettuce.core.RedisCommandInterruptedException"));
 	}
 
 	private static boolean isNoScript(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause.getMessage() != null && cause.getMessage().contains("NOSCRIPT")) {
-				return true;
-			}
-			if (cause.getCause() == cause) {
-				break;
-			}
-		}
-		return false;
+		return Causes.anyMatch(ex, (cause) -> cause.getMessage() != null && cause.getMessage().contains("NOSCRIPT"));
 	}
 
 	private DriverException translate(String operation, RuntimeException ex) {
@@ -594,26 +582,15 @@ public class RedisDriver implements QueueDriver {
 	}
 
 	private static boolean isConnectionFailure(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof RedisConnectionFailureException || cause instanceof java.net.ConnectException
-					|| cause instanceof java.io.IOException
-					|| cause.getClass().getName().equals("io.lettuce.core.RedisConnectionException")
-					|| cause.getClass().getName().equals("io.lettuce.core.RedisCommandTimeoutException")
-					|| (cause.getMessage() != null && cause.getMessage().contains("Connection closed"))) {
-				return true;
-			}
-			if (cause.getCause() == cause) {
-				break;
-			}
-		}
-		return false;
+		return Causes.anyMatch(ex, (cause) -> cause instanceof RedisConnectionFailureException
+				|| cause instanceof java.io.IOException
+				|| cause.getClass().getName().equals("io.lettuce.core.RedisConnectionException")
+				|| cause.getClass().getName().equals("io.lettuce.core.RedisCommandTimeoutException")
+				|| (cause.getMessage() != null && cause.getMessage().contains("Connection closed")));
 	}
 
 	private static String rootMessage(Throwable ex) {
-		Throwable root = ex;
-		while (root.getCause() != null && root.getCause() != root) {
-			root = root.getCause();
-		}
+		Throwable root = Causes.root(ex);
 		String message = (root.getMessage() != null) ? root.getMessage() : root.getClass().getSimpleName();
 		return (root == ex) ? message : message + " [" + ex.getClass().getSimpleName() + "]";
 	}

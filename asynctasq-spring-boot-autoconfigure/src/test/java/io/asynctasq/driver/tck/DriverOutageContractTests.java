@@ -117,8 +117,9 @@ public abstract class DriverOutageContractTests {
 
 	private void runOutage(Outage outage) throws Exception {
 		Work work = new Work();
+		CountedCalls calls = new CountedCalls();
 		AsyncTasqRuntime runtime = closeAfterTest(AsyncTasq.builder()
-			.driver(createDriver(this.namespace, this.proxy.port()))
+			.driver(calls.around(createDriver(this.namespace, this.proxy.port())))
 			.tasks(work)
 			.concurrency(4)
 			// a short lease, so a task whose outcome could not be recorded comes back soon: ours, not the client's
@@ -140,6 +141,7 @@ public abstract class DriverOutageContractTests {
 		assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 
 		outage.begin();
+		int reservesBefore = calls.of("reserve");
 		work.gate.countDown();
 
 		CompletableFuture<Void> checks = CompletableFuture.runAsync(() -> {
@@ -165,6 +167,9 @@ public abstract class DriverOutageContractTests {
 			.cause()
 			.isInstanceOf(DriverException.class);
 		checks.get(30, TimeUnit.SECONDS);
+		// failing reserve calls are spaced by the worker's back-off (100 ms doubling to 5 s): no busy loop
+		assertThat(calls.of("reserve") - reservesBefore).as("reserve calls while the backend was away")
+			.isLessThanOrEqualTo(20);
 
 		this.proxy.restore();
 

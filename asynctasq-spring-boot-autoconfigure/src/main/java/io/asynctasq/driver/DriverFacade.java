@@ -1,0 +1,244 @@
+package io.asynctasq.driver;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The one way into a driver: the dispatcher, the worker, health and inspection call a driver through it. It
+ * holds what every driver would otherwise repeat (the closed check, the argument rules and the one delay rule
+ * of {@link QueueDriver}'s Javadoc, and the translation of whatever a backend's client throws into a
+ * {@link DriverException}), so a driver keeps only what is its own, and it is the one place where every
+ * driver operation can be measured or traced.
+ */
+public final class DriverFacade implements QueueDriver {
+
+	private final QueueDriver driver;
+
+	private volatile boolean closed;
+
+	private DriverFacade(QueueDriver driver) {
+		this.driver = Objects.requireNonNull(driver, "driver");
+	}
+
+	/** {@code driver} behind a facade; a facade is returned as it is. */
+	public static DriverFacade of(QueueDriver driver) {
+		return (driver instanceof DriverFacade facade) ? facade : new DriverFacade(driver);
+	}
+
+	/** The driver behind this facade. */
+	public QueueDriver driver() {
+		return this.driver;
+	}
+
+	@Override
+	public String name() {
+		return this.driver.name();
+	}
+
+	@Override
+	public boolean waitsOnRemoteBackend() {
+		return this.driver.waitsOnRemoteBackend();
+	}
+
+	@Override
+	public void enqueue(TaskMessage message, Duration delay) {
+		ensureOpen();
+		Objects.requireNonNull(message, "message");
+		checkDelay(delay);
+		translate("enqueue task " + message.id(), () -> {
+			this.driver.enqueue(message, delay);
+			return null;
+		});
+	}
+
+	@Override
+	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
+		ensureOpen();
+		Objects.requireNonNull(messages, "messages");
+		checkDelay(delay);
+		if (messages.isEmpty()) {
+			return;
+		}
+		for (TaskMessage message : messages) {
+			Objects.requireNonNull(message, "a message of messages");
+		}
+		translate("enqueue " + messages.size() + " tasks", () -> {
+			this.driver.enqueueAll(messages, delay);
+			return null;
+		});
+	}
+
+	@Override
+	public List<Reservation> reserve(List<String> queues, int max, Duration lease, Duration wait)
+			throws InterruptedException {
+		ensureOpen();
+		if (queues == null || queues.isEmpty()) {
+			throw new IllegalArgumentException("reserve needs at least one queue");
+		}
+		queues.forEach(QueueNames::validate);
+		if (max < 1) {
+			throw new IllegalArgumentException("reserve asks for at least one task, was " + max);
+		}
+		checkLease(lease);
+		if (wait == null || wait.isNegative()) {
+			throw new IllegalArgumentException("wait must be zero or positive, was " + wait);
+		}
+		if (Thread.interrupted()) {
+			throw new InterruptedException("Interrupted before reserving from " + queues);
+		}
+		try {
+			return this.driver.reserve(queues, max, lease, wait);
+		}
+		catch (RuntimeException ex) {
+			throw translated("reserve from " + queues, ex);
+		}
+	}
+
+	@Override
+	public boolean acknowledge(Reservation reservation) {
+		ensureOpen();
+		return translate(what("acknowledge", reservation), () -> this.driver.acknowledge(reservation));
+	}
+
+	@Override
+	public boolean retry(Reservation reservation, Duration delay) {
+		ensureOpen();
+		checkDelay(delay);
+		return translate(what("retry", reservation), () -> this.driver.retry(reservation, delay));
+	}
+
+	@Override
+	public boolean release(Reservation reservation) {
+		ensureOpen();
+		return translate(what("release", reservation), () -> this.driver.release(reservation));
+	}
+
+	@Override
+	public boolean postpone(Reservation reservation, Duration delay) {
+		ensureOpen();
+		checkDelay(delay);
+		return translate(what("postpone", reservation), () -> this.driver.postpone(reservation, delay));
+	}
+
+	@Override
+	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
+		ensureOpen();
+		Objects.requireNonNull(failure, "failure");
+		return translate(what("dead-letter", reservation), () -> this.driver.deadLetter(reservation, failure));
+	}
+
+	@Override
+	public boolean extendLease(Reservation reservation, Duration lease) {
+		ensureOpen();
+		checkLease(lease);
+		return translate(what("extend the lease of", reservation), () -> this.driver.extendLease(reservation, lease));
+	}
+
+	@Override
+	public QueueCounts counts(String queue) {
+		ensureOpen();
+		QueueNames.validate(queue);
+		return translate("count queue '" + queue + "'", () -> this.driver.counts(queue));
+	}
+
+	@Override
+	public List<DeadLetter> deadLetters(String queue, int offset, int limit) {
+		ensureOpen();
+		QueueNames.validate(queue);
+		if (offset < 0 || limit < 0) {
+			throw new IllegalArgumentException("offset and limit must be zero or more, were " + offset + " and " + limit);
+		}
+		if (limit == 0) {
+			return List.of();
+		}
+		return translate("list the dead letters of queue '" + queue + "'",
+				() -> this.driver.deadLetters(queue, offset, limit));
+	}
+
+	@Override
+	public boolean retryDeadLetter(String queue, String taskId) {
+		ensureOpen();
+		QueueNames.validate(queue);
+		Objects.requireNonNull(taskId, "taskId");
+		return translate("retry dead letter " + taskId + " of queue '" + queue + "'",
+				() -> this.driver.retryDeadLetter(queue, taskId));
+	}
+
+	@Override
+	public long purgeDeadLetters(String queue) {
+		ensureOpen();
+		QueueNames.validate(queue);
+		return translate("purge the dead letters of queue '" + queue + "'", () -> this.driver.purgeDeadLetters(queue));
+	}
+
+	@Override
+	public void ping() {
+		ensureOpen();
+		translate("answer a ping", () -> {
+			this.driver.ping();
+			return null;
+		});
+	}
+
+	/** Closes the driver, once; every later operation throws {@link IllegalStateException}. */
+	@Override
+	public void close() {
+		synchronized (this) {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+		}
+		this.driver.close();
+	}
+
+	private void ensureOpen() {
+		if (this.closed) {
+			throw new IllegalStateException("The " + this.driver.name() + " driver is closed");
+		}
+	}
+
+	private static void checkDelay(Duration delay) {
+		if (delay == null || delay.isNegative() || delay.compareTo(MAX_DELAY) > 0) {
+			throw new IllegalArgumentException("delay must be zero or positive and at most " + MAX_DELAY.toDays()
+					+ " days, was " + delay);
+		}
+	}
+
+	private static void checkLease(Duration lease) {
+		if (lease == null || lease.isNegative() || lease.isZero() || lease.compareTo(MAX_DELAY) > 0) {
+			throw new IllegalArgumentException("lease must be positive and at most " + MAX_DELAY.toDays()
+					+ " days, was " + lease);
+		}
+	}
+
+	private static String what(String operation, Reservation reservation) {
+		Objects.requireNonNull(reservation, "reservation");
+		return operation + " task " + reservation.id();
+	}
+
+	private <T> T translate(String operation, java.util.function.Supplier<T> call) {
+		try {
+			return call.get();
+		}
+		catch (RuntimeException ex) {
+			throw translated(operation, ex);
+		}
+	}
+
+	/**
+	 * What the caller gets when a driver call failed: the driver's own {@link DriverException}, a rule it
+	 * enforced ({@link IllegalArgumentException}, {@link IllegalStateException}) as it is, anything else a
+	 * client library threw as a {@link DriverException} naming the backend and the operation.
+	 */
+	private RuntimeException translated(String operation, RuntimeException error) {
+		if (error instanceof DriverException || error instanceof IllegalArgumentException
+				|| error instanceof IllegalStateException) {
+			return error;
+		}
+		return new DriverException("The " + this.driver.name() + " driver could not " + operation + ": " + error,
+				error);
+	}
+
+}
