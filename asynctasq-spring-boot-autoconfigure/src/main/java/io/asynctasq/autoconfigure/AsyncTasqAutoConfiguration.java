@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
@@ -112,7 +113,7 @@ public final class AsyncTasqAutoConfiguration {
 			}
 		});
 		worker.ifAvailable((bean) -> shutdown.then("worker executors", bean::close));
-		shutdown.then("driver " + driver.name(), driver::close);
+		shutdown.then("driver " + driver.name(), DriverFacade.of(driver)::close);
 		return new InfrastructureLifecycle(shutdown);
 	}
 

@@ -21,7 +21,6 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
-import io.asynctasq.driver.TransactionalEnqueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +68,7 @@ import static io.asynctasq.driver.jdbc.JdbcTransactions.update;
  * cause; nothing is half-done. The driver keeps no connection of its own besides the PostgreSQL
  * listener, so when the database is back the next call simply works.
  */
-public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
+public class JdbcDriver implements QueueDriver {
 
 	private static final Logger logger = LoggerFactory.getLogger(JdbcDriver.class);
 
