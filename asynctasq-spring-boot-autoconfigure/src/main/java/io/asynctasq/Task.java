@@ -6,7 +6,6 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-import io.asynctasq.task.Backoff;
 
 /**
  * Marks a Spring bean method (or a {@link TaskHandler} class) as a background task.

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One dispatch being prepared, with options that beat the task's annotation and the configured
  * defaults. Obtained from {@link TaskDispatcher#task(String)}; not thread-safe, use it once.
@@ -29,16 +31,16 @@ public interface TaskDispatch {
 	TaskDispatch visibilityTimeout(Duration visibilityTimeout);
 
 	/** Enqueues the task and returns its id once the driver accepted it. */
-	String dispatch(Object... args);
+	String dispatch(@Nullable Object... args);
 
 	/**
 	 * Enqueues one task per argument list, all with these options, in as few driver round trips as the
 	 * driver allows; returns their ids in order once the driver accepted them all. Every argument list
 	 * is validated before anything is sent.
 	 */
-	List<String> dispatchAll(List<Object[]> argumentLists);
+	List<String> dispatchAll(List<@Nullable Object[]> argumentLists);
 
 	/** Enqueues the task without blocking the caller; completes with its id. */
-	CompletableFuture<String> dispatchAsync(Object... args);
+	CompletableFuture<String> dispatchAsync(@Nullable Object... args);
 
 }

@@ -3,6 +3,8 @@ package io.asynctasq;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Dispatches tasks to their queue. Every {@code dispatch} returns the task id once the driver has
  * durably accepted the task; the {@code dispatchAsync} variants return at once and complete then.
@@ -14,18 +16,18 @@ import java.util.concurrent.CompletableFuture;
 public interface TaskDispatcher {
 
 	/** Dispatches the named task with these arguments, using its configured options. */
-	String dispatch(String taskName, Object... args);
+	String dispatch(String taskName, @Nullable Object... args);
 
 	/**
 	 * Dispatches the named task once per argument list, batched in the driver; returns the ids in order.
 	 * @see TaskDispatch#dispatchAll(List)
 	 */
-	default List<String> dispatchAll(String taskName, List<Object[]> argumentLists) {
+	default List<String> dispatchAll(String taskName, List<@Nullable Object[]> argumentLists) {
 		return task(taskName).dispatchAll(argumentLists);
 	}
 
 	/** Asynchronous form of {@link #dispatch(String, Object...)}. */
-	CompletableFuture<String> dispatchAsync(String taskName, Object... args);
+	CompletableFuture<String> dispatchAsync(String taskName, @Nullable Object... args);
 
 	/** Starts a dispatch with per-dispatch options, which beat the annotation and the defaults. */
 	TaskDispatch task(String taskName);

@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 
 import io.asynctasq.TaskDispatcher;
+import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
-import io.asynctasq.dispatch.PayloadCodec;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
@@ -21,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -28,7 +30,6 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
@@ -112,7 +113,7 @@ public final class AsyncTasqAutoConfiguration {
 			}
 		});
 		worker.ifAvailable((bean) -> shutdown.then("worker executors", bean::close));
-		shutdown.then("driver " + driver.name(), driver::close);
+		shutdown.then("driver " + driver.name(), DriverFacade.of(driver)::close);
 		return new InfrastructureLifecycle(shutdown);
 	}
 

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.driver.QueueNames;
-import io.asynctasq.task.Backoff;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.worker.ExecutorMode;
 

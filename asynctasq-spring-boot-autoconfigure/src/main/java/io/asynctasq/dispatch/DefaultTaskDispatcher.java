@@ -14,16 +14,19 @@ import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatch;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.TaskHandler;
+import io.asynctasq.codec.PayloadCodec;
+import io.asynctasq.codec.TaskEnvelope;
 import io.asynctasq.driver.BoundedCalls;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.TaskMessage;
-import io.asynctasq.driver.TransactionalEnqueue;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +84,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	 */
 	public DefaultTaskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, String defaultQueue,
 			Executor executor, AsyncTasqEventListener events, Duration timeout, long maxPayloadSize) {
-		this.driver = driver;
+		this.driver = DriverFacade.of(driver);
 		this.registry = registry;
 		this.codec = codec;
 		this.defaultQueue = QueueNames.validate(defaultQueue);
@@ -227,7 +230,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	 */
 	private boolean runsOnCallerThread() {
 		return !this.driver.waitsOnRemoteBackend()
-				|| (this.driver instanceof TransactionalEnqueue transactional && transactional.joinsCurrentTransaction());
+				|| this.driver.joinsCurrentTransaction();
 	}
 
 	private static String describe(Prepared prepared) {
@@ -274,23 +277,23 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 		private final String taskName;
 
-		private final TaskDefinition task;
+		private final @Nullable TaskDefinition task;
 
 		private final boolean fromMethodReference;
 
-		private String queue;
+		private @Nullable String queue;
 
-		private Duration delay;
+		private @Nullable Duration delay;
 
-		private Integer maxAttempts;
+		private @Nullable Integer maxAttempts;
 
-		private Duration timeout;
+		private @Nullable Duration timeout;
 
-		private Duration retryDelay;
+		private @Nullable Duration retryDelay;
 
-		private Duration visibilityTimeout;
+		private @Nullable Duration visibilityTimeout;
 
-		PendingDispatch(String taskName, TaskDefinition task, boolean fromMethodReference) {
+		PendingDispatch(String taskName, @Nullable TaskDefinition task, boolean fromMethodReference) {
 			this.taskName = taskName;
 			this.task = task;
 			this.fromMethodReference = fromMethodReference;

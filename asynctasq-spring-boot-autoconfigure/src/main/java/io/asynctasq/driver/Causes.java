@@ -3,6 +3,8 @@ package io.asynctasq.driver;
 import java.util.Optional;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Walks an exception's chain of causes, stopping at a cause that is its own cause: how drivers find what
  * their client library wrapped (an {@code SQLException} in a {@code DataAccessException}, a refused
@@ -42,7 +44,7 @@ public final class Causes {
 		return root;
 	}
 
-	private static Throwable next(Throwable error) {
+	private static @Nullable Throwable next(Throwable error) {
 		Throwable cause = error.getCause();
 		return (cause == error) ? null : cause;
 	}

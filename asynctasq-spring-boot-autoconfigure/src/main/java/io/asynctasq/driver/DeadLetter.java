@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A task that failed permanently, kept with why.
  *
@@ -29,7 +31,8 @@ public record DeadLetter(TaskMessage message, int attempts, Failure failure, Ins
 	 * @param errorMessage message of the last error, or {@code null} (at most {@value #MAX_ERROR_MESSAGE})
 	 * @param stackTrace stack trace of the last error, or {@code null} (at most {@value #MAX_STACK_TRACE})
 	 */
-	public record Failure(String reason, String errorClass, String errorMessage, String stackTrace) {
+	public record Failure(String reason, @Nullable String errorClass, @Nullable String errorMessage,
+			@Nullable String stackTrace) {
 
 		public static final int MAX_REASON = 200;
 
@@ -63,7 +66,7 @@ public record DeadLetter(TaskMessage message, int attempts, Failure failure, Ins
 			return new Failure(this.reason, this.errorClass, null, null);
 		}
 
-		private static String storable(String text, int max) {
+		private static @Nullable String storable(@Nullable String text, int max) {
 			if (text == null) {
 				return null;
 			}

@@ -2,6 +2,8 @@ package io.asynctasq.driver;
 
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A task reserved by one worker under a lease. The lease token fences acknowledgement: once the
  * lease expired and the task was reserved again, operations with this token are refused.
@@ -14,7 +16,7 @@ import java.time.Instant;
  * @param defect why the stored task is corrupt (its attempt counter out of range, a field missing), or
  * {@code null}: a corrupt task is dead-lettered with this reason, never run
  */
-public record Reservation(TaskMessage message, int attempt, String leaseToken, Instant leaseDeadline, String defect) {
+public record Reservation(TaskMessage message, int attempt, String leaseToken, Instant leaseDeadline, @Nullable String defect) {
 
 	/**
 	 * The highest attempt a driver hands out. A counter read from storage that would make an attempt outside

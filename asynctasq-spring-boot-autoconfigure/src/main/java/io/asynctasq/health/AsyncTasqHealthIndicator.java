@@ -7,10 +7,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerStatus;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -33,11 +35,11 @@ public class AsyncTasqHealthIndicator implements HealthIndicator, AutoCloseable 
 
 	private final QueueDriver driver;
 
-	private final Worker worker;
+	private final @Nullable Worker worker;
 
 	private final BoundedPing ping;
 
-	private final QueueCountsSnapshot counts;
+	private final @Nullable QueueCountsSnapshot counts;
 
 	private final Duration wedgedAfter;
 
@@ -53,13 +55,13 @@ public class AsyncTasqHealthIndicator implements HealthIndicator, AutoCloseable 
 	 * @param timeout the longest a check waits for the backend
 	 * @param countsRefresh how old the counts may get; zero leaves them out
 	 */
-	public AsyncTasqHealthIndicator(QueueDriver driver, Worker worker, Supplier<List<String>> queues,
+	public AsyncTasqHealthIndicator(QueueDriver driver, @Nullable Worker worker, Supplier<List<String>> queues,
 			Duration timeout, Duration countsRefresh) {
-		this.driver = driver;
+		this.driver = DriverFacade.of(driver);
 		this.worker = worker;
-		this.ping = new BoundedPing(driver, timeout);
+		this.ping = new BoundedPing(this.driver, timeout);
 		this.counts = countsRefresh.isZero() ? null
-				: new QueueCountsSnapshot(driver, queues, countsRefresh, this.ping.executor());
+				: new QueueCountsSnapshot(this.driver, queues, countsRefresh, this.ping.executor());
 		Duration poll = (worker != null) ? worker.settings().pollInterval() : Duration.ZERO;
 		Duration fivePolls = poll.multipliedBy(5);
 		this.wedgedAfter = (fivePolls.compareTo(Duration.ofSeconds(5)) > 0) ? fivePolls : Duration.ofSeconds(5);

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 
 import io.asynctasq.driver.BoundedCalls;
 import io.asynctasq.driver.QueueDriver;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
@@ -31,7 +32,7 @@ final class BoundedPing implements AutoCloseable {
 
 	private final BoundedCalls calls;
 
-	private Ping current;
+	private @Nullable Ping current;
 
 	BoundedPing(QueueDriver driver, Duration timeout) {
 		this.driver = driver;
@@ -43,7 +44,7 @@ final class BoundedPing implements AutoCloseable {
 	}
 
 	/** {@code null} when the backend answered within the timeout, else why it did not. */
-	Throwable check() {
+	@Nullable Throwable check() {
 		try {
 			ping().get(this.timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.NANOSECONDS);
 			return null;

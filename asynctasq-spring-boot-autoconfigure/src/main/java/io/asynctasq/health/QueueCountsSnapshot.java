@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ final class QueueCountsSnapshot {
 
 	private final AtomicBoolean refreshing = new AtomicBoolean();
 
-	private volatile Snapshot last;
+	private volatile @Nullable Snapshot last;
 
 	private volatile long lastStartedAt;
 
@@ -45,7 +46,7 @@ final class QueueCountsSnapshot {
 	}
 
 	/** The latest snapshot, or {@code null} before the first one completed; starts a refresh when due. */
-	Snapshot read() {
+	@Nullable Snapshot read() {
 		long now = System.nanoTime();
 		if ((this.last == null || now - this.lastStartedAt >= this.refresh.toNanos())
 				&& this.refreshing.compareAndSet(false, true)) {

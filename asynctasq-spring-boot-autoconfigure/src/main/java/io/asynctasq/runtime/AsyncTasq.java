@@ -5,8 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 
+import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
-import io.asynctasq.dispatch.PayloadCodec;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
@@ -168,7 +169,7 @@ public final class AsyncTasq {
 
 		/** Creates the runtime and starts its worker. */
 		public AsyncTasqRuntime build() {
-			QueueDriver queueDriver = (this.driver != null) ? this.driver : new MemoryDriver();
+			QueueDriver queueDriver = DriverFacade.of((this.driver != null) ? this.driver : new MemoryDriver());
 			TaskRegistry registry = new TaskRegistry();
 			AnnotatedTasks annotated = new AnnotatedTasks(null);
 			for (Object bean : this.taskBeans) {

@@ -3,6 +3,8 @@ package io.asynctasq.task;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.asynctasq.Backoff;
+
 /**
  * Decides whether a failed attempt is retried and after how long: attempt n (1-based) failed, so
  * retry n waits {@code retryDelay} (fixed) or {@code retryDelay * 2^(n-1)} capped at

@@ -2,8 +2,10 @@ package io.asynctasq.task;
 
 import java.time.Duration;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Options of a task, each possibly unset ({@code null}). Layers are merged with
@@ -18,8 +20,9 @@ import io.asynctasq.driver.Reservation;
  * @param jitter fraction (0..1) of the delay that is randomised downwards
  * @param visibilityTimeout lease of a reserved attempt
  */
-public record TaskOptions(String queue, Integer maxAttempts, Duration timeout, Duration retryDelay, Backoff backoff,
-		Duration maxRetryDelay, Double jitter, Duration visibilityTimeout) {
+public record TaskOptions(@Nullable String queue, @Nullable Integer maxAttempts, @Nullable Duration timeout,
+		@Nullable Duration retryDelay, @Nullable Backoff backoff, @Nullable Duration maxRetryDelay, @Nullable Double jitter,
+		@Nullable Duration visibilityTimeout) {
 
 	/**
 	 * The built-in defaults, every option set: queue "default", 3 attempts, no timeout, exponential
@@ -45,27 +48,27 @@ public record TaskOptions(String queue, Integer maxAttempts, Duration timeout, D
 				first(this.jitter, fallback.jitter), first(this.visibilityTimeout, fallback.visibilityTimeout));
 	}
 
-	public TaskOptions withQueue(String queue) {
+	public TaskOptions withQueue(@Nullable String queue) {
 		return new TaskOptions(queue, this.maxAttempts, this.timeout, this.retryDelay, this.backoff, this.maxRetryDelay,
 				this.jitter, this.visibilityTimeout);
 	}
 
-	public TaskOptions withMaxAttempts(Integer maxAttempts) {
+	public TaskOptions withMaxAttempts(@Nullable Integer maxAttempts) {
 		return new TaskOptions(this.queue, maxAttempts, this.timeout, this.retryDelay, this.backoff, this.maxRetryDelay,
 				this.jitter, this.visibilityTimeout);
 	}
 
-	public TaskOptions withTimeout(Duration timeout) {
+	public TaskOptions withTimeout(@Nullable Duration timeout) {
 		return new TaskOptions(this.queue, this.maxAttempts, timeout, this.retryDelay, this.backoff, this.maxRetryDelay,
 				this.jitter, this.visibilityTimeout);
 	}
 
-	public TaskOptions withRetryDelay(Duration retryDelay) {
+	public TaskOptions withRetryDelay(@Nullable Duration retryDelay) {
 		return new TaskOptions(this.queue, this.maxAttempts, this.timeout, retryDelay, this.backoff, this.maxRetryDelay,
 				this.jitter, this.visibilityTimeout);
 	}
 
-	public TaskOptions withVisibilityTimeout(Duration visibilityTimeout) {
+	public TaskOptions withVisibilityTimeout(@Nullable Duration visibilityTimeout) {
 		return new TaskOptions(this.queue, this.maxAttempts, this.timeout, this.retryDelay, this.backoff,
 				this.maxRetryDelay, this.jitter, visibilityTimeout);
 	}
@@ -87,7 +90,7 @@ public record TaskOptions(String queue, Integer maxAttempts, Duration timeout, D
 	 * {@link #MAX_DURATION}.
 	 * @throws IllegalArgumentException naming the option and what it accepts
 	 */
-	public static Duration checkDuration(String option, Duration value, boolean positive) {
+	public static Duration checkDuration(String option, @Nullable Duration value, boolean positive) {
 		if (value == null || value.isNegative() || (positive && value.isZero()) || value.compareTo(MAX_DURATION) > 0) {
 			throw new IllegalArgumentException(option + " must be " + (positive ? "positive" : "zero or positive")
 					+ " and at most " + MAX_DURATION.toDays() + " days, was " + value);
@@ -126,7 +129,7 @@ public record TaskOptions(String queue, Integer maxAttempts, Duration timeout, D
 		return this.timeout != null && !this.timeout.isZero() && !this.timeout.isNegative();
 	}
 
-	private static <T> T first(T value, T fallback) {
+	private static <T> @Nullable T first(@Nullable T value, @Nullable T fallback) {
 		return (value != null) ? value : fallback;
 	}
 

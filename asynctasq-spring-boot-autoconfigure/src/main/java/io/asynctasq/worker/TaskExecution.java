@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.asynctasq.dispatch.TaskEnvelope;
-import io.asynctasq.dispatch.UndecodableTaskException;
+import io.asynctasq.codec.TaskEnvelope;
+import io.asynctasq.codec.UndecodableTaskException;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.events.AsyncTasqEventListener;

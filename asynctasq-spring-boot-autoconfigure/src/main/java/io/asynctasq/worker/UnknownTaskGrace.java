@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ final class UnknownTaskGrace {
 	 * task's age, from 1 s to 30 s (a task that keeps meeting old workers is not pushed far back), and never
 	 * passes the end of the grace.
 	 */
-	Duration postponement(Instant dispatchedAt, Instant now) {
+	@Nullable Duration postponement(Instant dispatchedAt, Instant now) {
 		Duration age = Duration.between(dispatchedAt, now);
 		if (age.isNegative()) {
 			age = Duration.ZERO;

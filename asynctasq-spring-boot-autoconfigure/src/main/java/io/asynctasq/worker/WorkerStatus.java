@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What a worker is doing, read at one moment: for health and operators.
  *
@@ -20,8 +22,8 @@ import java.util.List;
  * @param fetcherAlive whether the fetch loop's thread is alive (always {@code false} when stopped)
  */
 public record WorkerStatus(State state, List<String> queues, int concurrency, int inFlight, long processed,
-		Instant lastFetchAt, int fetchFailures, Throwable lastFetchFailure, Duration reserveRunningFor,
-		boolean fetcherAlive) {
+		@Nullable Instant lastFetchAt, int fetchFailures, @Nullable Throwable lastFetchFailure,
+		@Nullable Duration reserveRunningFor, boolean fetcherAlive) {
 
 	/** Reserve calls failing in a row before the fetch loop counts as failing. */
 	public static final int FAILING_AFTER = 3;
@@ -45,7 +47,7 @@ public record WorkerStatus(State state, List<String> queues, int concurrency, in
 	 * ({@value #FAILING_AFTER} reserve calls in a row), or is stuck in one reserve call for longer than
 	 * {@code wedgedAfter}.
 	 */
-	public String problem(Duration wedgedAfter) {
+	public @Nullable String problem(Duration wedgedAfter) {
 		if (this.state != State.RUNNING) {
 			return null;
 		}

@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatcher;
@@ -15,7 +16,6 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
-import io.asynctasq.task.Backoff;
 import io.asynctasq.task.TaskOptions;
 import org.junit.jupiter.api.Test;
 

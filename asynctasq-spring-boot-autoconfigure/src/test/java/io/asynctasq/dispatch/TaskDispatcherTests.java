@@ -9,6 +9,8 @@ import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.TaskMethod;
+import io.asynctasq.codec.PayloadCodec;
+import io.asynctasq.codec.TaskEnvelope;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.runtime.AsyncTasq;

@@ -8,14 +8,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.memory.MemoryDriver;
+import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
-import io.asynctasq.dispatch.PayloadCodec;
-import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.worker.ExecutorMode;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.TaskContext;
 import org.junit.jupiter.api.Test;
 

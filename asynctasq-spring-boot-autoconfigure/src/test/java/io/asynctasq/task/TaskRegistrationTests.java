@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatcher;

@@ -3,8 +3,8 @@ package io.asynctasq.worker;
 import java.lang.reflect.Method;
 import java.time.Duration;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.runtime.AsyncTasq;
-import io.asynctasq.task.Backoff;
 import io.asynctasq.task.TaskOptions;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;

@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
 import io.asynctasq.TaskHandler;
@@ -15,7 +16,6 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.runtime.AsyncTasqRuntime;
-import io.asynctasq.task.Backoff;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

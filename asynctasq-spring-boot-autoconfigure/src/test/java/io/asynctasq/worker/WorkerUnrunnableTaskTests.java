@@ -8,9 +8,9 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.asynctasq.Task;
-import io.asynctasq.dispatch.PayloadCodec;
-import io.asynctasq.dispatch.TaskEnvelope;
-import io.asynctasq.dispatch.UndecodableTaskException;
+import io.asynctasq.codec.PayloadCodec;
+import io.asynctasq.codec.TaskEnvelope;
+import io.asynctasq.codec.UndecodableTaskException;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.TaskMessage;

@@ -19,10 +19,8 @@ import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
-import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
-import io.asynctasq.driver.TransactionalEnqueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +40,7 @@ import static io.asynctasq.driver.jdbc.JdbcTransactions.update;
  * inside a Spring-managed transaction on this DataSource joins it. Times come from the database clock;
  * database errors surface as {@link DriverException}s. Design notes: {@code docs/jdbc.md}.
  */
-public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
+public class JdbcDriver implements QueueDriver {
 
 	private static final Logger logger = LoggerFactory.getLogger(JdbcDriver.class);
 
@@ -124,17 +122,8 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	// ------------------------------------------------------------------ enqueue
 
 	@Override
-	public void enqueue(TaskMessage message, Duration delay) {
-		enqueueAll(List.of(message), delay);
-	}
-
-	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
-		ensureOpen();
-		if (messages.isEmpty()) {
-			return;
-		}
-		long delayMillis = millis(delay);
+		long delayMillis = delay.toMillis();
 		List<List<TaskMessage>> statements = splitForInsert(messages);
 		JdbcTransactions.Work<Object> insert = (connection) -> {
 			for (List<TaskMessage> rows : statements) {
@@ -217,11 +206,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 	@Override
 	public List<Reservation> reserve(List<String> queues, int max, Duration lease, Duration wait)
 			throws InterruptedException {
-		queues.forEach(QueueNames::validate);
-		if (max < 1) {
-			throw new IllegalArgumentException("max must be at least 1, was " + max);
-		}
-		long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
+		long deadline = System.nanoTime() + wait.toNanos();
 		boolean waits = wait.toNanos() > 0;
 		if (waits) {
 			startListenerIfNeeded();
@@ -230,7 +215,10 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 			if (Thread.interrupted()) {
 				throw new InterruptedException("Interrupted while reserving from " + queues);
 			}
-			ensureOpen();
+			if (this.closed) {
+				// closed while waiting
+				throw new IllegalStateException("The JDBC driver is closed");
+			}
 			long seen = this.signal.version();
 			List<Reservation> reserved = reserveOnce(queues, max, lease);
 			long remaining = deadline - System.nanoTime();
@@ -273,7 +261,7 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 				() -> this.transactions.statement((connection) -> query(connection, this.sql.reserveReturning,
 						(statement) -> {
 							statement.setString(1, token);
-							statement.setLong(2, millis(lease));
+							statement.setLong(2, lease.toMillis());
 							statement.setString(3, queue);
 							statement.setInt(4, wanted);
 						}, (rs, i) -> pickedRow(rs, queue, token, this.dialect.getTime(rs, "lease_until")))));
@@ -375,15 +363,13 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean acknowledge(Reservation reservation) {
-		ensureOpen();
 		return fenced("acknowledge task " + reservation.id(), this.sql.acknowledge, reservation);
 	}
 
 	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
-		ensureOpen();
-		boolean retried = fenced("retry task " + reservation.id(), this.sql.retry, reservation, millis(delay));
-		if (retried && millis(delay) == 0) {
+		boolean retried = fenced("retry task " + reservation.id(), this.sql.retry, reservation, delay.toMillis());
+		if (retried && delay.toMillis() == 0) {
 			this.signal.wakeUp();
 		}
 		return retried;
@@ -391,7 +377,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean release(Reservation reservation) {
-		ensureOpen();
 		boolean released = fenced("release task " + reservation.id(), this.sql.release, reservation);
 		if (released) {
 			this.signal.wakeUp();
@@ -401,10 +386,9 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
-		ensureOpen();
 		boolean postponed = fenced("postpone task " + reservation.id(), this.sql.postpone, reservation,
-				millis(delay));
-		if (postponed && millis(delay) == 0) {
+				delay.toMillis());
+		if (postponed && delay.toMillis() == 0) {
 			this.signal.wakeUp();
 		}
 		return postponed;
@@ -412,7 +396,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
-		ensureOpen();
 		try {
 			return withLockRetry("dead-letter task " + reservation.id(),
 					() -> this.transactions.transaction((connection) -> {
@@ -443,9 +426,8 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
-		ensureOpen();
 		return fenced("extend the lease of task " + reservation.id(), this.sql.extendLease, reservation,
-				millis(lease));
+				lease.toMillis());
 	}
 
 	/**
@@ -475,8 +457,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public QueueCounts counts(String queue) {
-		QueueNames.validate(queue);
-		ensureOpen();
 		return withLockRetry("count queue '" + queue + "'",
 				() -> this.transactions.statement((connection) -> query(connection, this.sql.counts, (statement) -> {
 					statement.setString(1, queue);
@@ -491,17 +471,12 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public List<DeadLetter> deadLetters(String queue, int offset, int limit) {
-		QueueNames.validate(queue);
-		ensureOpen();
-		if (limit <= 0) {
-			return List.of();
-		}
 		return withLockRetry("list the dead letters of queue '" + queue + "'",
 				() -> this.transactions.statement((connection) -> query(connection, this.sql.deadLetters,
 						(statement) -> {
 							statement.setString(1, queue);
 							statement.setInt(2, limit);
-							statement.setInt(3, Math.max(0, offset));
+							statement.setInt(3, offset);
 						}, (rs, i) -> {
 							byte[] body = rs.getBytes("body");
 							TaskMessage message = new TaskMessage(rs.getString("id"), queue,
@@ -516,8 +491,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public boolean retryDeadLetter(String queue, String taskId) {
-		QueueNames.validate(queue);
-		ensureOpen();
 		PreparedStatementSetter byQueueAndId = (statement) -> {
 			statement.setString(1, queue);
 			statement.setString(2, taskId);
@@ -551,8 +524,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public long purgeDeadLetters(String queue) {
-		QueueNames.validate(queue);
-		ensureOpen();
 		return withLockRetry("purge the dead letters of queue '" + queue + "'", () -> this.transactions
 			.statement((connection) -> (long) update(connection, this.sql.purgeDeadLetters,
 					(statement) -> statement.setString(1, queue))));
@@ -560,7 +531,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 
 	@Override
 	public void ping() {
-		ensureOpen();
 		call("ping the database", () -> this.transactions
 			.statement((connection) -> query(connection, this.sql.ping, (statement) -> {
 			}, (rs, i) -> rs.getInt(1))));
@@ -696,16 +666,6 @@ public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-	}
-
-	private void ensureOpen() {
-		if (this.closed) {
-			throw new IllegalStateException("The JDBC driver is closed");
-		}
-	}
-
-	private static long millis(Duration duration) {
-		return (duration == null || duration.isNegative()) ? 0 : duration.toMillis();
 	}
 
 	private static String describe(List<TaskMessage> messages) {

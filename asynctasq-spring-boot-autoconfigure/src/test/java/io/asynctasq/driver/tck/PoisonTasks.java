@@ -11,12 +11,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.asynctasq.Backoff;
 import io.asynctasq.Task;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
-import io.asynctasq.task.Backoff;
 import io.asynctasq.task.TaskOptions;
 
 /**

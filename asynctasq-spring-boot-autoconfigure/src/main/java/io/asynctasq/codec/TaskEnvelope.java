@@ -1,8 +1,9 @@
-package io.asynctasq.dispatch;
+package io.asynctasq.codec;
 
 import java.time.Duration;
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -18,8 +19,8 @@ import tools.jackson.databind.JsonNode;
  * @param retryDelay per-dispatch retry delay, or {@code null}
  * @param visibilityTimeout per-dispatch lease, or {@code null}
  */
-public record TaskEnvelope(String taskName, JsonNode args, Instant dispatchedAt, Integer maxAttempts, Duration timeout,
-		Duration retryDelay, Duration visibilityTimeout) {
+public record TaskEnvelope(String taskName, JsonNode args, Instant dispatchedAt, @Nullable Integer maxAttempts,
+		@Nullable Duration timeout, @Nullable Duration retryDelay, @Nullable Duration visibilityTimeout) {
 
 	/** The per-dispatch options this envelope carries. */
 	public io.asynctasq.task.TaskOptions options() {

@@ -1,4 +1,4 @@
-package io.asynctasq.task;
+package io.asynctasq;
 
 /** How the delay grows between attempts. */
 public enum Backoff {

@@ -1,4 +1,4 @@
-package io.asynctasq.dispatch;
+package io.asynctasq.codec;
 
 import java.lang.reflect.Type;
 import java.time.Duration;
@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskParameter;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.JsonRecyclerPools;
@@ -153,7 +154,7 @@ public class PayloadCodec {
 				(key) -> this.mapper.readerFor(this.mapper.getTypeFactory().constructType(key)));
 	}
 
-	private static void putIfSet(ObjectNode root, String field, Object value) {
+	private static void putIfSet(ObjectNode root, String field, @Nullable Object value) {
 		if (value instanceof Integer number) {
 			root.put(field, number);
 		}
@@ -162,7 +163,7 @@ public class PayloadCodec {
 		}
 	}
 
-	private static Integer intOrNull(JsonNode root, String field) {
+	private static @Nullable Integer intOrNull(JsonNode root, String field) {
 		JsonNode node = root.get(field);
 		if (node == null || node.isNull()) {
 			return null;
@@ -173,7 +174,7 @@ public class PayloadCodec {
 		return node.intValue();
 	}
 
-	private static Duration durationOrNull(JsonNode root, String field) {
+	private static @Nullable Duration durationOrNull(JsonNode root, String field) {
 		JsonNode node = root.get(field);
 		if (node == null || node.isNull()) {
 			return null;

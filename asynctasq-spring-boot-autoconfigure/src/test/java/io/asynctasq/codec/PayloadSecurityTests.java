@@ -1,4 +1,4 @@
-package io.asynctasq.dispatch;
+package io.asynctasq.codec;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;

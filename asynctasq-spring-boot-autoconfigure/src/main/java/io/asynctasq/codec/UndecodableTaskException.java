@@ -1,4 +1,4 @@
-package io.asynctasq.dispatch;
+package io.asynctasq.codec;
 
 /** A message body, or its arguments, cannot be decoded into a runnable task. */
 public class UndecodableTaskException extends RuntimeException {

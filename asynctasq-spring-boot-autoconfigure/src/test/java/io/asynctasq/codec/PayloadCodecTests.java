@@ -1,4 +1,4 @@
-package io.asynctasq.dispatch;
+package io.asynctasq.codec;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
