@@ -1,5 +1,7 @@
 package io.asynctasq.driver.redis;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What a script answers for a transition on a reserved task, as {@code lib/lease.lua} defines it: done, the
  * lease lost (the task exists but this reservation no longer holds it), or no such task.
@@ -9,7 +11,7 @@ enum LeaseReply {
 	/** The transition happened. */
 	DONE("done"),
 
-	/** The task exists but the reservation no longer holds it: reclaimed after its lease expired, reserved again, or settled. */
+	/** The task exists but the reservation no longer holds it: reclaimed, reserved again, or settled. */
 	LEASE_LOST("its lease was lost (reclaimed after it expired, reserved again, or already settled)"),
 
 	/** There is no task record: acknowledged, purged, or never stored. */
@@ -28,7 +30,10 @@ enum LeaseReply {
 	}
 
 	/** The reply a script answered: positive is done (extendLease answers the new deadline). */
-	static LeaseReply of(long reply) {
+	static LeaseReply of(@Nullable Long reply) {
+		if (reply == null) {
+			throw new IllegalStateException("No reply from a Redis lease script");
+		}
 		if (reply > 0) {
 			return DONE;
 		}
