@@ -1,7 +1,7 @@
 package io.asynctasq.autoconfigure;
 
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
+import java.util.Locale;
 
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.codec.PayloadCodec;
@@ -9,12 +9,10 @@ import io.asynctasq.dispatch.DefaultTaskDispatcher;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
+import io.asynctasq.runtime.AsyncTasqComponents;
 import io.asynctasq.runtime.InfrastructureLifecycle;
-import io.asynctasq.runtime.ShutdownSequence;
 import io.asynctasq.task.TaskAnnotationBeanPostProcessor;
 import io.asynctasq.task.TaskRegistry;
-import io.asynctasq.worker.ExecutorMode;
-import io.asynctasq.worker.TaskExecutors;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
 import org.slf4j.Logger;
@@ -27,7 +25,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Role;
@@ -43,6 +40,12 @@ import org.springframework.core.env.Environment;
 public final class AsyncTasqAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(AsyncTasqAutoConfiguration.class);
+
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	static AsyncTasqPropertiesValidator asyncTasqPropertiesValidator() {
+		return new AsyncTasqPropertiesValidator();
+	}
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -70,8 +73,7 @@ public final class AsyncTasqAutoConfiguration {
 	QueueDriver asyncTasqQueueDriver(AsyncTasqProperties properties) {
 		if (properties.getDriver() != AsyncTasqProperties.Driver.MEMORY) {
 			// the driver's own auto-configuration did not apply: its client library is missing
-			throw new InvalidConfigurationPropertyValueException("asynctasq.driver",
-					properties.getDriver().name().toLowerCase(), missingDriverReason(properties.getDriver()));
+			throw missingDriver(properties.getDriver());
 		}
 		logger.warn("AsyncTasQ uses the in-memory driver: tasks are not durable and are lost when the application "
 				+ "stops. Set asynctasq.driver to a durable driver for production.");
@@ -88,9 +90,8 @@ public final class AsyncTasqAutoConfiguration {
 	@ConditionalOnMissingBean(TaskDispatcher.class)
 	DefaultTaskDispatcher taskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			AsyncTasqProperties properties, AsyncTasqDispatchProperties dispatch, AsyncTasqEventListener events) {
-		ExecutorService dispatchExecutor = TaskExecutors.createElastic(ExecutorMode.AUTO, "asynctasq-dispatch-");
-		return new DefaultTaskDispatcher(driver, registry, codec, properties.getDefaultQueue(), dispatchExecutor,
-				events, dispatch.getTimeout(), dispatch.getMaxPayloadSize().toBytes());
+		return AsyncTasqComponents.dispatcher(driver, registry, codec, properties.getDefaultQueue(),
+				dispatch.getTimeout(), dispatch.getMaxPayloadSize().toBytes(), events);
 	}
 
 	@Bean
@@ -105,32 +106,39 @@ public final class AsyncTasqAutoConfiguration {
 	@ConditionalOnMissingBean
 	InfrastructureLifecycle asyncTasqInfrastructureLifecycle(ObjectProvider<TaskDispatcher> dispatcher,
 			ObjectProvider<Worker> worker, QueueDriver driver) {
-		ShutdownSequence shutdown = new ShutdownSequence();
-		dispatcher.ifAvailable((bean) -> {
-			if (bean instanceof DefaultTaskDispatcher closeable) {
-				shutdown.then("dispatcher", closeable::close);
-			}
-		});
-		worker.ifAvailable((bean) -> shutdown.then("worker executors", bean::close));
-		shutdown.then("driver " + driver.name(), driver::close);
-		return new InfrastructureLifecycle(shutdown);
+		TaskDispatcher taskDispatcher = dispatcher.getIfAvailable();
+		return new InfrastructureLifecycle(AsyncTasqComponents.shutdownSequence(
+				(taskDispatcher instanceof DefaultTaskDispatcher closeable) ? closeable : null, worker.getIfAvailable(),
+				driver));
 	}
 
-	private static String missingDriverReason(AsyncTasqProperties.Driver driver) {
+	/** {@code driver}'s own auto-configuration did not apply: its client library is missing, or it has none. */
+	private static InvalidAsyncTasqPropertyException missingDriver(AsyncTasqProperties.Driver driver) {
+		String name = driver.name().toLowerCase(Locale.ROOT);
 		return switch (driver) {
-			case REDIS -> "The redis driver needs Spring Data Redis: add spring-boot-starter-data-redis.";
-			case RABBITMQ -> "The rabbitmq driver needs Spring AMQP: add spring-boot-starter-amqp.";
-			case JDBC -> "The jdbc driver needs Spring JDBC and a DataSource: add spring-boot-starter-jdbc.";
-			case SQS -> "The sqs driver is not available in this version of AsyncTasQ; use memory, redis, "
-					+ "rabbitmq or jdbc.";
+			case REDIS -> new InvalidAsyncTasqPropertyException("asynctasq.driver", name,
+					"The redis driver needs Spring Data Redis: add spring-boot-starter-data-redis.",
+					"Add spring-boot-starter-data-redis to the application's dependencies, or set asynctasq.driver "
+							+ "to another driver.");
+			case RABBITMQ -> new InvalidAsyncTasqPropertyException("asynctasq.driver", name,
+					"The rabbitmq driver needs Spring AMQP: add spring-boot-starter-amqp.",
+					"Add spring-boot-starter-amqp to the application's dependencies, or set asynctasq.driver to "
+							+ "another driver.");
+			case JDBC -> new InvalidAsyncTasqPropertyException("asynctasq.driver", name,
+					"The jdbc driver needs Spring JDBC and a DataSource: add spring-boot-starter-jdbc.",
+					"Add spring-boot-starter-jdbc and your database's JDBC driver to the application's "
+							+ "dependencies, or set asynctasq.driver to another driver.");
+			case SQS -> new InvalidAsyncTasqPropertyException("asynctasq.driver", name,
+					"The sqs driver is not available in this version of AsyncTasQ; use memory, redis, rabbitmq or "
+							+ "jdbc.",
+					"Set asynctasq.driver to memory, redis, rabbitmq or jdbc.");
 			case MEMORY -> throw new IllegalArgumentException("memory needs nothing");
 		};
 	}
 
 	static WorkerSettings workerSettings(AsyncTasqProperties properties, Environment environment) {
 		AsyncTasqProperties.Worker worker = properties.getWorker();
-		int prefetch = (worker.getPrefetch() != null) ? worker.getPrefetch() : worker.getConcurrency();
-		return new WorkerSettings(worker.getQueues(), worker.getConcurrency(), prefetch,
+		return AsyncTasqComponents.workerSettings(worker.getQueues(), worker.getConcurrency(), worker.getPrefetch(),
 				boundedShutdownTimeout(worker.getShutdownTimeout(), environment), worker.getPollInterval(),
 				worker.getHeartbeatInterval(), worker.getExecutor(),
 				properties.getTaskDefaults().toOptions(properties.getDefaultQueue()), worker.getUnknownTaskGrace());

@@ -2,8 +2,9 @@ package io.asynctasq.autoconfigure;
 
 import java.time.Duration;
 
+import io.asynctasq.dispatch.DefaultTaskDispatcher;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.util.unit.DataSize;
 
 /** How dispatches reach the backend, under {@code asynctasq.dispatch.*}. */
@@ -22,10 +23,10 @@ public class AsyncTasqDispatchProperties {
 	 * dispatch then throws a DriverException naming the backend, and the future of dispatchAsync fails. An
 	 * enqueue that joins the caller's database transaction (JDBC driver) is not bounded by it.
 	 */
-	private Duration timeout = Duration.ofSeconds(5);
+	private Duration timeout = DefaultTaskDispatcher.DEFAULT_TIMEOUT;
 
 	/** The largest encoded task (name, arguments, options) a dispatch accepts; bigger ones fail at the call. */
-	private DataSize maxPayloadSize = DataSize.ofMegabytes(1);
+	private DataSize maxPayloadSize = DataSize.ofBytes(DefaultTaskDispatcher.DEFAULT_MAX_PAYLOAD_SIZE);
 
 	public boolean isTransactionAware() {
 		return this.transactionAware;
@@ -40,10 +41,6 @@ public class AsyncTasqDispatchProperties {
 	}
 
 	public void setTimeout(Duration timeout) {
-		if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-			throw new InvalidConfigurationPropertyValueException("asynctasq.dispatch.timeout", timeout,
-					"must be a positive duration, e.g. 5s");
-		}
 		this.timeout = timeout;
 	}
 
@@ -52,10 +49,6 @@ public class AsyncTasqDispatchProperties {
 	}
 
 	public void setMaxPayloadSize(DataSize maxPayloadSize) {
-		if (maxPayloadSize == null || maxPayloadSize.toBytes() < 1) {
-			throw new InvalidConfigurationPropertyValueException("asynctasq.dispatch.max-payload-size", maxPayloadSize,
-					"must be a positive size, e.g. 1MB");
-		}
 		this.maxPayloadSize = maxPayloadSize;
 	}
 

@@ -1,12 +1,8 @@
 package io.asynctasq.autoconfigure;
 
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.health.AsyncTasqHealthIndicator;
-import io.asynctasq.task.TaskDefinition;
+import io.asynctasq.runtime.AsyncTasqComponents;
 import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.Worker;
 
@@ -36,19 +32,10 @@ public final class AsyncTasqHealthAutoConfiguration {
 	AsyncTasqHealthIndicator asynctasqHealthIndicator(QueueDriver driver, ObjectProvider<Worker> worker,
 			TaskRegistry registry, AsyncTasqProperties properties, AsyncTasqHealthProperties health) {
 		Worker localWorker = worker.getIfAvailable();
-		return new AsyncTasqHealthIndicator(driver, localWorker, () -> {
-			if (localWorker != null && !localWorker.queues().isEmpty()) {
-				return localWorker.queues();
-			}
-			Set<String> queues = new LinkedHashSet<>(properties.getWorker().getQueues());
-			queues.add(properties.getDefaultQueue());
-			for (TaskDefinition task : registry.all()) {
-				if (task.options().queue() != null) {
-					queues.add(task.options().queue());
-				}
-			}
-			return List.copyOf(queues);
-		}, health.getTimeout(), health.getCountsRefresh());
+		return new AsyncTasqHealthIndicator(driver, localWorker,
+				() -> AsyncTasqComponents.watchedQueues(localWorker, properties.getWorker().getQueues(),
+						properties.getDefaultQueue(), registry),
+				health.getTimeout(), health.getCountsRefresh());
 	}
 
 }

@@ -12,7 +12,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.jdbc.init.DataSourceScriptDatabaseInitializer;
 import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
@@ -64,10 +63,13 @@ public final class AsyncTasqJdbcAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean(QueueDriver.class)
 		QueueDriver asyncTasqJdbcQueueDriver() {
-			throw new InvalidConfigurationPropertyValueException("asynctasq.driver", "jdbc",
+			throw new InvalidAsyncTasqPropertyException("asynctasq.driver", "jdbc",
 					"The jdbc driver needs exactly one DataSource bean (or one marked @Primary) and found none or "
 							+ "several: set spring.datasource.url (with spring-boot-starter-jdbc and your database's "
-							+ "JDBC driver on the classpath), or mark the DataSource to use @Primary.");
+							+ "JDBC driver on the classpath), or mark the DataSource to use @Primary.",
+					"Set spring.datasource.url (with spring-boot-starter-jdbc and your database's JDBC driver on "
+							+ "the classpath), mark the DataSource AsyncTasQ should use @Primary, or set "
+							+ "asynctasq.driver to another driver.");
 		}
 
 	}

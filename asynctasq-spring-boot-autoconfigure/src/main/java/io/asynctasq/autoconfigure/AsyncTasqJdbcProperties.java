@@ -22,16 +22,16 @@ public class AsyncTasqJdbcProperties {
 	private DatabaseInitializationMode initializeSchema = DatabaseInitializationMode.EMBEDDED;
 
 	/** Prefix of the driver's table names: 1 to 40 letters, digits or '_', starting with a letter. */
-	private String tablePrefix = "asynctasq_";
+	private String tablePrefix = JdbcDriverOptions.DEFAULT_TABLE_PREFIX;
 
 	/** First pause of an idle worker's poll; it doubles after every empty poll. */
-	private Duration pollBackoffMin = Duration.ofMillis(10);
+	private Duration pollBackoffMin = JdbcDriverOptions.defaults().pollBackoffMin();
 
 	/** Longest pause between two polls of an idle worker. */
-	private Duration pollBackoffMax = Duration.ofSeconds(1);
+	private Duration pollBackoffMax = JdbcDriverOptions.defaults().pollBackoffMax();
 
 	/** Whether, on PostgreSQL, LISTEN/NOTIFY wakes idle workers as soon as a task is enqueued. */
-	private boolean notifications = true;
+	private boolean notifications = JdbcDriverOptions.defaults().notifications();
 
 	public DatabaseInitializationMode getInitializeSchema() {
 		return this.initializeSchema;
@@ -46,7 +46,7 @@ public class AsyncTasqJdbcProperties {
 	}
 
 	public void setTablePrefix(String tablePrefix) {
-		this.tablePrefix = JdbcDriverOptions.validateTablePrefix(tablePrefix);
+		this.tablePrefix = tablePrefix;
 	}
 
 	public Duration getPollBackoffMin() {

@@ -5,16 +5,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.asynctasq.Backoff;
-import io.asynctasq.driver.QueueNames;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.worker.ExecutorMode;
+import io.asynctasq.worker.WorkerSettings;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
- * Configuration of AsyncTasQ, under {@code asynctasq.*}. Invalid values stop startup with a message
- * naming the property and what it accepts.
+ * Configuration of AsyncTasQ, under {@code asynctasq.*}. {@link AsyncTasqPropertiesValidator} checks the
+ * bound values; defaults are those of the standalone builder.
  */
 @ConfigurationProperties("asynctasq")
 public class AsyncTasqProperties {
@@ -23,7 +22,7 @@ public class AsyncTasqProperties {
 	private Driver driver = Driver.MEMORY;
 
 	/** Queue of tasks whose annotation and dispatch name none. */
-	private String defaultQueue = "default";
+	private String defaultQueue = TaskOptions.DEFAULTS.queue();
 
 	private final TaskDefaults taskDefaults = new TaskDefaults();
 
@@ -42,7 +41,7 @@ public class AsyncTasqProperties {
 	}
 
 	public void setDefaultQueue(String defaultQueue) {
-		this.defaultQueue = validQueue("asynctasq.default-queue", defaultQueue);
+		this.defaultQueue = defaultQueue;
 	}
 
 	public TaskDefaults getTaskDefaults() {
@@ -105,10 +104,6 @@ public class AsyncTasqProperties {
 		}
 
 		public void setMaxAttempts(int maxAttempts) {
-			if (maxAttempts < 1) {
-				throw invalid("asynctasq.task-defaults.max-attempts", maxAttempts,
-						"must be at least 1 (it counts the first attempt)");
-			}
 			this.maxAttempts = maxAttempts;
 		}
 
@@ -117,7 +112,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setTimeout(Duration timeout) {
-			this.timeout = requireNotNegative("asynctasq.task-defaults.timeout", timeout);
+			this.timeout = timeout;
 		}
 
 		public Duration getRetryDelay() {
@@ -125,7 +120,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setRetryDelay(Duration retryDelay) {
-			this.retryDelay = requireNotNegative("asynctasq.task-defaults.retry-delay", retryDelay);
+			this.retryDelay = retryDelay;
 		}
 
 		public Backoff getBackoff() {
@@ -141,7 +136,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setMaxRetryDelay(Duration maxRetryDelay) {
-			this.maxRetryDelay = requireNotNegative("asynctasq.task-defaults.max-retry-delay", maxRetryDelay);
+			this.maxRetryDelay = maxRetryDelay;
 		}
 
 		public double getJitter() {
@@ -149,10 +144,6 @@ public class AsyncTasqProperties {
 		}
 
 		public void setJitter(double jitter) {
-			if (jitter < 0 || jitter > 1) {
-				throw invalid("asynctasq.task-defaults.jitter", jitter,
-						"must be between 0 and 1 (a fraction of the retry delay)");
-			}
 			this.jitter = jitter;
 		}
 
@@ -161,10 +152,6 @@ public class AsyncTasqProperties {
 		}
 
 		public void setVisibilityTimeout(Duration visibilityTimeout) {
-			if (visibilityTimeout == null || visibilityTimeout.isZero() || visibilityTimeout.isNegative()) {
-				throw invalid("asynctasq.task-defaults.visibility-timeout", visibilityTimeout,
-						"must be a positive duration, e.g. 60s");
-			}
 			this.visibilityTimeout = visibilityTimeout;
 		}
 
@@ -189,7 +176,7 @@ public class AsyncTasqProperties {
 		private List<String> queues = new ArrayList<>();
 
 		/** Maximum tasks running at once. */
-		private int concurrency = 10;
+		private int concurrency = WorkerSettings.DEFAULT_CONCURRENCY;
 
 		/**
 		 * How many tasks beyond concurrency the worker reserves ahead, so short tasks do not wait for a
@@ -202,23 +189,23 @@ public class AsyncTasqProperties {
 		 * How long running tasks may finish when the application stops, before they are interrupted and
 		 * released to their queue. Also bounded by spring.lifecycle.timeout-per-shutdown-phase.
 		 */
-		private Duration shutdownTimeout = Duration.ofSeconds(30);
+		private Duration shutdownTimeout = WorkerSettings.DEFAULT_SHUTDOWN_TIMEOUT;
 
 		/** Longest wait of one reservation when the queues are empty (drivers that can wake earlier do). */
-		private Duration pollInterval = Duration.ofSeconds(1);
+		private Duration pollInterval = WorkerSettings.DEFAULT_POLL_INTERVAL;
 
 		/** Period of worker heartbeat events. */
-		private Duration heartbeatInterval = Duration.ofSeconds(30);
+		private Duration heartbeatInterval = WorkerSettings.DEFAULT_HEARTBEAT_INTERVAL;
 
 		/** Threads running blocking task methods: auto (virtual on Java 21+), virtual or platform. */
-		private ExecutorMode executor = ExecutorMode.AUTO;
+		private ExecutorMode executor = WorkerSettings.DEFAULT_EXECUTOR_MODE;
 
 		/**
 		 * How long after its dispatch a task this worker cannot run (a task name it does not know, arguments
 		 * that do not fit its parameters) keeps going back to its queue, with back-off, for a worker that can:
 		 * during a rolling deploy a newer instance may know it. Past it the task is dead-lettered with why.
 		 */
-		private Duration unknownTaskGrace = Duration.ofHours(1);
+		private Duration unknownTaskGrace = WorkerSettings.DEFAULT_UNKNOWN_TASK_GRACE;
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -233,7 +220,6 @@ public class AsyncTasqProperties {
 		}
 
 		public void setQueues(List<String> queues) {
-			queues.forEach((queue) -> validQueue("asynctasq.worker.queues", queue));
 			this.queues = queues;
 		}
 
@@ -242,10 +228,6 @@ public class AsyncTasqProperties {
 		}
 
 		public void setPrefetch(Integer prefetch) {
-			if (prefetch != null && prefetch < 0) {
-				throw invalid("asynctasq.worker.prefetch", prefetch,
-						"must be zero or more (tasks reserved ahead of a free thread)");
-			}
 			this.prefetch = prefetch;
 		}
 
@@ -254,10 +236,6 @@ public class AsyncTasqProperties {
 		}
 
 		public void setConcurrency(int concurrency) {
-			if (concurrency < 1) {
-				throw invalid("asynctasq.worker.concurrency", concurrency,
-						"must be at least 1 (the maximum number of tasks running at once)");
-			}
 			this.concurrency = concurrency;
 		}
 
@@ -266,7 +244,7 @@ public class AsyncTasqProperties {
 		}
 
 		public void setShutdownTimeout(Duration shutdownTimeout) {
-			this.shutdownTimeout = requireNotNegative("asynctasq.worker.shutdown-timeout", shutdownTimeout);
+			this.shutdownTimeout = shutdownTimeout;
 		}
 
 		public Duration getPollInterval() {
@@ -274,9 +252,6 @@ public class AsyncTasqProperties {
 		}
 
 		public void setPollInterval(Duration pollInterval) {
-			if (pollInterval == null || pollInterval.isZero() || pollInterval.isNegative()) {
-				throw invalid("asynctasq.worker.poll-interval", pollInterval, "must be a positive duration, e.g. 1s");
-			}
 			this.pollInterval = pollInterval;
 		}
 
@@ -285,10 +260,6 @@ public class AsyncTasqProperties {
 		}
 
 		public void setHeartbeatInterval(Duration heartbeatInterval) {
-			if (heartbeatInterval == null || heartbeatInterval.isZero() || heartbeatInterval.isNegative()) {
-				throw invalid("asynctasq.worker.heartbeat-interval", heartbeatInterval,
-						"must be a positive duration, e.g. 30s");
-			}
 			this.heartbeatInterval = heartbeatInterval;
 		}
 
@@ -301,37 +272,13 @@ public class AsyncTasqProperties {
 		}
 
 		public void setUnknownTaskGrace(Duration unknownTaskGrace) {
-			this.unknownTaskGrace = requireNotNegative("asynctasq.worker.unknown-task-grace", unknownTaskGrace);
+			this.unknownTaskGrace = unknownTaskGrace;
 		}
 
 		public void setExecutor(ExecutorMode executor) {
 			this.executor = executor;
 		}
 
-	}
-
-	private static Duration requireNotNegative(String name, Duration value) {
-		if (value == null || value.isNegative()) {
-			throw invalid(name, value, "must be zero or a positive duration, e.g. 30s");
-		}
-		return value;
-	}
-
-	private static String validQueue(String name, String queue) {
-		try {
-			return QueueNames.validate(queue);
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid(name, queue, ex.getMessage());
-		}
-	}
-
-	/**
-	 * The binder reports a setter's exception under the enclosing object ("asynctasq.worker"), so the
-	 * exception itself names the full property.
-	 */
-	private static InvalidConfigurationPropertyValueException invalid(String name, Object value, String reason) {
-		return new InvalidConfigurationPropertyValueException(name, value, reason);
 	}
 
 }

@@ -16,7 +16,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -40,17 +39,11 @@ public final class AsyncTasqRabbitAutoConfiguration {
 			AsyncTasqRabbitProperties rabbit, AsyncTasqProperties properties) {
 		ConnectionFactory factory = connectionFactory.getIfUnique();
 		if (factory == null) {
-			throw new IllegalStateException("asynctasq.driver=rabbitmq needs one Spring AMQP ConnectionFactory bean: "
-					+ "add spring-boot-starter-amqp (it configures one from spring.rabbitmq.*) or define one");
-		}
-		if (rabbit.getPrefetch() < 0) {
-			throw new InvalidConfigurationPropertyValueException("asynctasq.rabbitmq.prefetch", rabbit.getPrefetch(),
-					"Use 0 (the worker's concurrency, at least 10) or a positive number.");
-		}
-		if (rabbit.getConfirmTimeout() == null || rabbit.getConfirmTimeout().isNegative()
-				|| rabbit.getConfirmTimeout().isZero()) {
-			throw new InvalidConfigurationPropertyValueException("asynctasq.rabbitmq.confirm-timeout",
-					rabbit.getConfirmTimeout(), "Use a positive duration such as 10s.");
+			throw new InvalidAsyncTasqPropertyException("asynctasq.driver", "rabbitmq",
+					"The rabbitmq driver needs one Spring AMQP ConnectionFactory bean: add spring-boot-starter-amqp "
+							+ "(it configures one from spring.rabbitmq.*) or define one.",
+					"Add spring-boot-starter-amqp and set spring.rabbitmq.host (and port, username, password), "
+							+ "define one ConnectionFactory bean, or set asynctasq.driver to another driver.");
 		}
 		RabbitDriver driver;
 		try {
@@ -58,8 +51,10 @@ public final class AsyncTasqRabbitAutoConfiguration {
 					rabbit.getPrefetch());
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException("asynctasq.rabbitmq.prefix", rabbit.getPrefix(),
-					ex.getMessage());
+			// the driver owns the rule for its prefix
+			throw new InvalidAsyncTasqPropertyException("asynctasq.rabbitmq.prefix", rabbit.getPrefix(),
+					ex.getMessage(), "Set asynctasq.rabbitmq.prefix to a valid name such as 'asynctasq', or remove "
+							+ "it to use the default.");
 		}
 		Set<String> queues = new LinkedHashSet<>(properties.getWorker().getQueues());
 		queues.add(properties.getDefaultQueue());

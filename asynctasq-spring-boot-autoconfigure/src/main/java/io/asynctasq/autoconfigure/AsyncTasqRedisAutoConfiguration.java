@@ -11,7 +11,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -36,9 +35,11 @@ public final class AsyncTasqRedisAutoConfiguration {
 			AsyncTasqRedisProperties properties) {
 		RedisConnectionFactory factory = connectionFactory.getIfUnique();
 		if (factory == null) {
-			throw new InvalidConfigurationPropertyValueException("asynctasq.driver", "redis",
+			throw new InvalidAsyncTasqPropertyException("asynctasq.driver", "redis",
 					"The redis driver needs one RedisConnectionFactory bean: add spring-boot-starter-data-redis "
-							+ "(Lettuce) and configure spring.data.redis.*, or define the factory yourself.");
+							+ "(Lettuce) and configure spring.data.redis.*, or define the factory yourself.",
+					"Add spring-boot-starter-data-redis and set spring.data.redis.host (and port), define one "
+							+ "RedisConnectionFactory bean, or set asynctasq.driver to another driver.");
 		}
 		return new RedisDriver(factory, properties.getKeyPrefix(), properties.getClientName());
 	}

@@ -1,9 +1,6 @@
 package io.asynctasq.autoconfigure;
 
-import io.asynctasq.driver.redis.RedisDriver;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * Configuration of the Redis driver ({@code asynctasq.driver=redis}), under {@code asynctasq.redis.*}.
@@ -28,13 +25,7 @@ public class AsyncTasqRedisProperties {
 	}
 
 	public void setKeyPrefix(String keyPrefix) {
-		try {
-			this.keyPrefix = RedisDriver.validateKeyPrefix(keyPrefix);
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidConfigurationPropertyValueException("asynctasq.redis.key-prefix", keyPrefix,
-					ex.getMessage());
-		}
+		this.keyPrefix = keyPrefix;
 	}
 
 	public String getClientName() {
@@ -42,9 +33,6 @@ public class AsyncTasqRedisProperties {
 	}
 
 	public void setClientName(String clientName) {
-		if (clientName == null || clientName.isBlank() || clientName.chars().anyMatch(Character::isWhitespace)) {
-			throw new IllegalArgumentException("must be a name without spaces, e.g. orders-worker");
-		}
 		this.clientName = clientName;
 	}
 
@@ -74,9 +62,6 @@ public class AsyncTasqRedisProperties {
 		}
 
 		public void setChannel(String channel) {
-			if (channel == null || channel.isBlank()) {
-				throw new IllegalArgumentException("must not be empty, e.g. asynctasq:events");
-			}
 			this.channel = channel;
 		}
 

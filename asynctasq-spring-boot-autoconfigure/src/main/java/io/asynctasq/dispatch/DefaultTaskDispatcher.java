@@ -17,10 +17,10 @@ import io.asynctasq.TaskHandler;
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.codec.TaskEnvelope;
 import io.asynctasq.driver.BoundedCalls;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.TaskMessage;
-import io.asynctasq.driver.TransactionalEnqueue;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.task.TaskDefinition;
@@ -84,7 +84,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	 */
 	public DefaultTaskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, String defaultQueue,
 			Executor executor, AsyncTasqEventListener events, Duration timeout, long maxPayloadSize) {
-		this.driver = driver;
+		this.driver = DriverFacade.of(driver);
 		this.registry = registry;
 		this.codec = codec;
 		this.defaultQueue = QueueNames.validate(defaultQueue);
@@ -230,7 +230,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	 */
 	private boolean runsOnCallerThread() {
 		return !this.driver.waitsOnRemoteBackend()
-				|| (this.driver instanceof TransactionalEnqueue transactional && transactional.joinsCurrentTransaction());
+				|| this.driver.joinsCurrentTransaction();
 	}
 
 	private static String describe(Prepared prepared) {

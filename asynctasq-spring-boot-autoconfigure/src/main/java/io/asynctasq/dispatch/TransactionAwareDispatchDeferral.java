@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.asynctasq.driver.QueueDriver;
-import io.asynctasq.driver.TransactionalEnqueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,22 +11,10 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Ties dispatches made inside a Spring-managed transaction to its outcome ({@code
- * asynctasq.dispatch.transaction-aware}, on by default):
- * <ul>
- * <li>A driver that joins the transaction ({@link TransactionalEnqueue}: the JDBC driver on the
- * transaction's DataSource) gets a {@code dispatch} at once: its row is written in the transaction, so it
- * commits or rolls back with the application's own rows.</li>
- * <li>Any other driver (memory, Redis, RabbitMQ, SQS, or JDBC on another DataSource), and every
- * {@code dispatchAsync} (it sends on another thread, outside the transaction): the send waits for the
- * commit and runs right after it, in dispatch order; on rollback it is dropped (the future of a
- * {@code dispatchAsync} is cancelled). A worker therefore never sees a task for data that was not
- * committed.</li>
- * </ul>
- * The dispatch still returns its id at once; its {@code Enqueued} event is published after the commit
- * (never for a rolled-back dispatch). A send that fails after the commit cannot undo the commit:
- * it is logged with the task's id and its exception is thrown to the code that committed, after the
- * transaction's other deferred dispatches were sent.
+ * Ties dispatches made inside a Spring-managed transaction to its outcome: a driver that joins the
+ * transaction ({@link QueueDriver#joinsCurrentTransaction()}) writes the task in it; for every other driver,
+ * and every {@code dispatchAsync}, the send waits for the commit and is dropped on rollback. The README's "Transactional dispatch" says what a
+ * user sees, including a send that fails after the commit.
  */
 public final class TransactionAwareDispatchDeferral implements DispatchDeferral {
 
@@ -39,8 +26,7 @@ public final class TransactionAwareDispatchDeferral implements DispatchDeferral 
 				|| !TransactionSynchronizationManager.isSynchronizationActive()) {
 			return false;
 		}
-		if (sendsOnCallerThread && driver instanceof TransactionalEnqueue transactional
-				&& transactional.joinsCurrentTransaction()) {
+		if (sendsOnCallerThread && driver.joinsCurrentTransaction()) {
 			return false;
 		}
 		PendingSends pending = (PendingSends) TransactionSynchronizationManager.getResource(this);

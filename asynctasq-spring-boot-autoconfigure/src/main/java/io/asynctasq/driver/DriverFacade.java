@@ -1,8 +1,11 @@
 package io.asynctasq.driver;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 
 /**
  * The one way into a driver: the dispatcher, the worker, health and inspection call a driver through it. It
@@ -21,9 +24,15 @@ public final class DriverFacade implements QueueDriver {
 		this.driver = Objects.requireNonNull(driver, "driver");
 	}
 
-	/** {@code driver} behind a facade; a facade is returned as it is. */
+	/** The one facade of each driver, so whoever asks for it (dispatcher, worker, health) shares its closed state. */
+	private static final Map<QueueDriver, DriverFacade> facades = Collections.synchronizedMap(new WeakHashMap<>());
+
+	/** The facade of {@code driver}, the same one for every caller; a facade is returned as it is. */
 	public static DriverFacade of(QueueDriver driver) {
-		return (driver instanceof DriverFacade facade) ? facade : new DriverFacade(driver);
+		if (driver instanceof DriverFacade facade) {
+			return facade;
+		}
+		return facades.computeIfAbsent(driver, DriverFacade::new);
 	}
 
 	/** The driver behind this facade. */
@@ -34,6 +43,11 @@ public final class DriverFacade implements QueueDriver {
 	@Override
 	public String name() {
 		return this.driver.name();
+	}
+
+	@Override
+	public boolean joinsCurrentTransaction() {
+		return this.driver.joinsCurrentTransaction();
 	}
 
 	@Override
@@ -190,6 +204,8 @@ public final class DriverFacade implements QueueDriver {
 			}
 			this.closed = true;
 		}
+		// the map's value holds its key: a closed facade leaves the map, or neither would ever be collected
+		facades.remove(this.driver, this);
 		this.driver.close();
 	}
 

@@ -29,6 +29,16 @@ public interface QueueDriver extends AutoCloseable {
 	String name();
 
 	/**
+	 * Whether an {@link #enqueue} made now, on this thread, takes part in the transaction active on this thread
+	 * (the JDBC driver, when a Spring transaction runs on its DataSource): a dispatch inside such a transaction
+	 * is then written by it and commits or rolls back with it, instead of being deferred to after the commit.
+	 * Default {@code false}.
+	 */
+	default boolean joinsCurrentTransaction() {
+		return false;
+	}
+
+	/**
 	 * Whether a call may wait on a backend outside this JVM, so callers that promise an answer within a time
 	 * (dispatch, health) bound how long they wait for it. {@code false} only for a driver whose calls never
 	 * wait on I/O. Default {@code true}.

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.worker.Worker;
@@ -56,11 +57,11 @@ public class AsyncTasqHealthIndicator implements HealthIndicator, AutoCloseable 
 	 */
 	public AsyncTasqHealthIndicator(QueueDriver driver, @Nullable Worker worker, Supplier<List<String>> queues,
 			Duration timeout, Duration countsRefresh) {
-		this.driver = driver;
+		this.driver = DriverFacade.of(driver);
 		this.worker = worker;
-		this.ping = new BoundedPing(driver, timeout);
+		this.ping = new BoundedPing(this.driver, timeout);
 		this.counts = countsRefresh.isZero() ? null
-				: new QueueCountsSnapshot(driver, queues, countsRefresh, this.ping.executor());
+				: new QueueCountsSnapshot(this.driver, queues, countsRefresh, this.ping.executor());
 		Duration poll = (worker != null) ? worker.settings().pollInterval() : Duration.ZERO;
 		Duration fivePolls = poll.multipliedBy(5);
 		this.wedgedAfter = (fivePolls.compareTo(Duration.ofSeconds(5)) > 0) ? fivePolls : Duration.ofSeconds(5);

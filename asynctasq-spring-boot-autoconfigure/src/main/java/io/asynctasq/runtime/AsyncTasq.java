@@ -3,10 +3,10 @@ package io.asynctasq.runtime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
@@ -14,7 +14,6 @@ import io.asynctasq.task.AnnotatedTasks;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.ExecutorMode;
-import io.asynctasq.worker.TaskExecutors;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
 
@@ -54,17 +53,17 @@ public final class AsyncTasq {
 
 		private long maxPayloadSize = DefaultTaskDispatcher.DEFAULT_MAX_PAYLOAD_SIZE;
 
-		private int concurrency = 10;
+		private int concurrency = WorkerSettings.DEFAULT_CONCURRENCY;
 
 		private Integer prefetch;
 
-		private Duration shutdownTimeout = Duration.ofSeconds(30);
+		private Duration shutdownTimeout = WorkerSettings.DEFAULT_SHUTDOWN_TIMEOUT;
 
-		private Duration pollInterval = Duration.ofSeconds(1);
+		private Duration pollInterval = WorkerSettings.DEFAULT_POLL_INTERVAL;
 
-		private Duration heartbeatInterval = Duration.ofSeconds(30);
+		private Duration heartbeatInterval = WorkerSettings.DEFAULT_HEARTBEAT_INTERVAL;
 
-		private ExecutorMode executorMode = ExecutorMode.AUTO;
+		private ExecutorMode executorMode = WorkerSettings.DEFAULT_EXECUTOR_MODE;
 
 		private PayloadCodec codec = new PayloadCodec();
 
@@ -168,30 +167,20 @@ public final class AsyncTasq {
 
 		/** Creates the runtime and starts its worker. */
 		public AsyncTasqRuntime build() {
-			QueueDriver queueDriver = (this.driver != null) ? this.driver : new MemoryDriver();
 			TaskRegistry registry = new TaskRegistry();
 			AnnotatedTasks annotated = new AnnotatedTasks(null);
 			for (Object bean : this.taskBeans) {
 				annotated.registerTasksOf(bean, registry);
 			}
-			ExecutorService dispatchExecutor = TaskExecutors.createElastic(ExecutorMode.AUTO, "asynctasq-dispatch-");
-			DefaultTaskDispatcher dispatcher = new DefaultTaskDispatcher(queueDriver, registry, this.codec,
-					this.taskDefaults.queue(), dispatchExecutor, this.listener, this.dispatchTimeout,
-					this.maxPayloadSize);
-			Worker worker = null;
-			if (this.workerEnabled) {
-				worker = new Worker(queueDriver, registry, this.codec,
-						new WorkerSettings(this.queues, this.concurrency,
-								(this.prefetch != null) ? this.prefetch : this.concurrency, this.shutdownTimeout,
-								this.pollInterval, this.heartbeatInterval, this.executorMode, this.taskDefaults,
-								this.unknownTaskGrace),
-						this.listener);
-			}
-			ShutdownSequence shutdown = new ShutdownSequence().then("dispatcher", dispatcher::close);
-			if (worker != null) {
-				shutdown.then("worker executors", worker::close);
-			}
-			shutdown.then("driver", queueDriver::close);
+			WorkerSettings settings = this.workerEnabled ? AsyncTasqComponents.workerSettings(this.queues,
+					this.concurrency, this.prefetch, this.shutdownTimeout, this.pollInterval, this.heartbeatInterval,
+					this.executorMode, this.taskDefaults, this.unknownTaskGrace) : null;
+			QueueDriver queueDriver = DriverFacade.of((this.driver != null) ? this.driver : new MemoryDriver());
+			DefaultTaskDispatcher dispatcher = AsyncTasqComponents.dispatcher(queueDriver, registry, this.codec,
+					this.taskDefaults.queue(), this.dispatchTimeout, this.maxPayloadSize, this.listener);
+			Worker worker = (settings != null) ? new Worker(queueDriver, registry, this.codec, settings, this.listener)
+					: null;
+			ShutdownSequence shutdown = AsyncTasqComponents.shutdownSequence(dispatcher, worker, queueDriver);
 			AsyncTasqRuntime runtime = new AsyncTasqRuntime(queueDriver, registry, dispatcher, worker, shutdown);
 			if (worker != null) {
 				worker.start();

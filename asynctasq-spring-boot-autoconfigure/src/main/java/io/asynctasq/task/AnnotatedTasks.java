@@ -2,6 +2,7 @@ package io.asynctasq.task;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,18 +68,31 @@ public final class AnnotatedTasks {
 		return definitions;
 	}
 
-	/** Registers the tasks {@code bean} declares; a class-based task also under its handler type. */
+	/**
+	 * Registers the tasks {@code bean} declares, run on {@code bean} itself; a class-based task also under its
+	 * handler type.
+	 * @throws TaskDeclarationException when a task is declared wrongly or cannot be invoked on {@code bean}
+	 * @throws DuplicateTaskNameException when a task has the name of one registered before
+	 */
 	public void registerTasksOf(Object bean, TaskRegistry registry) {
-		registerTasksOf(bean, () -> bean, registry);
+		List<TaskDefinition> tasks = definitionsOf(bean);
+		checkInvocable(tasks, bean);
+		register(tasks, bean, registry);
 	}
 
 	/**
 	 * Registers the tasks {@code bean} declares, run on the object {@code invocationTarget} supplies;
-	 * a class-based task also under its handler type. Returns them.
+	 * a class-based task also under its handler type. Returns them; once that object is known,
+	 * {@link #checkInvocable} tells whether they can run on it.
 	 */
 	public List<TaskDefinition> registerTasksOf(Object bean, Supplier<Object> invocationTarget,
 			TaskRegistry registry) {
 		List<TaskDefinition> tasks = definitionsOf(bean, invocationTarget);
+		register(tasks, bean, registry);
+		return tasks;
+	}
+
+	private static void register(List<TaskDefinition> tasks, Object bean, TaskRegistry registry) {
 		for (TaskDefinition task : tasks) {
 			if (task.method() == null) {
 				registry.register(task, AopUtils.getTargetClass(bean));
@@ -87,7 +101,34 @@ public final class AnnotatedTasks {
 				registry.register(task);
 			}
 		}
-		return tasks;
+	}
+
+	/**
+	 * Checks that every method of {@code tasks} can be invoked on {@code target}, the object they run on (a
+	 * proxy cannot delegate a private method, a JDK proxy exposes only its interfaces' methods).
+	 * @throws TaskDeclarationException naming the first that cannot, and the fix
+	 */
+	public static void checkInvocable(List<TaskDefinition> tasks, Object target) {
+		for (TaskDefinition task : tasks) {
+			if (task.method() != null) {
+				invocableMethod(task.method(), target, task.source());
+			}
+		}
+	}
+
+	private static Method invocableMethod(Method method, Object target, String source) {
+		try {
+			return AopUtils.selectInvocableMethod(method, target.getClass());
+		}
+		catch (IllegalStateException ex) {
+			String action = Modifier.isPrivate(method.getModifiers())
+					? "Make " + source + " public, protected or package-private: the bean is proxied and a proxy "
+							+ "cannot call a private method of its target."
+					: "Declare " + source + " on an interface the bean implements, or have the bean proxied by "
+							+ "class (proxyTargetClass = true, Spring Boot's default).";
+			throw new TaskDeclarationException(source, "the method cannot be invoked on its bean, "
+					+ target.getClass().getName() + ": " + ex.getMessage(), action, ex);
+		}
 	}
 
 	private TaskDefinition methodDefinition(Supplier<Object> invocationTarget, Class<?> userClass, Method method,
@@ -105,7 +146,8 @@ public final class AnnotatedTasks {
 		for (int i = 0; i < types.length; i++) {
 			if (rawTypes[i] == TaskContext.class) {
 				if (contextIndex >= 0) {
-					throw new IllegalStateException("@Task method " + source + " declares TaskContext twice");
+					throw new TaskDeclarationException(source, "declares TaskContext twice",
+							"Declare at most one TaskContext parameter on " + source + ".");
 				}
 				contextIndex = i;
 				continue;
@@ -115,7 +157,7 @@ public final class AnnotatedTasks {
 		}
 		Supplier<Invocation> target = SingletonSupplier.of(() -> {
 			Object bean = invocationTarget.get();
-			Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+			Method invocable = invocableMethod(method, bean, source);
 			ReflectionUtils.makeAccessible(invocable);
 			return new Invocation(bean, invocable);
 		});
@@ -181,7 +223,8 @@ public final class AnnotatedTasks {
 			return options.checked();
 		}
 		catch (IllegalArgumentException ex) {
-			throw new IllegalStateException("@Task on " + source + ": " + ex.getMessage());
+			throw new TaskDeclarationException(source, ex.getMessage(), "Correct that attribute of @Task on " + source
+					+ ", or remove it to use the default (asynctasq.task-defaults.*).");
 		}
 	}
 
@@ -194,8 +237,11 @@ public final class AnnotatedTasks {
 			return DurationStyle.detectAndParse(resolved.trim());
 		}
 		catch (IllegalArgumentException ex) {
-			throw new IllegalStateException("@Task on " + source + ": " + attribute + " '" + resolved
-					+ "' is not a duration; use e.g. \"30s\", \"500ms\", \"5m\" or \"PT30S\"", ex);
+			throw new TaskDeclarationException(source, attribute + " '" + resolved
+					+ "' is not a duration; use e.g. \"30s\", \"500ms\", \"5m\" or \"PT30S\"",
+					"Set " + attribute + " of @Task on " + source + " to a duration such as \"30s\", \"500ms\", "
+							+ "\"5m\" or \"PT30S\" (or a ${...} placeholder that resolves to one).",
+					ex);
 		}
 	}
 

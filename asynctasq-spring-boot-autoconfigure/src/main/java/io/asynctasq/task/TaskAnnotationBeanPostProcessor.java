@@ -32,8 +32,11 @@ public class TaskAnnotationBeanPostProcessor
 
 	private ConfigurableListableBeanFactory beanFactory;
 
-	/** Exposed singletons to look up once all exist, rather than on a worker thread at any later time. */
-	private final List<Supplier<Object>> unresolved = new ArrayList<>();
+	/**
+	 * Tasks of singletons whose exposed object is looked up once all exist, rather than on a worker thread at
+	 * any later time, and checked to be invocable on it.
+	 */
+	private final List<Registered> unresolved = new ArrayList<>();
 
 	private boolean singletonsInstantiated;
 
@@ -56,10 +59,11 @@ public class TaskAnnotationBeanPostProcessor
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
 		Supplier<Object> target = invocationTarget(bean, beanName);
-		if (!this.annotatedTasks.registerTasksOf(bean, target, this.registry).isEmpty()) {
+		List<TaskDefinition> tasks = this.annotatedTasks.registerTasksOf(bean, target, this.registry);
+		if (!tasks.isEmpty()) {
 			synchronized (this.unresolved) {
 				if (!this.singletonsInstantiated) {
-					this.unresolved.add(target);
+					this.unresolved.add(new Registered(tasks, target));
 				}
 			}
 		}
@@ -68,13 +72,15 @@ public class TaskAnnotationBeanPostProcessor
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		List<Supplier<Object>> targets;
+		List<Registered> registered;
 		synchronized (this.unresolved) {
 			this.singletonsInstantiated = true;
-			targets = List.copyOf(this.unresolved);
+			registered = List.copyOf(this.unresolved);
 			this.unresolved.clear();
 		}
-		targets.forEach(Supplier::get);
+		for (Registered tasks : registered) {
+			AnnotatedTasks.checkInvocable(tasks.definitions(), tasks.target().get());
+		}
 	}
 
 	/**
@@ -97,6 +103,9 @@ public class TaskAnnotationBeanPostProcessor
 	@Override
 	public int getOrder() {
 		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	private record Registered(List<TaskDefinition> definitions, Supplier<Object> target) {
 	}
 
 }

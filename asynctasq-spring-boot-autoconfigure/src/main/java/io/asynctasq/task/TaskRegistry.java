@@ -19,15 +19,13 @@ public class TaskRegistry {
 
 	/**
 	 * Registers a task.
-	 * @throws IllegalStateException when another task already has its name, naming both declarations
+	 * @throws DuplicateTaskNameException when another task already has its name
 	 */
 	public void register(TaskDefinition task) {
 		synchronized (this.byName) {
 			TaskDefinition existing = this.byName.get(task.name());
 			if (existing != null) {
-				throw new IllegalStateException("Duplicate task name '" + task.name() + "': declared by "
-						+ existing.source() + " and by " + task.source()
-						+ ". Give one of them another name with @Task(name = \"...\").");
+				throw new DuplicateTaskNameException(task.name(), existing.source(), task.source());
 			}
 			this.byName.put(task.name(), task);
 		}

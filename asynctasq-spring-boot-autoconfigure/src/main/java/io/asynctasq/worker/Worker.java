@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.asynctasq.codec.PayloadCodec;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.events.AsyncTasqEvent;
@@ -116,7 +117,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	public Worker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, WorkerSettings settings,
 			AsyncTasqEventListener events) {
-		this.driver = driver;
+		this.driver = DriverFacade.of(driver);
 		this.registry = registry;
 		this.settings = settings;
 		this.events = events;

@@ -26,6 +26,21 @@ public record WorkerSettings(List<String> queues, int concurrency, int prefetch,
 		Duration pollInterval, Duration heartbeatInterval, ExecutorMode executorMode, TaskOptions taskDefaults,
 		Duration unknownTaskGrace) {
 
+	/** Default of {@link #concurrency()}. */
+	public static final int DEFAULT_CONCURRENCY = 10;
+
+	/** Default of {@link #shutdownTimeout()}. */
+	public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+	/** Default of {@link #pollInterval()}. */
+	public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+
+	/** Default of {@link #heartbeatInterval()}. */
+	public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
+
+	/** Default of {@link #executorMode()}. */
+	public static final ExecutorMode DEFAULT_EXECUTOR_MODE = ExecutorMode.AUTO;
+
 	/** Default of {@link #unknownTaskGrace()}: long enough for a rolling deploy to finish. */
 	public static final Duration DEFAULT_UNKNOWN_TASK_GRACE = Duration.ofHours(1);
 

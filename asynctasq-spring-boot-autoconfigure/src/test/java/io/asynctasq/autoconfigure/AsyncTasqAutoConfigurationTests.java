@@ -19,6 +19,8 @@ import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEvent;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.TaskEvent;
+import io.asynctasq.runtime.AsyncTasq;
+import io.asynctasq.runtime.AsyncTasqRuntime;
 import io.asynctasq.runtime.InfrastructureLifecycle;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
@@ -94,6 +96,23 @@ class AsyncTasqAutoConfigurationTests {
 			assertThat(settings.taskDefaults()).isEqualTo(TaskOptions.DEFAULTS);
 		});
 		assertThat(output).contains(NON_DURABLE_WARNING).contains("asynctasq.driver");
+	}
+
+	@Test
+	void theStarterAndTheStandaloneBuilderShareTheirDefaults() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(AsyncTasqAutoConfiguration.class))
+			.run((context) -> {
+				WorkerSettings starter = context.getBean(Worker.class).settings();
+				try (AsyncTasqRuntime runtime = AsyncTasq.builder().build()) {
+					WorkerSettings standalone = runtime.worker().settings();
+					assertThat(starter).usingRecursiveComparison()
+						.ignoringFields("shutdownTimeout")
+						.isEqualTo(standalone);
+					assertThat(standalone.shutdownTimeout()).isEqualTo(WorkerSettings.DEFAULT_SHUTDOWN_TIMEOUT);
+					assertThat(starter.shutdownTimeout()).as("bounded by the 30 s shutdown phase")
+						.isEqualTo(Duration.ofMillis(22_500));
+				}
+			});
 	}
 
 	@Test
@@ -268,7 +287,7 @@ class AsyncTasqAutoConfigurationTests {
 		this.runner.withPropertyValues("asynctasq.driver=" + driver).run((context) -> {
 			assertThat(context).hasFailed();
 			Throwable failure = context.getStartupFailure();
-			assertThat(causes(failure)).filteredOn(InvalidConfigurationPropertyValueException.class::isInstance)
+			assertThat(causes(failure)).filteredOn(InvalidAsyncTasqPropertyException.class::isInstance)
 				.singleElement()
 				.satisfies((cause) -> {
 					InvalidConfigurationPropertyValueException invalid = (InvalidConfigurationPropertyValueException) cause;

@@ -9,8 +9,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
+import io.asynctasq.driver.jdbc.JdbcDriverOptions;
 import io.asynctasq.health.AsyncTasqHealthIndicator;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.worker.WorkerSettings;
@@ -18,7 +21,12 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.BeanWrapper;
+import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.convert.ConversionService;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,7 +89,25 @@ class AsyncTasqConfigurationMetadataTests {
 			.isEqualTo(AsyncTasqHealthIndicator.DEFAULT_COUNTS_REFRESH);
 		assertThat(duration(properties, "asynctasq.worker.unknown-task-grace"))
 			.isEqualTo(WorkerSettings.DEFAULT_UNKNOWN_TASK_GRACE);
+		assertThat(properties.get("asynctasq.worker.concurrency").path("defaultValue").asInt())
+			.isEqualTo(WorkerSettings.DEFAULT_CONCURRENCY);
+		assertThat(duration(properties, "asynctasq.worker.shutdown-timeout"))
+			.isEqualTo(WorkerSettings.DEFAULT_SHUTDOWN_TIMEOUT);
+		assertThat(duration(properties, "asynctasq.worker.poll-interval")).isEqualTo(WorkerSettings.DEFAULT_POLL_INTERVAL);
+		assertThat(duration(properties, "asynctasq.worker.heartbeat-interval"))
+			.isEqualTo(WorkerSettings.DEFAULT_HEARTBEAT_INTERVAL);
+		assertThat(properties.get("asynctasq.worker.executor").path("defaultValue").asString())
+			.isEqualTo(WorkerSettings.DEFAULT_EXECUTOR_MODE.name().toLowerCase(java.util.Locale.ROOT));
+		JdbcDriverOptions jdbc = JdbcDriverOptions.defaults();
+		assertThat(properties.get("asynctasq.jdbc.table-prefix").path("defaultValue").asString())
+			.isEqualTo(jdbc.tablePrefix());
+		assertThat(duration(properties, "asynctasq.jdbc.poll-backoff-min")).isEqualTo(jdbc.pollBackoffMin());
+		assertThat(duration(properties, "asynctasq.jdbc.poll-backoff-max")).isEqualTo(jdbc.pollBackoffMax());
+		assertThat(properties.get("asynctasq.jdbc.notifications").path("defaultValue").asBoolean())
+			.isEqualTo(jdbc.notifications());
 		TaskOptions defaults = TaskOptions.DEFAULTS;
+		assertThat(properties.get("asynctasq.default-queue").path("defaultValue").asString())
+			.isEqualTo(defaults.queue());
 		assertThat(properties.get("asynctasq.task-defaults.max-attempts").path("defaultValue").asInt())
 			.isEqualTo(defaults.maxAttempts());
 		assertThat(duration(properties, "asynctasq.task-defaults.timeout")).isEqualTo(defaults.timeout());
@@ -93,6 +119,36 @@ class AsyncTasqConfigurationMetadataTests {
 			.isEqualTo(defaults.jitter());
 		assertThat(properties.get("asynctasq.task-defaults.backoff").path("defaultValue").asString())
 			.isEqualTo(defaults.backoff().name().toLowerCase(java.util.Locale.ROOT));
+	}
+
+	/** What IDEs show as a property's default is the value a properties object has before binding. */
+	@Test
+	void everyDocumentedDefaultIsThePropertiesObjectsValue() throws IOException {
+		Map<String, Object> roots = new LinkedHashMap<>();
+		roots.put("asynctasq.redis.", new AsyncTasqRedisProperties());
+		roots.put("asynctasq.rabbitmq.", new AsyncTasqRabbitProperties());
+		roots.put("asynctasq.jdbc.", new AsyncTasqJdbcProperties());
+		roots.put("asynctasq.dispatch.", new AsyncTasqDispatchProperties());
+		roots.put("asynctasq.health.", new AsyncTasqHealthProperties());
+		roots.put("asynctasq.", new AsyncTasqProperties());
+		ConversionService conversion = ApplicationConversionService.getSharedInstance();
+		Map<String, JsonNode> properties = asyncTasqProperties();
+		assertThat(properties.values()).filteredOn((property) -> property.has("defaultValue")).hasSizeGreaterThan(30);
+		properties.forEach((name, property) -> {
+			if (!property.has("defaultValue")) {
+				return;
+			}
+			String prefix = roots.keySet().stream().filter(name::startsWith).findFirst().orElseThrow();
+			BeanWrapper root = new BeanWrapperImpl(roots.get(prefix));
+			String path = Stream.of(name.substring(prefix.length()).split("\\."))
+				.map((segment) -> Stream.of(segment.split("-"))
+					.reduce((camel, word) -> camel + Character.toUpperCase(word.charAt(0)) + word.substring(1))
+					.orElseThrow())
+				.collect(Collectors.joining("."));
+			Object documented = conversion.convert(property.path("defaultValue").asString(),
+					ClassUtils.resolvePrimitiveIfNecessary(root.getPropertyType(path)));
+			assertThat(root.getPropertyValue(path)).as("default of %s", name).isEqualTo(documented);
+		});
 	}
 
 	private static Duration duration(Map<String, JsonNode> properties, String name) {

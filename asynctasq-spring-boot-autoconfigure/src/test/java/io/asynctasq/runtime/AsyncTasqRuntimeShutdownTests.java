@@ -64,7 +64,7 @@ class AsyncTasqRuntimeShutdownTests {
 		assertThat(this.events).last().isInstanceOf(WorkerEvent.Offline.class);
 		assertThatIllegalStateException().isThrownBy(() -> runtime.dispatcher().dispatch("drain.untilShutdown"))
 			.withMessageContaining("shut down");
-		assertThatIllegalStateException().isThrownBy(this.driver::ping).withMessageContaining("closed");
+		assertThatIllegalStateException().isThrownBy(runtime.driver()::ping).withMessageContaining("closed");
 		// closing again is harmless
 		assertThatNoException().isThrownBy(runtime::close);
 		assertThat(this.events).filteredOn(WorkerEvent.Offline.class::isInstance).hasSize(1);
@@ -78,7 +78,7 @@ class AsyncTasqRuntimeShutdownTests {
 		runtime.close();
 
 		assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isFalse();
-		assertThatIllegalStateException().isThrownBy(this.driver::ping);
+		assertThatIllegalStateException().isThrownBy(runtime.driver()::ping);
 	}
 
 	@Test
@@ -96,7 +96,7 @@ class AsyncTasqRuntimeShutdownTests {
 			.containsExactly(id);
 		assertThat(this.events).filteredOn(WorkerEvent.class::isInstance)
 			.hasExactlyElementsOfTypes(WorkerEvent.Online.class, WorkerEvent.Offline.class);
-		assertThatIllegalStateException().isThrownBy(this.driver::ping);
+		assertThatIllegalStateException().isThrownBy(runtime.driver()::ping);
 	}
 
 	static class DrainTasks {

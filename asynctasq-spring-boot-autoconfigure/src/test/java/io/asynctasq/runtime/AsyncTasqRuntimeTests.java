@@ -10,9 +10,13 @@ import io.asynctasq.TaskContext;
 import io.asynctasq.events.AsyncTasqEvent;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.task.TaskOptions;
+import io.asynctasq.task.TaskDeclarationException;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.aop.framework.ProxyFactory;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
 
@@ -43,6 +47,28 @@ class AsyncTasqRuntimeTests {
 		}
 		assertThatIllegalStateException().isThrownBy(() -> runtime.dispatcher().dispatch("Jobs.greet", "x"))
 			.withMessageContaining("shut down");
+	}
+
+	@Test
+	void aTaskMethodItsProxyCannotCallIsRefusedWhenItIsRegistered() {
+		ProxyFactory proxy = new ProxyFactory(new PrivateJobs());
+		proxy.setProxyTargetClass(true);
+		Object proxied = proxy.getProxy();
+		assertThatExceptionOfType(TaskDeclarationException.class)
+			.isThrownBy(() -> AsyncTasq.builder().tasks(proxied).worker(false).build())
+			.satisfies((ex) -> {
+				assertThat(ex.getSource()).isEqualTo("PrivateJobs.hidden()");
+				assertThat(ex.getReason()).contains("cannot be invoked on its bean");
+				assertThat(ex.getAction()).contains("public, protected or package-private");
+			});
+	}
+
+	static class PrivateJobs {
+
+		@Task
+		private void hidden() {
+		}
+
 	}
 
 	static class Jobs {

@@ -112,6 +112,7 @@ class TaskRegistrationTests {
 		this.runner.withUserConfiguration(BadAttemptsConfiguration.class).run((context) -> {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(TaskDeclarationException.class)
 				.hasMessageContaining("BadAttemptsTasks.run()")
 				.hasMessageContaining("maxAttempts counts the first attempt and must be between 1 and 1000000, was 0");
 		});
@@ -122,7 +123,7 @@ class TaskRegistrationTests {
 		this.runner.withUserConfiguration(DuplicateConfiguration.class).run((context) -> {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure()).rootCause()
-				.isInstanceOf(IllegalStateException.class)
+				.isInstanceOf(DuplicateTaskNameException.class)
 				.hasMessageContaining("Duplicate task name 'shared.name'")
 				.hasMessageContaining("FirstDuplicate.send(String)")
 				.hasMessageContaining("SecondDuplicate.notify(String, int)");

@@ -14,40 +14,10 @@ import java.util.Locale;
 import io.asynctasq.driver.Reservation;
 
 /**
- * Every SQL statement of the JDBC driver, per database, in one place.
- * <p>
- * The statements are written once with placeholders that each dialect fills in:
- * {@code {tasks}} and {@code {dead}} (the prefixed table names), {@code {now}} (the database's
- * current time: leases and delays use the database clock, so worker clocks never matter),
- * {@code {now+ms}} (the database time plus a bound parameter in milliseconds) and the range-checked
- * counter changes {@code {attempts+1}} and {@code {attempts-1}} (below). What differs beyond
- * that (how a batch is reserved, how times are bound and read) is spelled out per constant.
- * <p>
- * Reserve, per queue in priority order:
- * <ul>
- * <li>{@link #POSTGRESQL}: one statement, {@code UPDATE ... FROM (SELECT ... ORDER BY available_at, seq
- * LIMIT n FOR UPDATE SKIP LOCKED) ... RETURNING}: the lease token, deadline and attempt are set in the
- * statement that picks the rows, one round trip.</li>
- * <li>{@link #MARIADB} (also MySQL 8, which has no {@code UPDATE ... RETURNING}) and {@link #H2}: in one
- * READ COMMITTED transaction, {@code SELECT ... ORDER BY available_at, seq LIMIT n FOR UPDATE SKIP
- * LOCKED} (which also returns the database time), then one {@code UPDATE ... WHERE seq IN (...)} of the
- * rows it locked. The UPDATE touches no indexed column, so it needs no lock beyond the row locks the
- * SELECT holds: concurrent reservers cannot wait on each other in a cycle through the secondary index.
- * READ COMMITTED matters most: at InnoDB's default REPEATABLE READ the locking read also takes gap
- * locks that collide with concurrent inserts (on MariaDB 10.11, eight consumers reserving batches of 10
- * next to two producers deadlocked a few times per 5,000 tasks at REPEATABLE READ, for this shape and
- * for the Python original's, and never at READ COMMITTED). A reservation that still loses a deadlock
- * is run again by the driver.</li>
- * </ul>
- * Expired leases need no reaper: the reserve predicate {@code lease_until IS NULL OR lease_until <= now}
- * takes them back, at their original position ({@code available_at} is left alone while a task is in
- * flight, so a reclaimed or released task goes back to the front).
- * <p>
- * Attempt counters are changed only within range ({@code {attempts+1}}, {@code {attempts-1}}): reserve
- * counts an attempt only from 0 to below {@link Reservation#MAX_ATTEMPT}, release and postpone give one
- * back only above zero, so a counter out of range (written by something else) stays as it is: it never
- * overflows the column, fails a statement or drifts back into range. Reserve returns the counter as it
- * was before it ({@code attempts_made}) for {@link Reservation#afterAttempts} to judge.
+ * Every SQL statement of the JDBC driver, per database, in one place: written once with placeholders each
+ * dialect fills in ({@code {tasks}}, {@code {dead}}, {@code {now}}, {@code {now+ms}}, {@code {attempts+1}},
+ * {@code {attempts-1}}), and what differs beyond that spelled out per constant. Design notes, including
+ * how each database reserves a batch: {@code docs/jdbc.md}.
  */
 public enum JdbcDialect {
 

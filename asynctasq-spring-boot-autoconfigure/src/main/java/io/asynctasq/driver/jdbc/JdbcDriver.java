@@ -21,7 +21,6 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
-import io.asynctasq.driver.TransactionalEnqueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,40 +35,12 @@ import static io.asynctasq.driver.jdbc.JdbcTransactions.update;
 
 /**
  * A durable driver on a relational database: PostgreSQL, MySQL/MariaDB or H2, through the
- * application's {@link DataSource}. All SQL lives in {@link JdbcDialect}; the tables come from
- * {@link JdbcSchema}.
- * <p>
- * <b>Transactions.</b> The driver owns its transaction boundaries ({@link JdbcTransactions}), whatever the
- * pool's auto-commit setting: what an operation writes is committed when it returns. An {@link #enqueue}
- * made inside a Spring-managed transaction on this DataSource uses that transaction's connection: rolled
- * back, the task never existed; committed, it is queued ({@link #joinsCurrentTransaction()}). Every other
- * operation, and an enqueue outside such a transaction, is one short transaction of its own on a
- * connection of its own, never the caller's: acknowledge is one DELETE, retry/release/postpone/extend-lease
- * one UPDATE, dead-letter a DELETE of an older dead letter with that id, an INSERT ... SELECT and a DELETE
- * fenced by the lease token. A transaction the driver owns that loses a deadlock or a lock wait (MariaDB
- * answers concurrent SKIP LOCKED reservations with deadlocks for some statement shapes) is rolled back
- * and run again, up to {@value #MAX_LOCK_RETRIES} times, so a deadlock never reaches the caller.
- * <p>
- * <b>Leases.</b> Times come from the database clock. Reserve sets the attempt, a fencing token (one
- * random token per reserve call; together with the task id it identifies the reservation) and the lease
- * deadline in the same transaction as it picks the rows; an expired lease is taken back by the reserve
- * query itself. The stored attempt counter is never trusted: reserve counts an attempt only while the
- * counter is in range (0 to {@link Reservation#MAX_ATTEMPT} - 1; one out of range stays as stored, so it
- * cannot overflow), and a counter out of range, or a row with a column missing, comes out as a corrupt
- * reservation ({@link Reservation#afterAttempts}) while the other rows of the call reserve normally.
- * <p>
- * <b>Waiting.</b> An empty {@link #reserve} with a wait polls with a back-off that doubles from
- * {@link JdbcDriverOptions#pollBackoffMin()} to {@link JdbcDriverOptions#pollBackoffMax()} and is shared
- * by the driver's waiters, so an idle worker costs one query per queue and maximum back-off. Enqueues,
- * retries and releases through this driver wake its waiters at once (after commit), and on PostgreSQL a
- * listening connection turns every process's enqueue ({@code pg_notify} in the enqueue's transaction)
- * into an immediate wake-up.
- * <p>
- * <b>Failures.</b> A database error becomes a {@link DriverException} naming the operation and the
- * cause; nothing is half-done. The driver keeps no connection of its own besides the PostgreSQL
- * listener, so when the database is back the next call simply works.
+ * application's {@link DataSource}. All SQL lives in {@link JdbcDialect}, the tables come from
+ * {@link JdbcSchema}, and the driver owns its transactions ({@link JdbcTransactions}); an {@link #enqueue}
+ * inside a Spring-managed transaction on this DataSource joins it. Times come from the database clock;
+ * database errors surface as {@link DriverException}s. Design notes: {@code docs/jdbc.md}.
  */
-public class JdbcDriver implements QueueDriver, TransactionalEnqueue {
+public class JdbcDriver implements QueueDriver {
 
 	private static final Logger logger = LoggerFactory.getLogger(JdbcDriver.class);
 

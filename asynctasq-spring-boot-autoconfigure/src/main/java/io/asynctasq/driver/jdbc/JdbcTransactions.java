@@ -15,13 +15,9 @@ import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 
 /**
- * Where the JDBC driver's statements run and who commits them. Every unit of work but a transactional
- * enqueue runs on a connection the driver takes from the DataSource itself (never the connection of a
- * caller's transaction) and ends its transaction itself, whatever the pool's auto-commit setting: in
- * auto-commit a single statement is its own transaction and nothing is added; without auto-commit the
- * driver commits it (or rolls it back when it failed), so nothing is left for the pool to roll back.
- * {@link #joined} runs on the connection of the Spring-managed transaction active on the DataSource,
- * which commits or rolls back the work with the caller's own.
+ * Where the JDBC driver's statements run and who commits them: on a connection of the driver's own, in a
+ * transaction the driver ends whatever the pool's auto-commit setting, or ({@link #joined}) on the
+ * connection of the Spring-managed transaction active on the DataSource, committed with the caller's work.
  */
 final class JdbcTransactions {
 

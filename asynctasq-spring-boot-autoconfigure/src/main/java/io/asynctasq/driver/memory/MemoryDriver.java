@@ -25,10 +25,8 @@ import io.asynctasq.driver.TaskMessage;
 
 /**
  * The embedded driver: the same semantics as a durable driver (leases, fencing, atomic retries,
- * dead letters), kept in this JVM's memory. Tasks do not survive a restart.
- * <p>
- * One lock guards all queues, so every operation is trivially atomic; idle reservers wait on a
- * condition signalled by enqueues, or until the next delayed task or lease falls due.
+ * dead letters), kept in this JVM's memory. Tasks do not survive a restart. Design notes:
+ * {@code docs/memory.md}.
  */
 public class MemoryDriver implements QueueDriver {
 

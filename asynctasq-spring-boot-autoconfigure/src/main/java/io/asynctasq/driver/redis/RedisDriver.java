@@ -20,7 +20,6 @@ import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
-import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
 
@@ -34,22 +33,10 @@ import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.util.ClassUtils;
 
 /**
- * The Redis driver, on the application's Spring Data Redis {@link RedisConnectionFactory}.
- * <p>
- * Every state change is one Lua script (one per transition, see {@code io/asynctasq/driver/redis/*.lua}),
- * run by SHA, using the server's clock for delays and leases. A queue's keys share the queue name as
- * hash tag (see {@link RedisKeys}), so they live in one Redis Cluster slot. Commands go through the
- * factory's connections (with Lettuce, its shared native connection: no checkout per task), and
- * {@link #enqueueAll} pipelines its script calls on it (see {@link LettuceScriptPipeline}). An idle
- * {@link #reserve} blocks on the server ({@code BZPOPMIN} over the queues' marker keys) on dedicated
- * connections the driver opens and closes itself. The factory itself is never closed by the driver.
- * <p>
- * Stored records are never trusted: a reserve reads and settles each task on its own, so a malformed
- * one (a field missing or odd, a key of another type, an id without a record) becomes a corrupt
- * reservation the worker dead-letters, is dead-lettered or dropped by the script with a WARN, and never
- * fails the other tasks of the call (see {@code reserve-7.lua}).
- * <p>
- * Redis failures surface as {@link DriverException}, naming the server.
+ * The Redis driver, on the application's Spring Data Redis {@link RedisConnectionFactory}, which it never
+ * closes: every state change is one Lua script ({@code io/asynctasq/driver/redis/*.lua}) on the server's
+ * clock, and an idle reserve blocks on the server. Redis failures surface as {@link DriverException}s
+ * naming the server. Design notes: {@code docs/redis.md}.
  */
 public class RedisDriver implements QueueDriver {
 
@@ -151,23 +138,13 @@ public class RedisDriver implements QueueDriver {
 		return this.keyPrefix;
 	}
 
-	@Override
-	public void enqueue(TaskMessage message, Duration delay) {
-		enqueueAll(List.of(message), delay);
-	}
-
 	/**
-	 * Stores the tasks with one script call per queue and chunk of 500 tasks; each call is atomic. With
-	 * Lettuce the calls are pipelined (all sent, then all replies awaited). A task id that is already
-	 * stored is left alone, so a call sent again (after {@code NOSCRIPT}) changes nothing twice.
+	 * Stores the tasks with one script call per queue and chunk of {@value #ENQUEUE_CHUNK} tasks, each
+	 * atomic, pipelined with Lettuce; when it fails, a whole number of those calls may be stored.
 	 */
 	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
-		ensureOpen();
-		if (messages.isEmpty()) {
-			return;
-		}
-		byte[] delayMillis = number(positiveMillis(delay));
+		byte[] delayMillis = number(delay.toMillis());
 		Map<String, List<TaskMessage>> byQueue = new LinkedHashMap<>();
 		for (TaskMessage message : messages) {
 			byQueue.computeIfAbsent(message.queue(), (queue) -> new ArrayList<>()).add(message);
@@ -205,16 +182,11 @@ public class RedisDriver implements QueueDriver {
 	@Override
 	public List<Reservation> reserve(List<String> queues, int max, Duration lease, Duration wait)
 			throws InterruptedException {
-		ensureOpen();
 		List<RedisKeys> queueKeys = queues.stream().map(this::keys).toList();
 		List<byte[]> markers = queueKeys.stream().map((queue) -> queue.marker).toList();
 		long leaseMillis = Math.max(1, lease.toMillis());
-		long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
+		long deadline = System.nanoTime() + wait.toNanos();
 		while (true) {
-			if (Thread.interrupted()) {
-				throw new InterruptedException();
-			}
-			ensureOpen();
 			Batch batch;
 			try {
 				batch = reserveOnce(queueKeys, max, leaseMillis);
@@ -228,7 +200,7 @@ public class RedisDriver implements QueueDriver {
 				throw ex;
 			}
 			long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
-			if (!batch.reserved.isEmpty() || remainingMillis <= 0 || max <= 0) {
+			if (!batch.reserved.isEmpty() || remainingMillis <= 0) {
 				return batch.reserved;
 			}
 			long block = remainingMillis;
@@ -239,13 +211,17 @@ public class RedisDriver implements QueueDriver {
 				this.waiter.await(markers, block);
 			}
 			catch (RuntimeException ex) {
-				ensureOpen();
+				ensureOpenAfterWait();
 				if (Thread.interrupted() || causedByInterrupt(ex)) {
 					InterruptedException interrupted = new InterruptedException("interrupted while waiting for tasks");
 					interrupted.initCause(ex);
 					throw interrupted;
 				}
 				throw translate("reserve (waiting)", ex);
+			}
+			ensureOpenAfterWait();
+			if (Thread.interrupted()) {
+				throw new InterruptedException("interrupted while waiting for tasks");
 			}
 		}
 	}
@@ -339,7 +315,7 @@ public class RedisDriver implements QueueDriver {
 	@Override
 	public boolean acknowledge(Reservation reservation) {
 		RedisKeys queue = keys(reservation.queue());
-		return lease("acknowledge", ACKNOWLEDGE, List.of(queue.inFlight, queue.stats, queue.taskPrefix),
+		return onLease("acknowledge", ACKNOWLEDGE, List.of(queue.inFlight, queue.stats, queue.taskPrefix),
 				reservation, List.of());
 	}
 
@@ -361,39 +337,47 @@ public class RedisDriver implements QueueDriver {
 	/** Retry, release or postpone: one script, {@code mode} says which (see {@code requeue-6.lua}). */
 	private boolean requeue(String mode, Reservation reservation, Duration delay) {
 		RedisKeys queue = keys(reservation.queue());
-		return lease(mode, REQUEUE,
+		return onLease(mode, REQUEUE,
 				List.of(queue.inFlight, queue.ready, queue.delayed, queue.marker, queue.stats, queue.taskPrefix),
-				reservation, List.of(number(positiveMillis(delay)), text(mode), MAX_ATTEMPT));
+				reservation, List.of(number(delay.toMillis()), text(mode), MAX_ATTEMPT));
 	}
 
 	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		RedisKeys queue = keys(reservation.queue());
 		List<byte[]> args = new ArrayList<>();
-		args.add(text(failure.reason() != null ? failure.reason() : ""));
+		args.add(text(failure.reason()));
 		addField(args, "ecl", failure.errorClass());
 		addField(args, "emsg", failure.errorMessage());
 		addField(args, "stack", failure.stackTrace());
-		return lease("deadLetter", DEAD_LETTER, List.of(queue.inFlight, queue.dead, queue.stats, queue.taskPrefix),
+		return onLease("deadLetter", DEAD_LETTER, List.of(queue.inFlight, queue.dead, queue.stats, queue.taskPrefix),
 				reservation, args);
 	}
 
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
 		RedisKeys queue = keys(reservation.queue());
-		return lease("extendLease", EXTEND_LEASE, List.of(queue.inFlight, queue.taskPrefix), reservation,
+		return onLease("extendLease", EXTEND_LEASE, List.of(queue.inFlight, queue.taskPrefix), reservation,
 				List.of(number(Math.max(1, lease.toMillis()))));
 	}
 
-	private boolean lease(String operation, LuaScript script, List<byte[]> scriptKeys, Reservation reservation,
+	/**
+	 * Runs a transition on a reserved task; {@code false}, logged at DEBUG with why, when the reservation no
+	 * longer holds it (see {@link LeaseReply}).
+	 */
+	private boolean onLease(String operation, LuaScript script, List<byte[]> scriptKeys, Reservation reservation,
 			List<byte[]> extraArgs) {
-		ensureOpen();
 		List<byte[]> args = new ArrayList<>(2 + extraArgs.size());
 		args.add(text(reservation.id()));
 		args.add(text(reservation.leaseToken()));
 		args.addAll(extraArgs);
-		Long result = execute(operation, (connection) -> run(connection, script, ReturnType.INTEGER, scriptKeys, args));
-		return result != null && result > 0;
+		Long reply = execute(operation, (connection) -> run(connection, script, ReturnType.INTEGER, scriptKeys, args));
+		LeaseReply outcome = LeaseReply.of(reply);
+		if (outcome != LeaseReply.DONE) {
+			logger.debug("Task {} of queue '{}': {} refused, {}", reservation.id(), reservation.queue(), operation,
+					outcome.description);
+		}
+		return outcome == LeaseReply.DONE;
 	}
 
 	@Override
@@ -412,7 +396,6 @@ public class RedisDriver implements QueueDriver {
 	}
 
 	private long[] countsAndTotals(String queueName) {
-		ensureOpen();
 		RedisKeys queue = keys(queueName);
 		List<Object> result = execute("counts", (connection) -> run(connection, COUNTS, ReturnType.MULTI,
 				List.of(queue.ready, queue.delayed, queue.inFlight, queue.dead, queue.stats), List.of()));
@@ -425,13 +408,9 @@ public class RedisDriver implements QueueDriver {
 
 	@Override
 	public List<DeadLetter> deadLetters(String queueName, int offset, int limit) {
-		ensureOpen();
 		RedisKeys queue = keys(queueName);
-		if (limit <= 0) {
-			return List.of();
-		}
 		List<DeadLetter> deadLetters = new ArrayList<>(Math.min(limit, LIST_CHUNK));
-		long from = Math.max(0, offset);
+		long from = offset;
 		while (deadLetters.size() < limit) {
 			int chunk = Math.min(LIST_CHUNK, limit - deadLetters.size());
 			byte[] start = number(from);
@@ -466,7 +445,6 @@ public class RedisDriver implements QueueDriver {
 
 	@Override
 	public boolean retryDeadLetter(String queueName, String taskId) {
-		ensureOpen();
 		RedisKeys queue = keys(queueName);
 		Long moved = execute("retryDeadLetter", (connection) -> run(connection, RETRY_DEAD_LETTER,
 				ReturnType.INTEGER, List.of(queue.dead, queue.ready, queue.marker, queue.taskPrefix),
@@ -480,7 +458,6 @@ public class RedisDriver implements QueueDriver {
 	 */
 	@Override
 	public long purgeDeadLetters(String queueName) {
-		ensureOpen();
 		RedisKeys queue = keys(queueName);
 		byte[] bound = new byte[0];
 		long purged = 0;
@@ -499,7 +476,6 @@ public class RedisDriver implements QueueDriver {
 
 	@Override
 	public void ping() {
-		ensureOpen();
 		execute("ping", RedisConnection::ping);
 	}
 
@@ -523,15 +499,13 @@ public class RedisDriver implements QueueDriver {
 	}
 
 	private <T> T execute(String operation, Function<RedisConnection, T> action) {
-		ensureOpen();
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
 			return action.apply(connection);
 		}
 		catch (RuntimeException ex) {
-			if (ex instanceof DriverException || ex instanceof IllegalArgumentException) {
+			if (ex instanceof DriverException) {
 				throw ex;
 			}
-			ensureOpen();
 			throw translate(operation, ex);
 		}
 	}
@@ -595,7 +569,8 @@ public class RedisDriver implements QueueDriver {
 		return (root == ex) ? message : message + " [" + ex.getClass().getSimpleName() + "]";
 	}
 
-	private void ensureOpen() {
+	/** A reserve that was waiting when the driver closed (its blocking connection closed under it) ends here. */
+	private void ensureOpenAfterWait() {
 		if (this.closed) {
 			throw new IllegalStateException("The Redis driver is closed");
 		}
@@ -606,13 +581,6 @@ public class RedisDriver implements QueueDriver {
 			args.add(text(field));
 			args.add(text(value));
 		}
-	}
-
-	private static long positiveMillis(Duration duration) {
-		if (duration == null || duration.isNegative() || duration.isZero()) {
-			return 0;
-		}
-		return Math.max(1, duration.toMillis());
 	}
 
 	private static byte[] text(String value) {

@@ -18,14 +18,9 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
  * Publishes every task and worker event as JSON to a Redis Pub/Sub channel (by default
- * {@code asynctasq:events}), after handing it to a delegate (the application's event publisher). A
- * message looks like
- * {@code {"type":"task_completed","taskId":"…","taskName":"…","queue":"…","attempt":1,"durationMillis":12,
- * "workerId":"…","timestamp":"2026-01-01T00:00:00Z"}}: durations in milliseconds ({@code …Millis}),
- * instants in ISO-8601, errors as {@code {"class":…,"message":…}}.
- * <p>
- * Pub/Sub is fire-and-forget: subscribers that are not connected miss events, and a failed publish is
- * logged without disturbing the task.
+ * {@code asynctasq:events}), after handing it to a delegate. Fire-and-forget: subscribers not connected miss
+ * events, and a failed publish is logged without disturbing the task. The message format is in
+ * {@code docs/redis.md}.
  */
 public class RedisEventPublisher implements AsyncTasqEventListener {
 

@@ -1,10 +1,8 @@
 --[[
   Acknowledges a completed task: it is deleted, and the completed total counted.
 
-  Guarantees: only the reservation holding the current fencing token can acknowledge; a stale
-  reservation (its lease expired and the task was reserved again, or it was already settled) changes
-  nothing. A task holds a non-empty token exactly while it is in flight (every transition out of the
-  in-flight set clears it or deletes the task), so the token check alone proves the task in flight.
+  Guarantees: only the reservation holding the task (lib/lease.lua) can acknowledge it; a stale
+  reservation changes nothing.
 
   KEYS[1] in-flight sorted set
   KEYS[2] stats hash (completed, failed, retried totals)
@@ -13,13 +11,21 @@
   ARGV[1] task id
   ARGV[2] lease token
 
-  Returns 1 when acknowledged, 0 when the lease was lost.
+  Returns DONE, LEASE_LOST or NO_SUCH_TASK (lib/lease.lua).
 ]]
-local taskKey = KEYS[3] .. ARGV[1]
-if ARGV[2] == '' or redis.call('HGET', taskKey, 'tok') ~= ARGV[2] then
-  return 0
+--#include lib/lease.lua
+local inFlightKey = KEYS[1]
+local statsKey = KEYS[2]
+local taskKeyPrefix = KEYS[3]
+
+local id = ARGV[1]
+local token = ARGV[2]
+
+local taskKey = taskKeyPrefix .. id
+local lease = settleLease(inFlightKey, taskKey, id, token)
+if lease ~= DONE then
+  return lease
 end
-redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('DEL', taskKey)
-redis.call('HINCRBY', KEYS[2], 'completed', 1)
-return 1
+redis.call('HINCRBY', statsKey, 'completed', 1)
+return DONE

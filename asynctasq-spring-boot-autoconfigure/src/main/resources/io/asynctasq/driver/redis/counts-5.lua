@@ -10,17 +10,22 @@
 
   Returns { ready, delayed, in flight, dead-lettered, completed total, failed total, retried total }.
 ]]
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local dueDelayed = redis.call('ZCOUNT', KEYS[2], '-inf', nowUs)
-local expired = redis.call('ZCOUNT', KEYS[3], '-inf', nowMs)
-local totals = redis.call('HMGET', KEYS[5], 'completed', 'failed', 'retried')
+--#include lib/time.lua
+local readyKey = KEYS[1]
+local delayedKey = KEYS[2]
+local inFlightKey = KEYS[3]
+local deadKey = KEYS[4]
+local statsKey = KEYS[5]
+
+local nowMs, nowUs = serverTime()
+local dueDelayed = redis.call('ZCOUNT', delayedKey, '-inf', nowUs)
+local expired = redis.call('ZCOUNT', inFlightKey, '-inf', nowMs)
+local totals = redis.call('HMGET', statsKey, 'completed', 'failed', 'retried')
 return {
-  redis.call('LLEN', KEYS[1]) + dueDelayed + expired,
-  redis.call('ZCARD', KEYS[2]) - dueDelayed,
-  redis.call('ZCARD', KEYS[3]) - expired,
-  redis.call('ZCARD', KEYS[4]),
+  redis.call('LLEN', readyKey) + dueDelayed + expired,
+  redis.call('ZCARD', delayedKey) - dueDelayed,
+  redis.call('ZCARD', inFlightKey) - expired,
+  redis.call('ZCARD', deadKey),
   tonumber(totals[1] or 0),
   tonumber(totals[2] or 0),
   tonumber(totals[3] or 0)

@@ -1,7 +1,7 @@
 --[[
   Moves a reserved task to its queue's dead-letter set, with why, in one step.
 
-  Guarantees: only the reservation holding the current fencing token can dead-letter; the task keeps
+  Guarantees: only the reservation holding the task (lib/lease.lua) can dead-letter it; the task keeps
   its body, attempts and enqueue time; dead letters are ordered by a per-queue sequence (oldest
   first); the failed total is counted.
 
@@ -16,21 +16,31 @@
   ARGV[4..] pairs of failure field and value, only for the fields present:
             "ecl" error class, "emsg" error message, "stack" stack trace
 
-  Returns 1 when dead-lettered, 0 when the lease was lost.
+  Returns DONE, LEASE_LOST or NO_SUCH_TASK (lib/lease.lua).
 ]]
+--#include lib/lease.lua
+--#include lib/time.lua
 --#include lib/deadLetters.lua
+local inFlightKey = KEYS[1]
+local deadKey = KEYS[2]
+local statsKey = KEYS[3]
+local taskKeyPrefix = KEYS[4]
+
 local id = ARGV[1]
-local taskKey = KEYS[4] .. id
-if redis.call('ZSCORE', KEYS[1], id) == false or redis.call('HGET', taskKey, 'tok') ~= ARGV[2] then
-  return 0
+local token = ARGV[2]
+local reason = ARGV[3]
+local firstFailureField = 4
+
+local taskKey = taskKeyPrefix .. id
+local lease = settleLease(inFlightKey, taskKey, id, token)
+if lease ~= DONE then
+  return lease
 end
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREM', KEYS[1], id)
+local nowMs = serverTime()
 redis.call('HDEL', taskKey, 'ecl', 'emsg', 'stack')
-redis.call('HSET', taskKey, 'tok', '', 'reason', ARGV[3], 'dlat', nowMs)
-for i = 4, #ARGV, 2 do
+redis.call('HSET', taskKey, 'tok', '', 'reason', reason, 'dlat', nowMs)
+for i = firstFailureField, #ARGV, 2 do
   redis.call('HSET', taskKey, ARGV[i], ARGV[i + 1])
 end
-addDeadLetter(KEYS[2], KEYS[3], id)
-return 1
+addDeadLetter(deadKey, statsKey, id)
+return DONE

@@ -4,22 +4,23 @@
   KEYS[1] dead-letter sorted set
   KEYS[2] task key prefix
 
-  ARGV[1] offset
-  ARGV[2] limit
+  ARGV[1] offset (0 or more)
+  ARGV[2] limit (1 or more)
 
   Returns, per dead letter: id, body, enqueued-at (ms), attempts, reason, error class, error message,
   stack trace, dead-lettered-at (ms), each '' when absent, then a bit mask of the error fields present
   (1 error class, 2 error message, 4 stack trace).
 ]]
+local deadKey = KEYS[1]
+local taskKeyPrefix = KEYS[2]
+
 local offset = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
-if limit <= 0 then
-  return {}
-end
-local ids = redis.call('ZRANGE', KEYS[1], offset, offset + limit - 1)
+
+local ids = redis.call('ZRANGE', deadKey, offset, offset + limit - 1)
 local result = {}
 for _, id in ipairs(ids) do
-  local f = redis.pcall('HMGET', KEYS[2] .. id, 'body', 'enq', 'att', 'reason', 'ecl', 'emsg', 'stack', 'dlat')
+  local f = redis.pcall('HMGET', taskKeyPrefix .. id, 'body', 'enq', 'att', 'reason', 'ecl', 'emsg', 'stack', 'dlat')
   if f.err then
     -- not a hash (written by something else): listed with why, never failing the page
     f = { false, false, false, 'unreadable dead letter: ' .. f.err }

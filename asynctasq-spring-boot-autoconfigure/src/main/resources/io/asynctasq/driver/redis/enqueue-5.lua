@@ -3,10 +3,10 @@
 
   Guarantees: each task is stored (its hash) and placed in exactly one of ready or delayed in one
   atomic step (one RPUSH or ZADD for all the tasks of the call); a task id that already exists is
-  left alone (a repeated enqueue is a no-op), unless it is a dead letter: the new task replaces it. Delayed tasks are scored in server microseconds plus
-  their index, so tasks enqueued together keep their order. Wakes idle workers through the marker
-  when a task is ready, or when a delayed task becomes the earliest one (so they recompute how long
-  to wait).
+  left alone (a repeated enqueue is a no-op), unless it is a dead letter: the new task replaces it.
+  Delayed tasks are scored in server microseconds plus their index, so tasks enqueued together keep
+  their order. Idle workers are woken when a task is ready, or when a delayed task becomes the
+  earliest one (lib/marker.lua).
 
   KEYS[1] ready list
   KEYS[2] delayed sorted set (score: due time, server microseconds)
@@ -19,17 +19,26 @@
 
   Returns the number of tasks stored.
 ]]
-local time = redis.call('TIME')
-local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
+--#include lib/time.lua
+--#include lib/marker.lua
+local readyKey = KEYS[1]
+local delayedKey = KEYS[2]
+local markerKey = KEYS[3]
+local taskKeyPrefix = KEYS[4]
+local deadKey = KEYS[5]
+
 local delayMs = tonumber(ARGV[1])
+local firstTask = 2
+
+local _, nowUs = serverTime()
 local stored = 0
 local ready = {}
 local delayed = {}
-for i = 2, #ARGV, 3 do
+for i = firstTask, #ARGV, 3 do
   local id = ARGV[i]
-  local taskKey = KEYS[4] .. id
+  local taskKey = taskKeyPrefix .. id
   local exists = redis.call('EXISTS', taskKey) == 1
-  if exists and redis.call('ZREM', KEYS[5], id) == 1 then
+  if exists and redis.call('ZREM', deadKey, id) == 1 then
     redis.call('DEL', taskKey)
     exists = false
   end
@@ -46,19 +55,18 @@ for i = 2, #ARGV, 3 do
 end
 local wake = #ready > 0
 for i = 1, #ready, 1000 do
-  redis.call('RPUSH', KEYS[1], unpack(ready, i, math.min(i + 999, #ready)))
+  redis.call('RPUSH', readyKey, unpack(ready, i, math.min(i + 999, #ready)))
 end
 if #delayed > 0 then
-  -- the first task of the call is its earliest: it wakes idle workers when it comes before the others
-  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  if first[2] == nil or tonumber(first[2]) > delayed[1] then
+  -- the first task of the call is its earliest
+  if isEarliestDelayed(delayedKey, delayed[1]) then
     wake = true
   end
   for i = 1, #delayed, 1000 do
-    redis.call('ZADD', KEYS[2], unpack(delayed, i, math.min(i + 999, #delayed)))
+    redis.call('ZADD', delayedKey, unpack(delayed, i, math.min(i + 999, #delayed)))
   end
 end
 if wake then
-  redis.call('ZADD', KEYS[3], 0, '0')
+  wakeIdleWorkers(markerKey)
 end
 return stored

@@ -15,21 +15,26 @@
 
   Returns { how many dead letters were deleted, the bound (for the next calls) }.
 ]]
+local deadKey = KEYS[1]
+local taskKeyPrefix = KEYS[2]
+
 local bound = ARGV[1]
+local chunk = tonumber(ARGV[2])
+
 if bound == '' then
-  local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  local newest = redis.call('ZRANGE', deadKey, -1, -1, 'WITHSCORES')
   if newest[2] == nil then
     return { 0, '' }
   end
   bound = newest[2]
 end
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', bound, 'LIMIT', 0, tonumber(ARGV[2]))
+local ids = redis.call('ZRANGEBYSCORE', deadKey, '-inf', bound, 'LIMIT', 0, chunk)
 if #ids > 0 then
-  local keys = {}
+  local taskKeys = {}
   for i = 1, #ids do
-    keys[i] = KEYS[2] .. ids[i]
+    taskKeys[i] = taskKeyPrefix .. ids[i]
   end
-  redis.call('DEL', unpack(keys))
-  redis.call('ZREM', KEYS[1], unpack(ids))
+  redis.call('DEL', unpack(taskKeys))
+  redis.call('ZREM', deadKey, unpack(ids))
 end
 return { #ids, bound }

@@ -3,11 +3,11 @@
   failed attempt stays counted, after a delay), postpone (the attempt is given back, after a delay)
   or release (the attempt is given back, at the front of ready).
 
-  Guarantees: only the reservation holding the current fencing token can requeue; the task is never in
-  two states nor in none; a delay of 0 appends it to ready and a delay puts it among the delayed
-  tasks; idle workers are woken when it is ready, or when it becomes the earliest delayed task (so they
-  recompute how long to wait). An attempt is given back only from a counter a reserve incremented
-  (see lib/counters.lua).
+  Guarantees: only the reservation holding the task (lib/lease.lua) can requeue it; the task is never
+  in two states nor in none; a delay of 0 appends it to ready and a delay puts it among the delayed
+  tasks; idle workers are woken when it is ready, or when it becomes the earliest delayed task
+  (lib/marker.lua). An attempt is given back only from a counter a reserve incremented
+  (lib/counters.lua).
 
   KEYS[1] in-flight sorted set
   KEYS[2] ready list
@@ -22,39 +22,51 @@
   ARGV[4] 'retry', 'postpone' or 'release'
   ARGV[5] highest attempt counter (Reservation.MAX_ATTEMPT)
 
-  Returns 1 when requeued, 0 when the lease was lost.
+  Returns DONE, LEASE_LOST or NO_SUCH_TASK (lib/lease.lua).
 ]]
+--#include lib/lease.lua
+--#include lib/time.lua
+--#include lib/marker.lua
 --#include lib/counters.lua
+local inFlightKey = KEYS[1]
+local readyKey = KEYS[2]
+local delayedKey = KEYS[3]
+local markerKey = KEYS[4]
+local statsKey = KEYS[5]
+local taskKeyPrefix = KEYS[6]
+
 local id = ARGV[1]
-local taskKey = KEYS[6] .. id
-if redis.call('ZSCORE', KEYS[1], id) == false or redis.call('HGET', taskKey, 'tok') ~= ARGV[2] then
-  return 0
-end
+local token = ARGV[2]
+local delayMs = tonumber(ARGV[3])
 local mode = ARGV[4]
-redis.call('ZREM', KEYS[1], id)
+local maxAttempt = tonumber(ARGV[5])
+
+local taskKey = taskKeyPrefix .. id
+local lease = settleLease(inFlightKey, taskKey, id, token)
+if lease ~= DONE then
+  return lease
+end
 redis.call('HSET', taskKey, 'tok', '')
 if mode == 'retry' then
-  redis.call('HINCRBY', KEYS[5], 'retried', 1)
+  redis.call('HINCRBY', statsKey, 'retried', 1)
 else
-  local made = storedAttempts(redis.call('HGET', taskKey, 'att'), tonumber(ARGV[5]))
+  local made = storedAttempts(redis.call('HGET', taskKey, 'att'), maxAttempt)
   if made and made > 0 then
     redis.call('HSET', taskKey, 'att', made - 1)
   end
 end
-local delayMs = tonumber(ARGV[3])
 if mode == 'release' then
-  redis.call('LPUSH', KEYS[2], id)
-  redis.call('ZADD', KEYS[4], 0, '0')
+  redis.call('LPUSH', readyKey, id)
+  wakeIdleWorkers(markerKey)
 elseif delayMs <= 0 then
-  redis.call('RPUSH', KEYS[2], id)
-  redis.call('ZADD', KEYS[4], 0, '0')
+  redis.call('RPUSH', readyKey, id)
+  wakeIdleWorkers(markerKey)
 else
-  local time = redis.call('TIME')
-  local due = tonumber(time[1]) * 1000000 + tonumber(time[2]) + delayMs * 1000
-  local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-  if first[2] == nil or tonumber(first[2]) > due then
-    redis.call('ZADD', KEYS[4], 0, '0')
+  local _, nowUs = serverTime()
+  local dueUs = nowUs + delayMs * 1000
+  if isEarliestDelayed(delayedKey, dueUs) then
+    wakeIdleWorkers(markerKey)
   end
-  redis.call('ZADD', KEYS[3], due, id)
+  redis.call('ZADD', delayedKey, dueUs, id)
 end
-return 1
+return DONE

@@ -6,8 +6,8 @@
   task leaves the delayed set in the same step that appends it, so two workers can never both
   promote it. Then up to ARGV[1] tasks are popped from the front of ready: each gets its attempt
   counter incremented and a fresh fencing token (one HSET), and all of them one lease
-  deadline (server clock) in the in-flight set (one ZADD). When ready tasks remain, the marker is set
-  again so another idle worker wakes for them.
+  deadline (server clock) in the in-flight set (one ZADD). When ready tasks remain, idle workers
+  are woken again for them (lib/marker.lua).
 
   Each popped id is read and settled on its own, so a malformed record never fails the others:
   - a task hash is handed out whatever it holds, its fields as stored and flags saying which it has
@@ -38,30 +38,41 @@
   before this reservation (the last three as stored, '' when absent), then per record settled here:
   id, what was done }.
 ]]
+--#include lib/time.lua
+--#include lib/marker.lua
 --#include lib/counters.lua
 --#include lib/deadLetters.lua
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local readyKey = KEYS[1]
+local delayedKey = KEYS[2]
+local inFlightKey = KEYS[3]
+local markerKey = KEYS[4]
+local taskKeyPrefix = KEYS[5]
+local deadKey = KEYS[6]
+local statsKey = KEYS[7]
+
 local max = tonumber(ARGV[1])
-local deadline = nowMs + tonumber(ARGV[2])
+local leaseMs = tonumber(ARGV[2])
+local tokenBase = ARGV[3]
 local maxAttempt = tonumber(ARGV[4])
 
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs, 'LIMIT', 0, 1000)
+local nowMs, nowUs = serverTime()
+local deadline = nowMs + leaseMs
+
+local expired = redis.call('ZRANGEBYSCORE', inFlightKey, '-inf', nowMs, 'LIMIT', 0, 1000)
 for i = #expired, 1, -1 do
   local id = expired[i]
-  local taskKey = KEYS[5] .. id
-  redis.call('ZREM', KEYS[3], id)
+  local taskKey = taskKeyPrefix .. id
+  redis.call('ZREM', inFlightKey, id)
   if redis.call('TYPE', taskKey).ok == 'hash' then
     redis.call('HSET', taskKey, 'tok', '')
   end
-  redis.call('LPUSH', KEYS[1], id)
+  redis.call('LPUSH', readyKey, id)
 end
 
-local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', nowUs, 'LIMIT', 0, 1000)
+local due = redis.call('ZRANGEBYSCORE', delayedKey, '-inf', nowUs, 'LIMIT', 0, 1000)
 if #due > 0 then
-  redis.call('ZREM', KEYS[2], unpack(due))
-  redis.call('RPUSH', KEYS[1], unpack(due))
+  redis.call('ZREM', delayedKey, unpack(due))
+  redis.call('RPUSH', readyKey, unpack(due))
 end
 
 local result = { nowMs, -1, deadline, 0 }
@@ -71,11 +82,11 @@ local reserved = 0
 local leases = {}
 -- records settled here do not count against max, but at most 100 of them per call keep the call short
 while reserved < max and #settled < 200 do
-  local id = redis.call('LPOP', KEYS[1])
+  local id = redis.call('LPOP', readyKey)
   if not id then
     break
   end
-  local taskKey = KEYS[5] .. id
+  local taskKey = taskKeyPrefix .. id
   local fields = (not seen[id]) and redis.pcall('HMGET', taskKey, 'body', 'enq', 'att')
   if not fields then
     table.insert(settled, id)
@@ -86,7 +97,7 @@ while reserved < max and #settled < 200 do
     local reason = 'corrupt task record: a ' .. kind .. ' key, not a hash'
     redis.call('DEL', taskKey)
     redis.call('HSET', taskKey, 'body', value, 'enq', nowMs, 'att', 0, 'tok', '', 'reason', reason, 'dlat', nowMs)
-    addDeadLetter(KEYS[6], KEYS[7], id)
+    addDeadLetter(deadKey, statsKey, id)
     table.insert(settled, id)
     table.insert(settled, 'dead-lettered: ' .. reason)
   elseif not (fields[1] or fields[2] or fields[3]) and redis.call('EXISTS', taskKey) == 0 then
@@ -95,7 +106,7 @@ while reserved < max and #settled < 200 do
   else
     seen[id] = true
     reserved = reserved + 1
-    local token = ARGV[3] .. '.' .. reserved
+    local token = tokenBase .. '.' .. reserved
     local made = storedAttempts(fields[3], maxAttempt)
     if made and made < maxAttempt then
       redis.call('HSET', taskKey, 'att', made + 1, 'tok', token)
@@ -123,21 +134,21 @@ for i = 1, #settled do
   table.insert(result, settled[i])
 end
 for i = 1, #leases, 1000 do
-  redis.call('ZADD', KEYS[3], unpack(leases, i, math.min(i + 999, #leases)))
+  redis.call('ZADD', inFlightKey, unpack(leases, i, math.min(i + 999, #leases)))
 end
 
-if redis.call('LLEN', KEYS[1]) > 0 then
-  redis.call('ZADD', KEYS[4], 0, '0')
+if redis.call('LLEN', readyKey) > 0 then
+  wakeIdleWorkers(markerKey)
 end
 
 -- how long to wait is only needed when nothing was reserved
 if reserved == 0 then
   local nextDue = -1
-  local firstDelayed = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  local firstDelayed = redis.call('ZRANGE', delayedKey, 0, 0, 'WITHSCORES')
   if firstDelayed[2] then
     nextDue = math.floor(tonumber(firstDelayed[2]) / 1000)
   end
-  local firstLease = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+  local firstLease = redis.call('ZRANGE', inFlightKey, 0, 0, 'WITHSCORES')
   if firstLease[2] and (nextDue < 0 or tonumber(firstLease[2]) < nextDue) then
     nextDue = tonumber(firstLease[2])
   end

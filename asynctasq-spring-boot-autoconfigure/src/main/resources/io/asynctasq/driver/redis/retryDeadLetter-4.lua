@@ -2,7 +2,7 @@
   Moves a dead letter back to the end of its queue, ready now, with its attempts reset.
 
   Guarantees: the task leaves the dead-letter set and enters ready in one step; its failure fields
-  are cleared.
+  are cleared; idle workers are woken (lib/marker.lua).
 
   KEYS[1] dead-letter sorted set
   KEYS[2] ready list
@@ -13,13 +13,20 @@
 
   Returns 1 when moved, 0 when no such dead letter exists.
 ]]
+--#include lib/marker.lua
+local deadKey = KEYS[1]
+local readyKey = KEYS[2]
+local markerKey = KEYS[3]
+local taskKeyPrefix = KEYS[4]
+
 local id = ARGV[1]
-if redis.call('ZREM', KEYS[1], id) == 0 then
+
+if redis.call('ZREM', deadKey, id) == 0 then
   return 0
 end
-local taskKey = KEYS[4] .. id
+local taskKey = taskKeyPrefix .. id
 redis.call('HDEL', taskKey, 'reason', 'ecl', 'emsg', 'stack', 'dlat')
 redis.call('HSET', taskKey, 'att', 0, 'tok', '')
-redis.call('RPUSH', KEYS[2], id)
-redis.call('ZADD', KEYS[3], 0, '0')
+redis.call('RPUSH', readyKey, id)
+wakeIdleWorkers(markerKey)
 return 1

@@ -27,9 +27,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -39,6 +44,7 @@ import static org.awaitility.Awaitility.await;
 
 /** What the Redis driver guarantees beyond the TCK: no busy polling, no duplicate promotion, clear failures. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ExtendWith(OutputCaptureExtension.class)
 class RedisDriverBehaviourTests {
 
 	/** Commands a client sends itself; commands run inside scripts are counted by Redis too, so not these. */
@@ -245,6 +251,40 @@ class RedisDriverBehaviourTests {
 		}
 		assertThat(keys).isNotEmpty().allSatisfy((key) -> assertThat(key).startsWith(this.prefix + ":{tagged}:"));
 		assertThat(keys).contains(this.prefix + ":{tagged}:delayed", this.prefix + ":{tagged}:inflight");
+	}
+
+	@Test
+	void aRefusedSettlementSaysWhetherTheLeaseWasLostOrTheTaskIsGone(CapturedOutput output) throws Exception {
+		LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+		logging.setLogLevel(RedisDriver.class.getName(), LogLevel.DEBUG);
+		try {
+			RedisDriver driver = driver();
+			String queue = "refused";
+			TaskMessage retried = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { 1 }, Instant.now());
+			TaskMessage acknowledged = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { 2 },
+					Instant.now());
+			driver.enqueueAll(List.of(retried, acknowledged), Duration.ZERO);
+			List<Reservation> reserved = driver.reserve(List.of(queue), 2, Duration.ofSeconds(30), Duration.ZERO);
+			assertThat(reserved).extracting(Reservation::id).containsExactly(retried.id(), acknowledged.id());
+			Reservation stale = reserved.get(0);
+			Reservation gone = reserved.get(1);
+			assertThat(driver.retry(stale, Duration.ofMinutes(5))).isTrue();
+			assertThat(driver.acknowledge(gone)).isTrue();
+
+			assertThat(driver.acknowledge(stale)).isFalse();
+			assertThat(driver.extendLease(stale, Duration.ofSeconds(30))).isFalse();
+			assertThat(driver.retry(gone, Duration.ZERO)).isFalse();
+			assertThat(driver.extendLease(gone, Duration.ofSeconds(30))).isFalse();
+
+			assertThat(output).contains("Task " + stale.id() + " of queue 'refused': acknowledge refused, its lease was lost")
+				.contains("Task " + stale.id() + " of queue 'refused': extendLease refused, its lease was lost")
+				.contains("Task " + gone.id() + " of queue 'refused': retry refused, no such task")
+				.contains("Task " + gone.id() + " of queue 'refused': extendLease refused, no such task");
+			assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 1, 0, 0));
+		}
+		finally {
+			logging.setLogLevel(RedisDriver.class.getName(), null);
+		}
 	}
 
 	@Test

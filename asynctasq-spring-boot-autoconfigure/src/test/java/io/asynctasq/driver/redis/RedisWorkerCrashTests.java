@@ -16,6 +16,7 @@ import java.util.stream.IntStream;
 
 import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
@@ -95,7 +96,7 @@ class RedisWorkerCrashTests {
 			.build()) {
 			await().atMost(Duration.ofSeconds(30)).until(() -> tasks.completed.size() == TASKS
 					&& survivor.driver().counts(this.queue).equals(QueueCounts.EMPTY));
-			assertThat(((RedisDriver) survivor.driver()).totals(this.queue).completed()).isEqualTo(TASKS);
+			assertThat(((RedisDriver) ((DriverFacade) survivor.driver()).driver()).totals(this.queue).completed()).isEqualTo(TASKS);
 		}
 		assertThat(tasks.completed.keySet()).containsExactlyInAnyOrderElementsOf(
 				IntStream.range(0, TASKS).boxed().toList());

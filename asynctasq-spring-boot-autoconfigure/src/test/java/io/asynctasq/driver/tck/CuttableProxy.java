@@ -93,9 +93,17 @@ public final class CuttableProxy implements AutoCloseable {
 		while (!socket.isClosed()) {
 			try {
 				Socket client = socket.accept();
-				this.sockets.add(client);
 				Socket target = new Socket(InetAddress.getLoopbackAddress(), this.targetPort);
-				this.sockets.add(target);
+				synchronized (this) {
+					if (this.server != socket) {
+						// cut while this connection was being made: it must not survive the cut
+						closeQuietly(client);
+						closeQuietly(target);
+						continue;
+					}
+					this.sockets.add(client);
+					this.sockets.add(target);
+				}
 				pump(client, target);
 				pump(target, client);
 			}
