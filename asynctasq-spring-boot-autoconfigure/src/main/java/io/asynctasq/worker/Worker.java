@@ -131,7 +131,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.leaseRenewer = new LeaseRenewer(this.active, settings.taskDefaults().visibilityTimeout());
 		UnknownTaskGrace unknownTaskGrace = new UnknownTaskGrace(settings.unknownTaskGrace());
 		this.preparer = new TaskPreparer(codec, registry, settings.taskDefaults(), unknownTaskGrace, this::isStopping);
-		this.recorder = new OutcomeRecorder(this, driver, unknownTaskGrace);
+		this.recorder = new OutcomeRecorder(this, this.driver, unknownTaskGrace);
 	}
 
 	public void setPhase(int phase) {
