@@ -2,7 +2,7 @@ package io.asynctasq.autoconfigure;
 
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.redis.RedisDriver;
-import io.asynctasq.driver.redis.RedisEventPublisher;
+import io.asynctasq.events.redis.RedisEventPublisher;
 import io.asynctasq.events.AsyncTasqEventListener;
 
 import org.springframework.beans.factory.ObjectProvider;

@@ -5,7 +5,7 @@ import java.util.UUID;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.driver.redis.RedisDriver;
-import io.asynctasq.driver.redis.RedisEventPublisher;
+import io.asynctasq.events.redis.RedisEventPublisher;
 import io.asynctasq.events.AsyncTasqEventListener;
 import org.junit.jupiter.api.Test;
 

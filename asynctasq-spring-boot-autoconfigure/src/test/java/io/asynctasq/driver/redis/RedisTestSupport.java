@@ -12,7 +12,7 @@ import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 
 /** The Redis server of the tests (127.0.0.1:6379), and deleting what a test created. */
-final class RedisTestSupport {
+public final class RedisTestSupport {
 
 	static final String HOST = "127.0.0.1";
 
@@ -22,7 +22,7 @@ final class RedisTestSupport {
 	}
 
 	/** A started factory for the test server; its connections carry {@code clientName} when not null. */
-	static LettuceConnectionFactory connectionFactory(String clientName) {
+	public static LettuceConnectionFactory connectionFactory(String clientName) {
 		return connectionFactory(HOST, PORT, clientName);
 	}
 

@@ -1,4 +1,4 @@
-package io.asynctasq.driver.redis;
+package io.asynctasq.events.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.asynctasq.driver.redis.RedisTestSupport;
 import io.asynctasq.events.AsyncTasqEvent;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.events.WorkerEvent;

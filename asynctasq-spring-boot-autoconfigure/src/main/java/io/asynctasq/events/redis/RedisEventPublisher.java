@@ -1,4 +1,4 @@
-package io.asynctasq.driver.redis;
+package io.asynctasq.events.redis;
 
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
