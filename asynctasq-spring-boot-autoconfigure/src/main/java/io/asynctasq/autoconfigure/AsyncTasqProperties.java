@@ -8,6 +8,7 @@ import io.asynctasq.Backoff;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.worker.ExecutorMode;
 import io.asynctasq.worker.WorkerSettings;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -183,7 +184,7 @@ public class AsyncTasqProperties {
 		 * round trip to the backend. They hold a lease meanwhile and go back at once on shutdown.
 		 * Defaults to the concurrency; 0 reserves a task only when a thread is free.
 		 */
-		private Integer prefetch;
+		private @Nullable Integer prefetch;
 
 		/**
 		 * How long running tasks may finish when the application stops, before they are interrupted and
@@ -223,11 +224,11 @@ public class AsyncTasqProperties {
 			this.queues = queues;
 		}
 
-		public Integer getPrefetch() {
+		public @Nullable Integer getPrefetch() {
 			return this.prefetch;
 		}
 
-		public void setPrefetch(Integer prefetch) {
+		public void setPrefetch(@Nullable Integer prefetch) {
 			this.prefetch = prefetch;
 		}
 

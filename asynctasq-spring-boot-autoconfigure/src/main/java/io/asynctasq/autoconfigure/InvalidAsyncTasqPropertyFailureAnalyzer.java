@@ -1,5 +1,7 @@
 package io.asynctasq.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
@@ -41,7 +43,7 @@ class InvalidAsyncTasqPropertyFailureAnalyzer extends AbstractFailureAnalyzer<In
 	}
 
 	/** The property as the environment holds it (its text and where it is set), or {@code null}. */
-	private ConfigurationProperty configured(String property) {
+	private @Nullable ConfigurationProperty configured(String property) {
 		if (!(this.environment instanceof ConfigurableEnvironment configurable)
 				|| !ConfigurationPropertyName.isValid(property)) {
 			return null;

@@ -4,6 +4,7 @@ import io.asynctasq.TaskDispatcher;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.Worker;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,7 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 
 	private final TaskDispatcher dispatcher;
 
-	private final Worker worker;
+	private final @Nullable Worker worker;
 
 	private final ShutdownSequence shutdown;
 
@@ -30,7 +31,7 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 
 	private boolean closed;
 
-	AsyncTasqRuntime(QueueDriver driver, TaskRegistry registry, TaskDispatcher dispatcher, Worker worker,
+	AsyncTasqRuntime(QueueDriver driver, TaskRegistry registry, TaskDispatcher dispatcher, @Nullable Worker worker,
 			ShutdownSequence shutdown) {
 		this.driver = driver;
 		this.registry = registry;
@@ -54,7 +55,7 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 	}
 
 	/** The worker, or {@code null} when this runtime only dispatches. */
-	public Worker worker() {
+	public @Nullable Worker worker() {
 		return this.worker;
 	}
 

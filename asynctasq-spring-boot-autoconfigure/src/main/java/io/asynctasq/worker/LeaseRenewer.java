@@ -6,6 +6,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Keeps the leases of a worker's reserved tasks, running or prefetched, from one timer: every third of
  * the default lease it extends each lease a third of which has passed. One timer for all tasks instead of
@@ -18,7 +20,7 @@ final class LeaseRenewer {
 
 	private final Duration period;
 
-	private ScheduledFuture<?> timer;
+	private @Nullable ScheduledFuture<?> timer;
 
 	LeaseRenewer(Collection<TaskExecution> reserved, Duration defaultLease) {
 		this.reserved = reserved;

@@ -29,6 +29,7 @@ import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.WorkerEvent;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,16 +89,16 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private volatile boolean stopping;
 
-	private Thread fetcher;
+	private @Nullable Thread fetcher;
 
-	private ScheduledFuture<?> heartbeat;
+	private @Nullable ScheduledFuture<?> heartbeat;
 
 	private final LeaseRenewer leaseRenewer;
 
 	/** The handoff slot of a thread running a chain of tasks ({@link #runChain}); unset elsewhere. */
 	private final ThreadLocal<TaskExecution[]> handoff = new ThreadLocal<>();
 
-	private Instant startedAt;
+	private @Nullable Instant startedAt;
 
 	private final TaskPreparer preparer;
 
@@ -106,11 +107,11 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	/** The queues served since the last start: the configured ones, or the default and every registered task's. */
 	private volatile List<String> queues = List.of();
 
-	private volatile Instant lastFetchAt;
+	private volatile @Nullable Instant lastFetchAt;
 
 	private volatile int fetchFailures;
 
-	private volatile Throwable lastFetchFailure;
+	private volatile @Nullable Throwable lastFetchFailure;
 
 	/** {@link System#nanoTime()} when the reserve call under way started; 0 when none is. */
 	private volatile long reserveStartedAt;

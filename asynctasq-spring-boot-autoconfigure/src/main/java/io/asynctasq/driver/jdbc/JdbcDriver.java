@@ -21,6 +21,7 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,7 @@ public class JdbcDriver implements QueueDriver {
 
 	private final Object listenerLock = new Object();
 
-	private PostgresNotificationListener listener;
+	private @Nullable PostgresNotificationListener listener;
 
 	private final AtomicLong lockRetries = new AtomicLong();
 
@@ -333,7 +334,7 @@ public class JdbcDriver implements QueueDriver {
 	}
 
 	/** A time column, or {@code null} with a defect noted when it is NULL or unreadable. */
-	private Instant readTime(ResultSet rs, String column, List<String> defects) {
+	private @Nullable Instant readTime(ResultSet rs, String column, List<String> defects) {
 		try {
 			Instant time = this.dialect.getTime(rs, column);
 			if (time == null) {

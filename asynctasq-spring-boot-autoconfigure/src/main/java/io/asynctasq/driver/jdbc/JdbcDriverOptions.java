@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How a {@link JdbcDriver} names its tables and waits for work.
  *
@@ -17,7 +19,7 @@ import java.util.regex.Pattern;
  * @param dialect the database dialect, or {@code null} to detect it from the first connection
  */
 public record JdbcDriverOptions(String tablePrefix, Duration pollBackoffMin, Duration pollBackoffMax,
-		boolean notifications, JdbcDialect dialect) {
+		boolean notifications, @Nullable JdbcDialect dialect) {
 
 	/** The default table prefix. */
 	public static final String DEFAULT_TABLE_PREFIX = "asynctasq_";

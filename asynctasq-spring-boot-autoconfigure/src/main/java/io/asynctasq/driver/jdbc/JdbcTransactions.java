@@ -10,6 +10,8 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.jdbc.core.PreparedStatementSetter;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.datasource.DataSourceUtils;
@@ -32,7 +34,7 @@ final class JdbcTransactions {
 	private final DataSource dataSource;
 
 	/** The first statement of every multi-statement transaction (an isolation level), or {@code null}. */
-	private final String transactionSetup;
+	private final @Nullable String transactionSetup;
 
 	JdbcTransactions(DataSource dataSource, String transactionSetup) {
 		this.dataSource = dataSource;

@@ -22,6 +22,7 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded driver: the same semantics as a durable driver (leases, fencing, atomic retries,
@@ -355,7 +356,7 @@ public class MemoryDriver implements QueueDriver {
 		 * Moves due delayed tasks and tasks whose lease expired to ready; returns when the next one
 		 * falls due, or {@code null}.
 		 */
-		Instant makeDueTasksReady(Instant now) {
+		@Nullable Instant makeDueTasksReady(Instant now) {
 			Instant next = null;
 			Deque<Entry> expired = new ArrayDeque<>(0);
 			while (!this.byDeadline.isEmpty() && !this.byDeadline.first().deadline.isAfter(now)) {

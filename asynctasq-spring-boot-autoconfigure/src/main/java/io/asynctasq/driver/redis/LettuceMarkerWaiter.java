@@ -17,6 +17,7 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -60,7 +61,7 @@ final class LettuceMarkerWaiter implements MarkerWaiter {
 	}
 
 	/** The {@code host:port} of a Lettuce factory, or {@code null}. */
-	static String describe(RedisConnectionFactory factory) {
+	static @Nullable String describe(RedisConnectionFactory factory) {
 		if (factory instanceof LettuceConnectionFactory lettuce) {
 			return lettuce.getHostName() + ":" + lettuce.getPort();
 		}

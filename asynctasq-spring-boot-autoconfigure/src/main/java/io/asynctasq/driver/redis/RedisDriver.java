@@ -23,6 +23,7 @@ import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -605,7 +606,7 @@ public class RedisDriver implements QueueDriver {
 	}
 
 	/** A stored whole number, or {@code null} when the text is not one (stored values are never trusted). */
-	private static Long parseLong(String text) {
+	private static @Nullable Long parseLong(String text) {
 		try {
 			return Long.parseLong(text);
 		}
