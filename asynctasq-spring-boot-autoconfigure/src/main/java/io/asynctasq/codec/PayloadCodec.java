@@ -1,8 +1,9 @@
 package io.asynctasq.codec;
 
 import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +12,10 @@ import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskParameter;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonParser.NumberType;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.DeserializationFeature;
@@ -18,8 +23,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Encodes tasks as JSON and decodes them. Arguments are decoded only into the declared parameter
@@ -28,11 +31,17 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public class PayloadCodec {
 
-	private static final int FORMAT_VERSION = 1;
+	private static final byte[] HEAD = "{\"v\":1,\"task\":\"".getBytes(StandardCharsets.ISO_8859_1);
+
+	private static final byte[] ARGS = "\",\"args\":".getBytes(StandardCharsets.ISO_8859_1);
+
+	private static final byte[] DISPATCHED_AT = ",\"dispatchedAt\":\"".getBytes(StandardCharsets.ISO_8859_1);
+
+	private static final JsonStringEncoder QUOTER = JsonStringEncoder.getInstance();
 
 	private final JsonMapper mapper;
 
-	private final ObjectReader envelopeReader;
+	private final ObjectReader treeReader;
 
 	private final Map<Type, ObjectReader> argumentReaders = new ConcurrentHashMap<>();
 
@@ -51,8 +60,7 @@ public class PayloadCodec {
 	/** @param mapper the mapper for argument values; it must not enable default typing */
 	public PayloadCodec(JsonMapper mapper) {
 		this.mapper = mapper;
-		// decimals kept exact in the tree (not parsed as double): arguments are decoded from it later
-		this.envelopeReader = mapper.reader()
+		this.treeReader = mapper.reader()
 			.with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
 			.without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 	}
@@ -61,57 +69,104 @@ public class PayloadCodec {
 	 * Encodes the arguments of a dispatch.
 	 * @throws IllegalArgumentException naming the argument that cannot be written as JSON
 	 */
-	public ArrayNode encodeArguments(String taskName, Object[] args) {
-		ArrayNode array = this.mapper.createArrayNode();
-		for (int i = 0; i < args.length; i++) {
-			try {
-				array.add(this.mapper.valueToTree(args[i]));
-			}
-			catch (JacksonException ex) {
-				throw new IllegalArgumentException("Task '" + taskName + "': argument " + (i + 1) + " of type "
-						+ args[i].getClass().getName() + " cannot be written as JSON: " + ex.getOriginalMessage(), ex);
-			}
+	public JsonArguments encodeArguments(String taskName, Object[] args) {
+		try {
+			return JsonArguments.of(this.mapper.writeValueAsBytes(args));
 		}
-		return array;
-	}
-
-	public byte[] encode(TaskEnvelope envelope) {
-		ObjectNode root = this.mapper.createObjectNode();
-		root.put("v", FORMAT_VERSION);
-		root.put("task", envelope.taskName());
-		root.set("args", envelope.args());
-		root.put("dispatchedAt", envelope.dispatchedAt().toString());
-		putIfSet(root, "maxAttempts", envelope.maxAttempts());
-		putIfSet(root, "timeoutMs", envelope.timeout());
-		putIfSet(root, "retryDelayMs", envelope.retryDelay());
-		putIfSet(root, "visibilityTimeoutMs", envelope.visibilityTimeout());
-		return this.mapper.writeValueAsBytes(root);
+		catch (JacksonException ex) {
+			for (int i = 0; i < args.length; i++) {
+				try {
+					this.mapper.writeValueAsBytes(args[i]);
+				}
+				catch (JacksonException argument) {
+					throw new IllegalArgumentException("Task '" + taskName + "': argument " + (i + 1) + " of type "
+							+ args[i].getClass().getName() + " cannot be written as JSON: "
+							+ argument.getOriginalMessage(), argument);
+				}
+			}
+			throw new IllegalArgumentException("Task '" + taskName + "': its arguments cannot be written as JSON: "
+					+ ex.getOriginalMessage(), ex);
+		}
 	}
 
 	/**
-	 * Decodes a message body.
+	 * Writes the envelope as one JSON object, {@code {"v":1,"task":..,"args":[..],"dispatchedAt":".."}} and the
+	 * options given at dispatch, around the arguments' bytes as they are.
+	 */
+	public byte[] encode(TaskEnvelope envelope) {
+		byte[] name = QUOTER.quoteAsUTF8(envelope.taskName());
+		byte[] args = envelope.args().bytes();
+		String time = IsoInstants.format(envelope.dispatchedAt());
+		StringBuilder tail = new StringBuilder(time.length() + 2).append(time).append('"');
+		appendIfSet(tail, "maxAttempts", envelope.maxAttempts());
+		appendIfSet(tail, "timeoutMs", envelope.timeout());
+		appendIfSet(tail, "retryDelayMs", envelope.retryDelay());
+		appendIfSet(tail, "visibilityTimeoutMs", envelope.visibilityTimeout());
+		byte[] rest = tail.append('}').toString().getBytes(StandardCharsets.ISO_8859_1); // ASCII only
+		byte[] body = new byte[HEAD.length + name.length + ARGS.length + args.length + DISPATCHED_AT.length
+				+ rest.length];
+		int at = put(body, 0, HEAD);
+		at = put(body, at, name);
+		at = put(body, at, ARGS);
+		at = put(body, at, args);
+		at = put(body, at, DISPATCHED_AT);
+		put(body, at, rest);
+		return body;
+	}
+
+	/**
+	 * Decodes a message body in one pass over its bytes; the arguments stay JSON until
+	 * {@link #decodeArguments} reads them into the task's parameter types.
 	 * @throws UndecodableTaskException when it is not a task envelope
 	 */
 	public TaskEnvelope decode(byte[] body) {
-		JsonNode root;
-		try {
-			root = this.envelopeReader.readTree(body);
+		try (JsonParser parser = this.mapper.createParser(body)) {
+			return readEnvelope(parser, body);
 		}
 		catch (JacksonException ex) {
 			throw new UndecodableTaskException("payload is not JSON: " + ex.getOriginalMessage(), ex);
 		}
-		if (root == null || !root.isObject() || !root.path("task").isString() || !root.path("args").isArray()
-				|| !root.path("dispatchedAt").isString()) {
-			throw new UndecodableTaskException("payload is not an AsyncTasQ task (needs 'task', 'args', "
-					+ "'dispatchedAt')");
+	}
+
+	private TaskEnvelope readEnvelope(JsonParser parser, byte[] body) {
+		if (parser.nextToken() != JsonToken.START_OBJECT) {
+			throw notATask();
+		}
+		String taskName = null;
+		JsonArguments args = null;
+		String dispatchedAt = null;
+		Object maxAttempts = null;
+		Object timeout = null;
+		Object retryDelay = null;
+		Object visibilityTimeout = null;
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String field = parser.currentName();
+			JsonToken value = parser.nextToken();
+			switch (field) {
+				case "task" -> taskName = stringAt(parser);
+				case "args" -> args = (value == JsonToken.START_ARRAY) ? arrayAt(parser, body) : skipped(parser);
+				case "dispatchedAt" -> dispatchedAt = stringAt(parser);
+				case "maxAttempts" -> maxAttempts = wholeNumber(parser, field, false);
+				case "timeoutMs" -> timeout = wholeNumber(parser, field, true);
+				case "retryDelayMs" -> retryDelay = wholeNumber(parser, field, true);
+				case "visibilityTimeoutMs" -> visibilityTimeout = wholeNumber(parser, field, true);
+				default -> parser.skipChildren(); // a field of a newer version, kept for it
+			}
+		}
+		if (parser.nextToken() != null) {
+			throw new UndecodableTaskException("payload is not JSON: content after the task's object");
+		}
+		if (taskName == null || args == null || dispatchedAt == null) {
+			throw notATask();
 		}
 		try {
-			TaskEnvelope envelope = new TaskEnvelope(root.get("task").asString(), root.get("args"),
-					Instant.parse(root.get("dispatchedAt").asString()), intOrNull(root, "maxAttempts"),
-					durationOrNull(root, "timeoutMs"), durationOrNull(root, "retryDelayMs"),
-					durationOrNull(root, "visibilityTimeoutMs"));
-			// options from a message are checked like options given at dispatch
-			envelope.options().checked();
+			TaskEnvelope envelope = new TaskEnvelope(taskName, args, IsoInstants.parse(dispatchedAt),
+					(Integer) valid(maxAttempts), millis(valid(timeout)), millis(valid(retryDelay)),
+					millis(valid(visibilityTimeout)));
+			if (envelope.hasOptions()) {
+				// options from a message are checked like options given at dispatch
+				envelope.options().checked();
+			}
 			return envelope;
 		}
 		catch (RuntimeException ex) {
@@ -120,70 +175,133 @@ public class PayloadCodec {
 	}
 
 	/**
-	 * Decodes the arguments into the task's declared parameter types.
+	 * Decodes the arguments into the task's declared parameter types, each read straight from its JSON text
+	 * as it was written at dispatch: a BigDecimal keeps its digits, an untyped number is what plain JSON gives,
+	 * a null Optional is empty.
 	 * @throws UndecodableTaskException naming the parameter that does not match
 	 */
-	public Object[] decodeArguments(TaskDefinition task, JsonNode args) {
+	public Object[] decodeArguments(TaskDefinition task, JsonArguments args) {
 		List<TaskParameter> parameters = task.parameters();
-		if (args.size() != parameters.size()) {
-			throw new UndecodableTaskException("task '" + task.name() + "' takes " + parameters.size()
-					+ " argument(s) but the payload has " + args.size());
-		}
 		Object[] values = new Object[parameters.size()];
-		for (TaskParameter parameter : parameters) {
-			JsonNode value = args.get(parameter.position());
-			try {
-				// read from the argument's JSON text, exactly as it was written at dispatch: a BigDecimal keeps
-				// its digits, an untyped number is what plain JSON gives, a null Optional is empty
-				values[parameter.position()] = readerFor(parameter.type())
-					.readValue(this.mapper.writeValueAsBytes(value));
+		try (JsonParser parser = this.mapper.createParser(args.bytes())) {
+			parser.nextToken(); // the array's start: decode took only an array
+			for (TaskParameter parameter : parameters) {
+				if (parser.nextToken() == JsonToken.END_ARRAY) {
+					throw wrongCount(task, args);
+				}
+				try {
+					values[parameter.position()] = readerFor(parameter.type()).readValue(parser);
+				}
+				catch (JacksonException | IllegalArgumentException ex) {
+					throw cannotRead(task, parameter, args, ex);
+				}
 			}
-			catch (JacksonException | IllegalArgumentException ex) {
-				throw new UndecodableTaskException("task '" + task.name() + "': " + parameter.describe()
-						+ " cannot be read from " + abbreviate(value.toString()) + ": "
-						+ ((ex instanceof JacksonException jackson) ? jackson.getOriginalMessage() : ex.getMessage()),
-						ex);
+			if (parser.nextToken() != JsonToken.END_ARRAY) {
+				throw wrongCount(task, args);
 			}
 		}
 		return values;
 	}
 
+	/** The string the parser is on, or {@code null} when it is on another value, which it skips. */
+	private static @Nullable String stringAt(JsonParser parser) {
+		return (parser.currentToken() == JsonToken.VALUE_STRING) ? parser.getString() : skipped(parser);
+	}
+
+	private static <T> @Nullable T skipped(JsonParser parser) {
+		parser.skipChildren();
+		return null;
+	}
+
+	/** The array whose start the parser is on, as its bytes; the parser moves to its end. */
+	private static JsonArguments arrayAt(JsonParser parser, byte[] body) {
+		int start = (int) parser.currentTokenLocation().getByteOffset();
+		parser.skipChildren();
+		int end = (int) parser.currentTokenLocation().getByteOffset() + 1;
+		return JsonArguments.of(Arrays.copyOfRange(body, start, end));
+	}
+
+	/**
+	 * The whole number the parser is on (an {@code Integer}, or a {@code Long} when {@code wide}), {@code null}
+	 * for JSON null, or the reason it is neither as a {@code String}, reported once the envelope is read.
+	 */
+	private static @Nullable Object wholeNumber(JsonParser parser, String field, boolean wide) {
+		JsonToken token = parser.currentToken();
+		if (token == JsonToken.VALUE_NULL) {
+			return null;
+		}
+		if (token == JsonToken.VALUE_NUMBER_INT) {
+			NumberType type = parser.getNumberType();
+			if (type == NumberType.INT) {
+				return wide ? (Object) parser.getLongValue() : (Object) parser.getIntValue();
+			}
+			if (wide && type == NumberType.LONG) {
+				return parser.getLongValue();
+			}
+		}
+		String text = token.isScalarValue() ? parser.getString() : (token == JsonToken.START_ARRAY) ? "[...]" : "{...}";
+		parser.skipChildren();
+		return field + " is not a whole number" + (wide ? " of milliseconds" : "") + " in range: " + abbreviate(text);
+	}
+
+	private static @Nullable Object valid(@Nullable Object number) {
+		if (number instanceof String problem) {
+			throw new IllegalArgumentException(problem);
+		}
+		return number;
+	}
+
+	private static @Nullable Duration millis(@Nullable Object number) {
+		return (number != null) ? Duration.ofMillis((Long) number) : null;
+	}
+
+	private static UndecodableTaskException notATask() {
+		return new UndecodableTaskException("payload is not an AsyncTasQ task (needs 'task', 'args', "
+				+ "'dispatchedAt')");
+	}
+
+	private UndecodableTaskException wrongCount(TaskDefinition task, JsonArguments args) {
+		return new UndecodableTaskException("task '" + task.name() + "' takes " + task.parameters().size()
+				+ " argument(s) but the payload has " + tree(args).size());
+	}
+
+	/** The parameter could not be read; a wrong count, if that is also the case, is said first. */
+	private UndecodableTaskException cannotRead(TaskDefinition task, TaskParameter parameter, JsonArguments args,
+			RuntimeException ex) {
+		JsonNode array = tree(args);
+		if (array.size() != task.parameters().size()) {
+			return wrongCount(task, args);
+		}
+		return new UndecodableTaskException("task '" + task.name() + "': " + parameter.describe()
+				+ " cannot be read from " + abbreviate(array.get(parameter.position()).toString()) + ": "
+				+ ((ex instanceof JacksonException jackson) ? jackson.getOriginalMessage() : ex.getMessage()), ex);
+	}
+
+	/** The arguments as a tree, decimals exact; only to describe what could not be decoded. */
+	private JsonNode tree(JsonArguments args) {
+		return this.treeReader.readTree(args.bytes());
+	}
+
 	/** Readers are immutable and cost a type resolution to build: one per parameter type. */
 	private ObjectReader readerFor(Type type) {
 		return this.argumentReaders.computeIfAbsent(type,
-				(key) -> this.mapper.readerFor(this.mapper.getTypeFactory().constructType(key)));
+				(key) -> this.mapper.readerFor(this.mapper.getTypeFactory().constructType(key))
+					// the arguments are read one after the other from one array
+					.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
 	}
 
-	private static void putIfSet(ObjectNode root, String field, @Nullable Object value) {
+	private static void appendIfSet(StringBuilder json, String field, @Nullable Object value) {
 		if (value instanceof Integer number) {
-			root.put(field, number);
+			json.append(",\"").append(field).append("\":").append(number.intValue());
 		}
 		else if (value instanceof Duration duration) {
-			root.put(field, duration.toMillis());
+			json.append(",\"").append(field).append("\":").append(duration.toMillis());
 		}
 	}
 
-	private static @Nullable Integer intOrNull(JsonNode root, String field) {
-		JsonNode node = root.get(field);
-		if (node == null || node.isNull()) {
-			return null;
-		}
-		if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-			throw new IllegalArgumentException(field + " is not a whole number in range: " + abbreviate(node.toString()));
-		}
-		return node.intValue();
-	}
-
-	private static @Nullable Duration durationOrNull(JsonNode root, String field) {
-		JsonNode node = root.get(field);
-		if (node == null || node.isNull()) {
-			return null;
-		}
-		if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-			throw new IllegalArgumentException(field + " is not a whole number of milliseconds in range: "
-					+ abbreviate(node.toString()));
-		}
-		return Duration.ofMillis(node.longValue());
+	private static int put(byte[] target, int at, byte[] bytes) {
+		System.arraycopy(bytes, 0, target, at, bytes.length);
+		return at + bytes.length;
 	}
 
 	private static String abbreviate(String text) {

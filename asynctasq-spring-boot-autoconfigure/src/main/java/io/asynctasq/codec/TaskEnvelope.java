@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The encoded form of a dispatched task, the body of a {@link io.asynctasq.driver.TaskMessage}: its
@@ -19,8 +18,14 @@ import tools.jackson.databind.JsonNode;
  * @param retryDelay per-dispatch retry delay, or {@code null}
  * @param visibilityTimeout per-dispatch lease, or {@code null}
  */
-public record TaskEnvelope(String taskName, JsonNode args, Instant dispatchedAt, @Nullable Integer maxAttempts,
+public record TaskEnvelope(String taskName, JsonArguments args, Instant dispatchedAt, @Nullable Integer maxAttempts,
 		@Nullable Duration timeout, @Nullable Duration retryDelay, @Nullable Duration visibilityTimeout) {
+
+	/** Whether options were given at dispatch. */
+	public boolean hasOptions() {
+		return this.maxAttempts != null || this.timeout != null || this.retryDelay != null
+				|| this.visibilityTimeout != null;
+	}
 
 	/** The per-dispatch options this envelope carries. */
 	public io.asynctasq.task.TaskOptions options() {

@@ -2,6 +2,8 @@ package io.asynctasq.worker;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 import io.asynctasq.codec.PayloadCodec;
@@ -16,7 +18,7 @@ import io.asynctasq.task.TaskRegistry;
  * Prepares a reserved task for its attempt: decodes it, resolves its options and sets its lease, or decides
  * how it is settled unrun. A corrupt message or a body that is not a task is dead-lettered; a task this worker
  * does not know, or whose arguments do not fit, is postponed while its {@link UnknownTaskGrace} lasts. Shared by
- * a worker's task threads; keeps no state of its own.
+ * a worker's task threads; keeps no state but each task's resolved options.
  */
 final class TaskPreparer {
 
@@ -25,6 +27,8 @@ final class TaskPreparer {
 	private final TaskRegistry registry;
 
 	private final TaskOptions defaults;
+
+	private final Map<TaskDefinition, TaskOptions> optionsByTask = new ConcurrentHashMap<>();
 
 	private final UnknownTaskGrace grace;
 
@@ -64,7 +68,7 @@ final class TaskPreparer {
 		catch (UndecodableTaskException ex) {
 			return cannotRunHere(envelope, "undecodable arguments", ex);
 		}
-		TaskOptions options = envelope.options().orElse(task.options()).orElse(this.defaults);
+		TaskOptions options = envelope.hasOptions() ? envelope.options().orElse(optionsOf(task)) : optionsOf(task);
 		PreparedAttempt attempt = new PreparedAttempt(task, args, options,
 				new RunningTaskContext(reservation.id(), task.name(), reservation.attempt(), options.maxAttempts(),
 						reservation.queue(), envelope.dispatchedAt(), this.shuttingDown));
@@ -74,6 +78,11 @@ final class TaskPreparer {
 		}
 		lease.adjustTo(options.visibilityTimeout());
 		return attempt;
+	}
+
+	/** The task's options over the worker's defaults, worked out once per task. */
+	private TaskOptions optionsOf(TaskDefinition task) {
+		return this.optionsByTask.computeIfAbsent(task, (definition) -> definition.options().orElse(this.defaults));
 	}
 
 	/**
