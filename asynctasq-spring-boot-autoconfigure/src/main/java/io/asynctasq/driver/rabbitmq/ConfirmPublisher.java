@@ -73,7 +73,7 @@ final class ConfirmPublisher implements AutoCloseable {
 			awaitConfirms(pending);
 		}
 		catch (IOException | ShutdownSignalException ex) {
-			throw new DriverException("RabbitMQ publish failed: " + RabbitDriver.describe(ex), ex);
+			throw new DriverException("RabbitMQ publish failed: " + BrokerConnection.describe(ex), ex);
 		}
 		finally {
 			slot.forget(pending);
@@ -92,7 +92,7 @@ final class ConfirmPublisher implements AutoCloseable {
 			if (ex.getCause() instanceof DriverException driverException) {
 				throw driverException;
 			}
-			throw new DriverException("RabbitMQ publish failed: " + RabbitDriver.describe(ex), ex.getCause());
+			throw new DriverException("RabbitMQ publish failed: " + BrokerConnection.describe(ex), ex.getCause());
 		}
 		catch (TimeoutException ex) {
 			throw new DriverException("RabbitMQ did not confirm " + pending.size() + " message(s) within "
@@ -187,7 +187,7 @@ final class ConfirmPublisher implements AutoCloseable {
 				opened.confirmSelect();
 			}
 			catch (IOException | RuntimeException ex) {
-				RabbitDriver.closeQuietly(opened);
+				BrokerConnection.closeQuietly(opened);
 				throw ex;
 			}
 			opened.addConfirmListener(new ConfirmListener() {
@@ -214,7 +214,7 @@ final class ConfirmPublisher implements AutoCloseable {
 			});
 			opened.addShutdownListener((cause) -> {
 				DriverException failure = new DriverException("RabbitMQ publish failed: the channel closed ("
-						+ RabbitDriver.describe(cause) + ")", cause);
+						+ BrokerConnection.describe(cause) + ")", cause);
 				waiting.values().forEach((one) -> one.confirmed.completeExceptionally(failure));
 				waiting.clear();
 			});
@@ -258,7 +258,7 @@ final class ConfirmPublisher implements AutoCloseable {
 		void close() {
 			this.lock.lock();
 			try {
-				RabbitDriver.closeQuietly(this.channel);
+				BrokerConnection.closeQuietly(this.channel);
 			}
 			finally {
 				this.lock.unlock();
