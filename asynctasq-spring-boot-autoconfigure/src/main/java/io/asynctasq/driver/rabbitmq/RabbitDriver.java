@@ -9,7 +9,6 @@ import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
-import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
 
@@ -19,7 +18,8 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * The RabbitMQ driver, on the application's Spring AMQP {@link ConnectionFactory}: publisher confirms, push
  * consumers with manual acknowledgements, delays and dead letters without broker plugins. It delegates to its
  * components: {@link ConfirmPublisher}, {@link QueueConsumers} and their {@link LeaseTable}, {@link Settlement},
- * {@link DelayRouter} and {@link DeadLetterBrowser}. Design notes: {@code docs/rabbitmq.md}.
+ * {@link DelayRouter} and {@link DeadLetterBrowser}. Callers go through {@link io.asynctasq.driver.DriverFacade},
+ * which checks the arguments and the closed state. Design notes: {@code docs/rabbitmq.md}.
  */
 public class RabbitDriver implements QueueDriver {
 
@@ -43,6 +43,7 @@ public class RabbitDriver implements QueueDriver {
 
 	private final DeadLetterBrowser deadLetters;
 
+	/** Set once by the first close: both the facade and the bean's destroy method may call it. */
 	private final AtomicBoolean closed = new AtomicBoolean();
 
 	/**
@@ -79,21 +80,14 @@ public class RabbitDriver implements QueueDriver {
 
 	/** Declares the topology of {@code queues} now (the worker's queues at startup). */
 	public void declareQueues(List<String> queues) {
-		ensureOpen();
+		if (this.closed.get()) {
+			throw new IllegalStateException("The RabbitMQ driver is closed");
+		}
 		queues.forEach(this.broker::declare);
 	}
 
 	@Override
-	public void enqueue(TaskMessage message, Duration delay) {
-		enqueueAll(List.of(message), delay);
-	}
-
-	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
-		ensureOpen();
-		if (messages.isEmpty()) {
-			return;
-		}
 		long now = System.currentTimeMillis();
 		List<Outgoing> outgoing = new ArrayList<>(messages.size());
 		for (TaskMessage message : messages) {
@@ -106,11 +100,6 @@ public class RabbitDriver implements QueueDriver {
 	@Override
 	public List<Reservation> reserve(List<String> queues, int max, Duration lease, Duration wait)
 			throws InterruptedException {
-		ensureOpen();
-		queues.forEach(QueueNames::validate);
-		if (max <= 0 || queues.isEmpty()) {
-			return List.of();
-		}
 		this.consumers.asked(max);
 		List<QueueConsumer> served = new ArrayList<>(queues.size());
 		for (String queue : queues) {
@@ -121,37 +110,31 @@ public class RabbitDriver implements QueueDriver {
 
 	@Override
 	public boolean acknowledge(Reservation reservation) {
-		ensureOpen();
 		return this.settlement.acknowledge(reservation);
 	}
 
 	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
-		ensureOpen();
 		return this.settlement.retry(reservation, delay);
 	}
 
 	@Override
 	public boolean release(Reservation reservation) {
-		ensureOpen();
 		return this.settlement.release(reservation);
 	}
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
-		ensureOpen();
 		return this.settlement.postpone(reservation, delay);
 	}
 
 	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
-		ensureOpen();
 		return this.settlement.deadLetter(reservation, failure);
 	}
 
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
-		ensureOpen();
 		return this.leases.extend(reservation, lease);
 	}
 
@@ -161,7 +144,6 @@ public class RabbitDriver implements QueueDriver {
 	 */
 	@Override
 	public QueueCounts counts(String queue) {
-		ensureOpen();
 		this.broker.declare(queue);
 		QueueConsumer consumer = this.consumers.live(queue);
 		long brokerReady;
@@ -187,25 +169,21 @@ public class RabbitDriver implements QueueDriver {
 
 	@Override
 	public List<DeadLetter> deadLetters(String queue, int offset, int limit) {
-		ensureOpen();
 		return this.deadLetters.list(queue, offset, limit);
 	}
 
 	@Override
 	public boolean retryDeadLetter(String queue, String taskId) {
-		ensureOpen();
 		return this.deadLetters.retry(queue, taskId);
 	}
 
 	@Override
 	public long purgeDeadLetters(String queue) {
-		ensureOpen();
 		return this.deadLetters.purge(queue);
 	}
 
 	@Override
 	public void ping() {
-		ensureOpen();
 		this.broker.ping();
 	}
 
@@ -221,12 +199,6 @@ public class RabbitDriver implements QueueDriver {
 		open.forEach(QueueConsumer::close);
 		this.publisher.close();
 		this.broker.close();
-	}
-
-	private void ensureOpen() {
-		if (this.closed.get()) {
-			throw new IllegalStateException("The RabbitMQ driver is closed");
-		}
 	}
 
 }
