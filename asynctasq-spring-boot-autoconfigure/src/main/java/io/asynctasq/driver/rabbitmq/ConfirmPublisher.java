@@ -18,6 +18,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.asynctasq.driver.DriverException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes mandatory messages on a few shared confirm channels and waits for the broker's confirms.
@@ -139,13 +140,16 @@ final class ConfirmPublisher implements AutoCloseable {
 	/** One confirm channel, opened on first use and again after it closed, shared by every publisher. */
 	private final class Slot {
 
-		/** Orders sequence numbers with publishes on the channel. */
+		/** Orders sequence numbers with publishes on the channel; guards {@link #channel}. */
 		private final ReentrantLock lock = new ReentrantLock();
 
-		private Channel channel;
+		private @Nullable Channel channel;
 
-		/** Messages published on {@link #channel} and not confirmed yet, by publish sequence number. */
-		private ConcurrentSkipListMap<Long, Pending> outstanding;
+		/**
+		 * Messages published on {@link #channel} and not confirmed yet, by publish sequence number; written
+		 * under {@link #lock}, read by {@link #forget} without it.
+		 */
+		private volatile @Nullable ConcurrentSkipListMap<Long, Pending> outstanding;
 
 		void publish(List<Outgoing> messages, List<Pending> pending) throws IOException {
 			this.lock.lock();
