@@ -18,6 +18,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.asynctasq.driver.DriverException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes mandatory messages on a few shared confirm channels and waits for the broker's confirms.
@@ -73,7 +74,7 @@ final class ConfirmPublisher implements AutoCloseable {
 			awaitConfirms(pending);
 		}
 		catch (IOException | ShutdownSignalException ex) {
-			throw new DriverException("RabbitMQ publish failed: " + RabbitDriver.describe(ex), ex);
+			throw new DriverException("RabbitMQ publish failed: " + BrokerConnection.describe(ex), ex);
 		}
 		finally {
 			slot.forget(pending);
@@ -92,7 +93,7 @@ final class ConfirmPublisher implements AutoCloseable {
 			if (ex.getCause() instanceof DriverException driverException) {
 				throw driverException;
 			}
-			throw new DriverException("RabbitMQ publish failed: " + RabbitDriver.describe(ex), ex.getCause());
+			throw new DriverException("RabbitMQ publish failed: " + BrokerConnection.describe(ex), ex.getCause());
 		}
 		catch (TimeoutException ex) {
 			throw new DriverException("RabbitMQ did not confirm " + pending.size() + " message(s) within "
@@ -139,13 +140,16 @@ final class ConfirmPublisher implements AutoCloseable {
 	/** One confirm channel, opened on first use and again after it closed, shared by every publisher. */
 	private final class Slot {
 
-		/** Orders sequence numbers with publishes on the channel. */
+		/** Orders sequence numbers with publishes on the channel; guards {@link #channel}. */
 		private final ReentrantLock lock = new ReentrantLock();
 
-		private Channel channel;
+		private @Nullable Channel channel;
 
-		/** Messages published on {@link #channel} and not confirmed yet, by publish sequence number. */
-		private ConcurrentSkipListMap<Long, Pending> outstanding;
+		/**
+		 * Messages published on {@link #channel} and not confirmed yet, by publish sequence number; written
+		 * under {@link #lock}, read by {@link #forget} without it.
+		 */
+		private volatile @Nullable ConcurrentSkipListMap<Long, Pending> outstanding;
 
 		void publish(List<Outgoing> messages, List<Pending> pending) throws IOException {
 			this.lock.lock();
@@ -187,7 +191,7 @@ final class ConfirmPublisher implements AutoCloseable {
 				opened.confirmSelect();
 			}
 			catch (IOException | RuntimeException ex) {
-				RabbitDriver.closeQuietly(opened);
+				BrokerConnection.closeQuietly(opened);
 				throw ex;
 			}
 			opened.addConfirmListener(new ConfirmListener() {
@@ -214,7 +218,7 @@ final class ConfirmPublisher implements AutoCloseable {
 			});
 			opened.addShutdownListener((cause) -> {
 				DriverException failure = new DriverException("RabbitMQ publish failed: the channel closed ("
-						+ RabbitDriver.describe(cause) + ")", cause);
+						+ BrokerConnection.describe(cause) + ")", cause);
 				waiting.values().forEach((one) -> one.confirmed.completeExceptionally(failure));
 				waiting.clear();
 			});
@@ -258,7 +262,7 @@ final class ConfirmPublisher implements AutoCloseable {
 		void close() {
 			this.lock.lock();
 			try {
-				RabbitDriver.closeQuietly(this.channel);
+				BrokerConnection.closeQuietly(this.channel);
 			}
 			finally {
 				this.lock.unlock();

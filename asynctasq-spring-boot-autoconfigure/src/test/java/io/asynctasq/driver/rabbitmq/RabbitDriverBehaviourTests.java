@@ -74,7 +74,7 @@ class RabbitDriverBehaviourTests {
 			channel.basicPublish("", workQueue, null, "{not json".getBytes(StandardCharsets.UTF_8));
 			// ids but a wrong queue header and a non-numeric attempt count
 			channel.basicPublish("", workQueue, new AMQP.BasicProperties.Builder().messageId("garbage-1")
-				.headers(Map.of(RabbitDriver.HEADER_QUEUE, "elsewhere", RabbitDriver.HEADER_ATTEMPTS, "x"))
+				.headers(Map.of(TaskHeaders.QUEUE, "elsewhere", TaskHeaders.ATTEMPTS, "x"))
 				.build(), new byte[] { 0, (byte) 0xFF });
 		}
 		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue,
@@ -119,7 +119,7 @@ class RabbitDriverBehaviourTests {
 			RabbitTestBroker.publishRaw(channel, topology, queue, "fraction", 1.5d, new byte[0]);
 			// a due time so far in the past that subtracting the clock from it overflows
 			Map<String, Object> dueLongAgo = RabbitTestBroker.taskHeaders(queue);
-			dueLongAgo.put(RabbitDriver.HEADER_DUE, Long.MIN_VALUE);
+			dueLongAgo.put(TaskHeaders.DUE, Long.MIN_VALUE);
 			RabbitTestBroker.publishRaw(channel, topology, queue, "due-min", dueLongAgo, new byte[0]);
 		}
 		TaskMessage valid = new TaskMessage("valid", queue, new byte[0], Instant.now());

@@ -98,24 +98,24 @@ class RabbitPoisonMessageTests {
 				expected.put("deep", "undecodable payload");
 				// odd times: a whole number runs (however far off), any other shape is foreign
 				Map<String, Object> enqueuedLongAgo = RabbitTestBroker.taskHeaders(queue);
-				enqueuedLongAgo.put(RabbitDriver.HEADER_ENQUEUED_AT, Long.MIN_VALUE);
+				enqueuedLongAgo.put(TaskHeaders.ENQUEUED_AT, Long.MIN_VALUE);
 				RabbitTestBroker.publishRaw(channel, topology, queue, "enqueued-min", enqueuedLongAgo,
 						noting("enqueued-min"));
 				Map<String, Object> dueLongAgo = RabbitTestBroker.taskHeaders(queue);
-				dueLongAgo.put(RabbitDriver.HEADER_DUE, Long.MIN_VALUE);
+				dueLongAgo.put(TaskHeaders.DUE, Long.MIN_VALUE);
 				RabbitTestBroker.publishRaw(channel, topology, queue, "due-min", dueLongAgo, noting("due-min"));
 				Map<String, Object> enqueuedText = RabbitTestBroker.taskHeaders(queue);
-				enqueuedText.put(RabbitDriver.HEADER_ENQUEUED_AT, "yesterday");
+				enqueuedText.put(TaskHeaders.ENQUEUED_AT, "yesterday");
 				RabbitTestBroker.publishRaw(channel, topology, queue, "enqueued-text", enqueuedText,
 						noting("enqueued-text"));
 				expected.put("enqueued-text", "foreign message: headers");
 				Map<String, Object> enqueuedMissing = RabbitTestBroker.taskHeaders(queue);
-				enqueuedMissing.remove(RabbitDriver.HEADER_ENQUEUED_AT);
+				enqueuedMissing.remove(TaskHeaders.ENQUEUED_AT);
 				RabbitTestBroker.publishRaw(channel, topology, queue, "enqueued-missing", enqueuedMissing,
 						noting("enqueued-missing"));
 				expected.put("enqueued-missing", "foreign message: headers");
 				Map<String, Object> dueFraction = RabbitTestBroker.taskHeaders(queue);
-				dueFraction.put(RabbitDriver.HEADER_DUE, 1.5e300);
+				dueFraction.put(TaskHeaders.DUE, 1.5e300);
 				RabbitTestBroker.publishRaw(channel, topology, queue, "due-fraction", dueFraction,
 						noting("due-fraction"));
 				expected.put("due-fraction", "foreign message: headers");

@@ -44,9 +44,9 @@ final class RabbitTestBroker {
 	/** The headers the driver gives a task of {@code queue}: its queue, enqueued now, no attempt made. */
 	static Map<String, Object> taskHeaders(String queue) {
 		Map<String, Object> headers = new HashMap<>();
-		headers.put(RabbitDriver.HEADER_QUEUE, queue);
-		headers.put(RabbitDriver.HEADER_ENQUEUED_AT, System.currentTimeMillis());
-		headers.put(RabbitDriver.HEADER_ATTEMPTS, 0);
+		headers.put(TaskHeaders.QUEUE, queue);
+		headers.put(TaskHeaders.ENQUEUED_AT, System.currentTimeMillis());
+		headers.put(TaskHeaders.ATTEMPTS, 0);
 		return headers;
 	}
 
@@ -57,7 +57,7 @@ final class RabbitTestBroker {
 	static void publishRaw(Channel channel, RabbitTopology topology, String queue, String id, Object attempts,
 			byte[] body) throws IOException {
 		Map<String, Object> headers = taskHeaders(queue);
-		headers.put(RabbitDriver.HEADER_ATTEMPTS, attempts);
+		headers.put(TaskHeaders.ATTEMPTS, attempts);
 		publishRaw(channel, topology, queue, id, headers, body);
 	}
 

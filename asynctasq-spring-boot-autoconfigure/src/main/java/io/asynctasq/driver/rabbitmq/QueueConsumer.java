@@ -1,0 +1,220 @@
+package io.asynctasq.driver.rabbitmq;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.asynctasq.driver.DriverException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One push consumer of one task queue on a channel of its own: a {@code basic.consume} of the work queue,
+ * whose deliveries fill an in-JVM buffer, and one of the due queue. It is one generation of leases: once lost
+ * (its channel closed, or the broker cancelled it), its buffer is dropped and the broker redelivers whatever
+ * it held.
+ */
+final class QueueConsumer {
+
+	private static final Logger logger = LoggerFactory.getLogger(QueueConsumer.class);
+
+	final String queue;
+
+	final String workQueue;
+
+	final long generation;
+
+	private final Channel channel;
+
+	/** An exclusive queue of this channel, consumed for one consume-ok round trip when synchronising. */
+	private final String barrierQueue;
+
+	private final Duration answerTimeout;
+
+	/** Orders the synchronisations, the starts and the forwarded messages' acks and nacks on the channel. */
+	private final Object channelLock = new Object();
+
+	/** Deliveries not reserved, oldest first; guarded by {@link QueueConsumers#lock}. */
+	final ArrayDeque<Delivered> buffer = new ArrayDeque<>();
+
+	/** Set once the consumer is lost (or the driver closed), never cleared. */
+	volatile boolean lost;
+
+	QueueConsumer(String queue, String workQueue, Channel channel, long generation, String barrierQueue,
+			Duration answerTimeout) {
+		this.queue = queue;
+		this.workQueue = workQueue;
+		this.channel = channel;
+		this.generation = generation;
+		this.barrierQueue = barrierQueue;
+		this.answerTimeout = answerTimeout;
+	}
+
+	/**
+	 * Starts consuming the work queue into {@code work} and the due queue into {@code due}; a broker's cancel
+	 * goes to {@code cancelled}, then the channel is closed.
+	 */
+	void start(Handler work, String dueQueue, Handler due, Cancelled cancelled) throws IOException {
+		synchronized (this.channelLock) {
+			this.channel.basicConsume(this.workQueue, false,
+					callback(work, "Delivery", this.workQueue, "could not be handled", cancelled));
+			this.channel.basicConsume(dueQueue, false,
+					callback(due, "Due message", dueQueue, "could not be routed", cancelled));
+		}
+	}
+
+	/** Whether deliveries of this consumer can still be settled: not lost and its channel open. */
+	boolean usable() {
+		return !this.lost && this.channel.isOpen();
+	}
+
+	/**
+	 * Makes sure every delivery the broker dispatched to this consumer before now was handled: a passive
+	 * declare on the consumer's channel (ordered after its acks) then a consume-ok round trip on the same
+	 * channel, whose callback the client runs after the deliveries received before it. Returns the work
+	 * queue's ready count on the broker, 0 once lost.
+	 */
+	long synchronise() throws InterruptedException {
+		synchronized (this.channelLock) {
+			if (this.lost) {
+				return 0;
+			}
+			try {
+				long ready = this.channel.queueDeclarePassive(this.workQueue).getMessageCount();
+				CountDownLatch consumeOk = new CountDownLatch(1);
+				String tag = this.channel.basicConsume(this.barrierQueue, true, new DefaultConsumer(this.channel) {
+
+					@Override
+					public void handleConsumeOk(String consumerTag) {
+						consumeOk.countDown();
+					}
+
+				});
+				try {
+					if (!consumeOk.await(Math.max(1, this.answerTimeout.toMillis()), TimeUnit.MILLISECONDS)) {
+						throw new DriverException("RabbitMQ consumer of '" + this.workQueue + "' did not answer within "
+								+ this.answerTimeout.toMillis() + " ms");
+					}
+				}
+				finally {
+					this.channel.basicCancel(tag);
+				}
+				return ready;
+			}
+			catch (IOException | ShutdownSignalException ex) {
+				throw new DriverException("RabbitMQ consumer of '" + this.workQueue + "' failed: " + ex.getMessage(),
+						ex);
+			}
+		}
+	}
+
+	/**
+	 * Acknowledges a delivery of a reserved task; {@code false} when the channel is gone. Not under the
+	 * channel lock: the client writes an ack at once, even while a synchronise waits for its answers, and a
+	 * later synchronise is still ordered after it.
+	 */
+	boolean acknowledge(long deliveryTag) {
+		if (!usable()) {
+			return false;
+		}
+		try {
+			this.channel.basicAck(deliveryTag, false);
+			return true;
+		}
+		catch (IOException | ShutdownSignalException ex) {
+			return false;
+		}
+	}
+
+	/** Acknowledges a delivery that was published elsewhere ({@code what} says how, for the log). */
+	void acknowledgeForwarded(long deliveryTag, String what) {
+		synchronized (this.channelLock) {
+			try {
+				this.channel.basicAck(deliveryTag, false);
+			}
+			catch (IOException | ShutdownSignalException ex) {
+				logger.debug("Ack after {} failed; the message may be seen twice", what, ex);
+			}
+		}
+	}
+
+	/** Gives a delivery back to the broker, which delivers it again. */
+	void giveBack(long deliveryTag) {
+		synchronized (this.channelLock) {
+			try {
+				this.channel.basicNack(deliveryTag, false, true);
+			}
+			catch (IOException | ShutdownSignalException ignored) {
+				// the broker redelivers it with the channel
+			}
+		}
+	}
+
+	/** Stops this consumer: closing its channel gives every unacknowledged delivery back to its queue. */
+	void close() {
+		synchronized (this.channelLock) {
+			this.lost = true;
+			try {
+				if (this.channel.isOpen()) {
+					this.channel.queueDelete(this.barrierQueue);
+				}
+			}
+			catch (IOException | RuntimeException ignored) {
+				// exclusive: goes with the connection anyway
+			}
+			BrokerConnection.closeQuietly(this.channel);
+		}
+	}
+
+	private DefaultConsumer callback(Handler handler, String what, String queueName, String failure,
+			Cancelled cancelled) {
+		QueueConsumer self = this;
+		return new DefaultConsumer(this.channel) {
+
+			@Override
+			public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
+					byte[] body) {
+				if (self.lost) {
+					return;
+				}
+				try {
+					handler.handle(self, envelope, properties, body);
+				}
+				catch (RuntimeException ex) {
+					logger.error("{} {} on '{}' {}", what, envelope.getDeliveryTag(), queueName, failure, ex);
+				}
+			}
+
+			@Override
+			public void handleCancel(String consumerTag) {
+				cancelled.cancelled(self, "cancelled by the broker (queue deleted?)");
+				BrokerConnection.closeQuietly(self.channel);
+			}
+
+		};
+	}
+
+	/** Takes the deliveries of one of the consumer's queues, on the connection's thread. */
+	@FunctionalInterface
+	interface Handler {
+
+		void handle(QueueConsumer consumer, Envelope envelope, AMQP.BasicProperties properties, byte[] body);
+
+	}
+
+	/** Told when the broker cancelled a consumer. */
+	@FunctionalInterface
+	interface Cancelled {
+
+		void cancelled(QueueConsumer consumer, String why);
+
+	}
+
+}
