@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The one way into a driver: the dispatcher, the worker, health and inspection call a driver through it. It
@@ -112,41 +113,60 @@ public final class DriverFacade implements QueueDriver {
 	@Override
 	public boolean acknowledge(Reservation reservation) {
 		ensureOpen();
-		return translate(what("acknowledge", reservation), () -> this.driver.acknowledge(reservation));
+		return onTask("acknowledge", reservation, () -> this.driver.acknowledge(reservation));
+	}
+
+	@Override
+	public boolean[] acknowledgeAll(List<Reservation> reservations) {
+		ensureOpen();
+		Objects.requireNonNull(reservations, "reservations");
+		if (reservations.isEmpty()) {
+			return new boolean[0];
+		}
+		for (Reservation reservation : reservations) {
+			Objects.requireNonNull(reservation, "a reservation of reservations");
+		}
+		boolean[] acknowledged = translate("acknowledge " + reservations.size() + " tasks",
+				() -> this.driver.acknowledgeAll(reservations));
+		if (acknowledged.length != reservations.size()) {
+			throw new DriverException("The " + this.driver.name() + " driver answered " + acknowledged.length
+					+ " acknowledgements for " + reservations.size() + " tasks");
+		}
+		return acknowledged;
 	}
 
 	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
 		ensureOpen();
 		checkDelay(delay);
-		return translate(what("retry", reservation), () -> this.driver.retry(reservation, delay));
+		return onTask("retry", reservation, () -> this.driver.retry(reservation, delay));
 	}
 
 	@Override
 	public boolean release(Reservation reservation) {
 		ensureOpen();
-		return translate(what("release", reservation), () -> this.driver.release(reservation));
+		return onTask("release", reservation, () -> this.driver.release(reservation));
 	}
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
 		ensureOpen();
 		checkDelay(delay);
-		return translate(what("postpone", reservation), () -> this.driver.postpone(reservation, delay));
+		return onTask("postpone", reservation, () -> this.driver.postpone(reservation, delay));
 	}
 
 	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		ensureOpen();
 		Objects.requireNonNull(failure, "failure");
-		return translate(what("dead-letter", reservation), () -> this.driver.deadLetter(reservation, failure));
+		return onTask("dead-letter", reservation, () -> this.driver.deadLetter(reservation, failure));
 	}
 
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
 		ensureOpen();
 		checkLease(lease);
-		return translate(what("extend the lease of", reservation), () -> this.driver.extendLease(reservation, lease));
+		return onTask("extend the lease of", reservation, () -> this.driver.extendLease(reservation, lease));
 	}
 
 	@Override
@@ -229,9 +249,15 @@ public final class DriverFacade implements QueueDriver {
 		}
 	}
 
-	private static String what(String operation, Reservation reservation) {
+	/** A call on one reserved task; the text naming it for an error is made only when there is one. */
+	private boolean onTask(String operation, Reservation reservation, BooleanSupplier call) {
 		Objects.requireNonNull(reservation, "reservation");
-		return operation + " task " + reservation.id();
+		try {
+			return call.getAsBoolean();
+		}
+		catch (RuntimeException ex) {
+			throw translated(operation + " task " + reservation.id(), ex);
+		}
 	}
 
 	private <T> T translate(String operation, java.util.function.Supplier<T> call) {

@@ -79,6 +79,20 @@ public interface QueueDriver extends AutoCloseable {
 	boolean acknowledge(Reservation reservation);
 
 	/**
+	 * Completes several tasks, in as few backend calls as the backend allows; element {@code i} of the answer
+	 * is what {@link #acknowledge} answers for reservation {@code i} ({@code false}: its lease was lost, and
+	 * it was left alone). The worker acknowledges the tasks that finished while its previous call was under
+	 * way this way. The default acknowledges them one by one.
+	 */
+	default boolean[] acknowledgeAll(List<Reservation> reservations) {
+		boolean[] acknowledged = new boolean[reservations.size()];
+		for (int i = 0; i < acknowledged.length; i++) {
+			acknowledged[i] = acknowledge(reservations.get(i));
+		}
+		return acknowledged;
+	}
+
+	/**
 	 * Schedules the next attempt after {@code delay}, in one atomic step (the failed attempt stays
 	 * counted). {@code false} when the lease was lost.
 	 */

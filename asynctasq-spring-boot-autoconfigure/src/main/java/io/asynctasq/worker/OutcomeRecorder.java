@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Records with the driver what became of a reserved task: an attempt's outcome (acknowledged, retried or
  * dead-lettered, with its events and the failure hook), or how a task that was not run is settled
- * (dead-lettered or postponed). Shared by a worker's task threads; keeps no state of its own.
+ * (dead-lettered or postponed). Shared by a worker's task threads; its only state is the
+ * {@link Acknowledgements} waiting to be sent.
  */
 final class OutcomeRecorder {
 
@@ -27,23 +28,22 @@ final class OutcomeRecorder {
 
 	private final UnknownTaskGrace grace;
 
+	private final Acknowledgements acknowledgements;
+
 	OutcomeRecorder(Worker worker, QueueDriver driver, UnknownTaskGrace grace) {
 		this.worker = worker;
 		this.driver = driver;
 		this.grace = grace;
+		this.acknowledgements = new Acknowledgements(driver, this);
 	}
 
 	/**
-	 * Records how an attempt that started at {@code startedAt} ended: acknowledged when {@code error} is
-	 * {@code null}, else retried or dead-lettered as its retry policy says. A driver failure is logged: the task
-	 * then comes back when its lease expires.
+	 * Records how an attempt that failed with {@code error} ended: retried or dead-lettered as its retry policy
+	 * says. A driver failure is logged: the task then comes back when its lease expires.
 	 */
-	void attemptEnded(Reservation reservation, PreparedAttempt attempt, Instant startedAt, @Nullable Throwable error) {
+	void attemptFailed(Reservation reservation, PreparedAttempt attempt, Throwable error) {
 		try {
-			if (error == null) {
-				complete(reservation, attempt, startedAt);
-			}
-			else if (RetryPolicy.shouldRetry(attempt.task(), attempt.options(), attempt.context().attempt(), error,
+			if (RetryPolicy.shouldRetry(attempt.task(), attempt.options(), attempt.context().attempt(), error,
 					attempt.context())) {
 				retry(reservation, attempt, error);
 			}
@@ -75,9 +75,18 @@ final class OutcomeRecorder {
 		}
 	}
 
-	private void complete(Reservation reservation, PreparedAttempt attempt, Instant startedAt) {
-		Duration duration = Duration.between(startedAt, Instant.now());
-		if (!this.driver.acknowledge(reservation)) {
+	/**
+	 * An attempt succeeded: its task is acknowledged with others that finished meanwhile, and its execution ends
+	 * once it is.
+	 */
+	void succeeded(TaskExecution execution, PreparedAttempt attempt, Instant startedAt) {
+		this.acknowledgements.add(
+				new Acknowledgements.Succeeded(execution, attempt, Duration.between(startedAt, Instant.now())));
+	}
+
+	/** The driver answered a succeeded task's acknowledgement: {@code false} when its lease was lost. */
+	void acknowledged(Reservation reservation, PreparedAttempt attempt, Duration duration, boolean acknowledged) {
+		if (!acknowledged) {
 			logger.warn("Task {} '{}' completed but its lease was lost (it ran longer than its visibility timeout "
 					+ "without renewal); it may run again", reservation.id(), attempt.taskName());
 			return;

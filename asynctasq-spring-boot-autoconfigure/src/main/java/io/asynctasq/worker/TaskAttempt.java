@@ -187,8 +187,14 @@ final class TaskAttempt {
 			}
 			error = timeout;
 		}
+		if (error == null) {
+			// the thread moves on to the next task; the execution ends once the driver acknowledged this one
+			this.execution.freeRunSlot();
+			this.worker.recorder().succeeded(this.execution, this.prepared, startedAt);
+			return;
+		}
 		try {
-			this.worker.recorder().attemptEnded(this.execution.reservation(), this.prepared, startedAt, error);
+			this.worker.recorder().attemptFailed(this.execution.reservation(), this.prepared, error);
 		}
 		finally {
 			this.execution.end();

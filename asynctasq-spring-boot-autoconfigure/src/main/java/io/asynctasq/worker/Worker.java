@@ -16,7 +16,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -64,7 +63,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	private final String workerId;
 
 	/** Reservation capacity: tasks running plus tasks prefetched. */
-	private final Semaphore permits;
+	private final ReservationPermits permits;
 
 	/** Prefetched tasks waiting for a run slot, and the free run slots; both guarded by the deque. */
 	private final Deque<TaskExecution> prefetched = new ArrayDeque<>();
@@ -123,7 +122,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.settings = settings;
 		this.events = events;
 		this.workerId = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
-		this.permits = new Semaphore(settings.concurrency() + settings.prefetch());
+		this.permits = new ReservationPermits(settings.concurrency() + settings.prefetch());
 		this.freeRunSlots = settings.concurrency();
 		this.executor = TaskExecutors.create(settings.executorMode(), settings.concurrency(), "asynctasq-task-");
 		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("asynctasq-timer-"));
@@ -367,9 +366,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 			try {
 				// with prefetched tasks to run, wait until half the prefetch is free: one round trip then
 				// reserves many tasks, instead of one per finished task
-				int batch = Math.max(1, this.settings.prefetch() / 2);
-				this.permits.acquire(batch);
-				wanted = batch + drainPermits(this.settings.concurrency() + this.settings.prefetch() - batch);
+				wanted = this.permits.takeAtLeast(Math.max(1, this.settings.prefetch() / 2));
 			}
 			catch (InterruptedException ex) {
 				break;
@@ -481,14 +478,6 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		execute(next);
 	}
 
-	private int drainPermits(int max) {
-		int taken = 0;
-		while (taken < max && this.permits.tryAcquire()) {
-			taken++;
-		}
-		return taken;
-	}
-
 	private static Duration nextBackoff(Duration previous) {
 		Duration next = previous.isZero() ? Duration.ofMillis(100) : previous.multipliedBy(2);
 		return (next.compareTo(MAX_ERROR_BACKOFF) > 0) ? MAX_ERROR_BACKOFF : next;
@@ -542,7 +531,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	void executionEnded(TaskExecution execution) {
 		if (this.active.remove(execution)) {
-			this.permits.release();
+			this.permits.release(1);
 		}
 		execution.freeRunSlot();
 		if (this.stopping) {

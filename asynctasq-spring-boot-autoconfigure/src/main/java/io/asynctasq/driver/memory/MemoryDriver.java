@@ -122,6 +122,22 @@ public class MemoryDriver implements QueueDriver {
 		});
 	}
 
+	/** Under one hold of the lock. */
+	@Override
+	public boolean[] acknowledgeAll(List<Reservation> reservations) {
+		boolean[] acknowledged = new boolean[reservations.size()];
+		this.lock.lock();
+		try {
+			for (int i = 0; i < acknowledged.length; i++) {
+				acknowledged[i] = acknowledge(reservations.get(i)); // reentrant
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		return acknowledged;
+	}
+
 	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
 		return withLease(reservation, (queue, inFlight) -> {

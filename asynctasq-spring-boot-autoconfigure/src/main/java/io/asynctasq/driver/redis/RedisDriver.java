@@ -55,6 +55,9 @@ public class RedisDriver implements QueueDriver {
 	/** Tasks per enqueue script call. */
 	private static final int ENQUEUE_CHUNK = 500;
 
+	/** Tasks per acknowledge script call. */
+	private static final int ACKNOWLEDGE_CHUNK = 500;
+
 	private static final LuaScript ENQUEUE = LuaScript.load("enqueue", 5);
 
 	private static final LuaScript RESERVE = LuaScript.load("reserve", 7);
@@ -315,9 +318,39 @@ public class RedisDriver implements QueueDriver {
 
 	@Override
 	public boolean acknowledge(Reservation reservation) {
-		RedisKeys queue = keys(reservation.queue());
-		return onLease("acknowledge", ACKNOWLEDGE, List.of(queue.inFlight, queue.stats, queue.taskPrefix),
-				reservation, List.of());
+		return acknowledgeAll(List.of(reservation))[0];
+	}
+
+	/** One script call per queue and chunk of {@value #ACKNOWLEDGE_CHUNK} tasks; each call is atomic. */
+	@Override
+	public boolean[] acknowledgeAll(List<Reservation> reservations) {
+		boolean[] acknowledged = new boolean[reservations.size()];
+		Map<String, List<Integer>> byQueue = new LinkedHashMap<>();
+		for (int i = 0; i < reservations.size(); i++) {
+			byQueue.computeIfAbsent(reservations.get(i).queue(), (queue) -> new ArrayList<>()).add(i);
+		}
+		for (Map.Entry<String, List<Integer>> entry : byQueue.entrySet()) {
+			RedisKeys queue = keys(entry.getKey());
+			byte[][] scriptKeys = { queue.inFlight, queue.stats, queue.taskPrefix };
+			List<Integer> all = entry.getValue();
+			for (int from = 0; from < all.size(); from += ACKNOWLEDGE_CHUNK) {
+				List<Integer> chunk = all.subList(from, Math.min(all.size(), from + ACKNOWLEDGE_CHUNK));
+				byte[][] args = new byte[chunk.size() * 2][];
+				for (int i = 0; i < chunk.size(); i++) {
+					Reservation reservation = reservations.get(chunk.get(i));
+					args[2 * i] = text(reservation.id());
+					args[2 * i + 1] = text(reservation.leaseToken());
+				}
+				List<Object> replies = execute("acknowledge",
+						(connection) -> run(connection, ACKNOWLEDGE.call(scriptKeys, args), ReturnType.MULTI));
+				for (int i = 0; i < chunk.size(); i++) {
+					Reservation reservation = reservations.get(chunk.get(i));
+					acknowledged[chunk.get(i)] = settled(reservation, "acknowledge",
+							LeaseReply.of(asLong(replies.get(i))));
+				}
+			}
+		}
+		return acknowledged;
 	}
 
 	@Override
@@ -373,7 +406,11 @@ public class RedisDriver implements QueueDriver {
 		args.add(text(reservation.leaseToken()));
 		args.addAll(extraArgs);
 		Long reply = execute(operation, (connection) -> run(connection, script, ReturnType.INTEGER, scriptKeys, args));
-		LeaseReply outcome = LeaseReply.of(reply);
+		return settled(reservation, operation, LeaseReply.of(reply));
+	}
+
+	/** Whether a transition on a reserved task happened; why not is logged at DEBUG. */
+	private static boolean settled(Reservation reservation, String operation, LeaseReply outcome) {
 		if (outcome != LeaseReply.DONE) {
 			logger.debug("Task {} of queue '{}': {} refused, {}", reservation.id(), reservation.queue(), operation,
 					outcome.description);

@@ -692,6 +692,30 @@ public abstract class QueueDriverContractTests {
 		}
 
 		@Test
+		@DisplayName("acknowledgeAll acknowledges every reservation that holds its task and leaves a stale one and its task alone")
+		void acknowledgeAllAcknowledgesEachHeldReservation() throws Exception {
+			String queue = queue("ack-all");
+			driver().enqueue(message(queue, "fenced"), Duration.ZERO);
+			Reservation stale = single(driver().reserve(List.of(queue), 1, shortLease(), Duration.ZERO));
+			Reservation current = awaitReservation(queue, LONG_LEASE);
+			driver().enqueueAll(List.of(message(queue, "a"), message(queue, "b"), message(queue, "c")), Duration.ZERO);
+			List<Reservation> held = new ArrayList<>();
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				held.addAll(driver().reserve(List.of(queue), 3 - held.size(), LONG_LEASE, Duration.ofMillis(100)));
+				return held.size() == 3;
+			});
+
+			assertThat(driver().acknowledgeAll(List.of(held.get(0), stale, held.get(1), held.get(2))))
+				.containsExactly(true, false, true, true);
+			assertThat(driver().counts(queue)).as("the current reservation still holds its task")
+				.isEqualTo(new QueueCounts(0, 0, 1, 0));
+			assertThat(driver().acknowledgeAll(List.of(current, held.get(0)))).containsExactly(true, false);
+			assertThat(driver().counts(queue)).isEqualTo(QueueCounts.EMPTY);
+			assertThat(driver().acknowledgeAll(List.of())).isEmpty();
+			assertThat(reserveNow(queue)).isEmpty();
+		}
+
+		@Test
 		@DisplayName("retry moves the task to delayed in one step, keeps the attempt counted, and it is reserved after the delay with attempt 2")
 		void retryWithDelay() throws Exception {
 			String queue = queue("retry");
