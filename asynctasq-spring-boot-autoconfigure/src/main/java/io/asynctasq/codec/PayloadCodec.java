@@ -3,10 +3,10 @@ package io.asynctasq.codec;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskParameter;
@@ -95,7 +95,7 @@ public class PayloadCodec {
 	 */
 	public byte[] encode(TaskEnvelope envelope) {
 		byte[] name = QUOTER.quoteAsUTF8(envelope.taskName());
-		byte[] args = envelope.args().bytes();
+		JsonArguments args = envelope.args();
 		String time = IsoInstants.format(envelope.dispatchedAt());
 		StringBuilder tail = new StringBuilder(time.length() + 2).append(time).append('"');
 		appendIfSet(tail, "maxAttempts", envelope.maxAttempts());
@@ -103,12 +103,13 @@ public class PayloadCodec {
 		appendIfSet(tail, "retryDelayMs", envelope.retryDelay());
 		appendIfSet(tail, "visibilityTimeoutMs", envelope.visibilityTimeout());
 		byte[] rest = tail.append('}').toString().getBytes(StandardCharsets.ISO_8859_1); // ASCII only
-		byte[] body = new byte[HEAD.length + name.length + ARGS.length + args.length + DISPATCHED_AT.length
+		byte[] body = new byte[HEAD.length + name.length + ARGS.length + args.length() + DISPATCHED_AT.length
 				+ rest.length];
 		int at = put(body, 0, HEAD);
 		at = put(body, at, name);
 		at = put(body, at, ARGS);
-		at = put(body, at, args);
+		System.arraycopy(args.bytes(), args.offset(), body, at, args.length());
+		at += args.length();
 		at = put(body, at, DISPATCHED_AT);
 		put(body, at, rest);
 		return body;
@@ -120,20 +121,65 @@ public class PayloadCodec {
 	 * @throws UndecodableTaskException when it is not a task envelope
 	 */
 	public TaskEnvelope decode(byte[] body) {
+		return read(body, null).envelope();
+	}
+
+	/**
+	 * Decodes a message body for the worker, in one pass over its bytes when it can: the envelope, the task
+	 * {@code tasks} knows by its name, and that task's arguments read straight into their declared types.
+	 * @param tasks the task of a name, or {@code null} when there is none of that name here
+	 * @throws UndecodableTaskException when it is not a task envelope
+	 */
+	public DecodedTask decodeTask(byte[] body, Function<String, @Nullable TaskDefinition> tasks) {
+		try {
+			return read(body, tasks);
+		}
+		catch (ArgumentsNotRead ex) {
+			// the arguments do not fit (or the JSON breaks inside them): decoded again, to say precisely why
+			TaskEnvelope envelope = decode(body);
+			TaskDefinition task = tasks.apply(envelope.taskName());
+			if (task == null) {
+				return new DecodedTask(envelope, null, null, null);
+			}
+			try {
+				return new DecodedTask(envelope, task, decodeArguments(task, envelope.args()), null);
+			}
+			catch (UndecodableTaskException argumentError) {
+				return new DecodedTask(envelope, task, null, argumentError);
+			}
+		}
+	}
+
+	/**
+	 * A message body decoded for the worker.
+	 * @param envelope the envelope
+	 * @param task the task of its name, or {@code null} when there is none here
+	 * @param arguments the task's arguments, or {@code null} when there is no task or they do not fit it
+	 * @param argumentError why the arguments do not fit the task, or {@code null}
+	 */
+	public record DecodedTask(TaskEnvelope envelope, @Nullable TaskDefinition task, Object @Nullable [] arguments,
+			@Nullable UndecodableTaskException argumentError) {
+	}
+
+	private DecodedTask read(byte[] body, @Nullable Function<String, @Nullable TaskDefinition> tasks) {
 		try (JsonParser parser = this.mapper.createParser(body)) {
-			return readEnvelope(parser, body);
+			return readEnvelope(parser, body, tasks);
 		}
 		catch (JacksonException ex) {
 			throw new UndecodableTaskException("payload is not JSON: " + ex.getOriginalMessage(), ex);
 		}
 	}
 
-	private TaskEnvelope readEnvelope(JsonParser parser, byte[] body) {
+	private DecodedTask readEnvelope(JsonParser parser, byte[] body,
+			@Nullable Function<String, @Nullable TaskDefinition> tasks) {
 		if (parser.nextToken() != JsonToken.START_OBJECT) {
 			throw notATask();
 		}
 		String taskName = null;
+		TaskDefinition task = null;
 		JsonArguments args = null;
+		TaskDefinition argumentsTask = null;
+		Object[] arguments = null;
 		String dispatchedAt = null;
 		Object maxAttempts = null;
 		Object timeout = null;
@@ -143,8 +189,25 @@ public class PayloadCodec {
 			String field = parser.currentName();
 			JsonToken value = parser.nextToken();
 			switch (field) {
-				case "task" -> taskName = stringAt(parser);
-				case "args" -> args = (value == JsonToken.START_ARRAY) ? arrayAt(parser, body) : skipped(parser);
+				case "task" -> {
+					taskName = stringAt(parser);
+					task = (tasks != null && taskName != null) ? tasks.apply(taskName) : null;
+				}
+				case "args" -> {
+					if (value != JsonToken.START_ARRAY) {
+						args = skipped(parser);
+					}
+					else if (task != null) {
+						// the task is known: its arguments are read here, with no second pass over them
+						int start = (int) parser.currentTokenLocation().getByteOffset();
+						arguments = readArgumentsInPlace(parser, task);
+						argumentsTask = task;
+						args = JsonArguments.of(body, start, (int) parser.currentTokenLocation().getByteOffset() + 1);
+					}
+					else {
+						args = arrayAt(parser, body);
+					}
+				}
 				case "dispatchedAt" -> dispatchedAt = stringAt(parser);
 				case "maxAttempts" -> maxAttempts = wholeNumber(parser, field, false);
 				case "timeoutMs" -> timeout = wholeNumber(parser, field, true);
@@ -159,18 +222,36 @@ public class PayloadCodec {
 		if (taskName == null || args == null || dispatchedAt == null) {
 			throw notATask();
 		}
+		TaskEnvelope envelope;
 		try {
-			TaskEnvelope envelope = new TaskEnvelope(taskName, args, IsoInstants.parse(dispatchedAt),
-					(Integer) valid(maxAttempts), millis(valid(timeout)), millis(valid(retryDelay)),
-					millis(valid(visibilityTimeout)));
+			envelope = new TaskEnvelope(taskName, args, IsoInstants.parse(dispatchedAt), (Integer) valid(maxAttempts),
+					millis(valid(timeout)), millis(valid(retryDelay)), millis(valid(visibilityTimeout)));
 			if (envelope.hasOptions()) {
 				// options from a message are checked like options given at dispatch
 				envelope.options().checked();
 			}
-			return envelope;
 		}
 		catch (RuntimeException ex) {
 			throw new UndecodableTaskException("payload has an invalid field: " + ex.getMessage(), ex);
+		}
+		if (task == null || task == argumentsTask) {
+			return new DecodedTask(envelope, task, arguments, null);
+		}
+		try { // the arguments came before the task's name
+			return new DecodedTask(envelope, task, decodeArguments(task, args), null);
+		}
+		catch (UndecodableTaskException argumentError) {
+			return new DecodedTask(envelope, task, null, argumentError);
+		}
+	}
+
+	/** {@link #readArguments}, any failure a signal to decode again the slow way. */
+	private Object[] readArgumentsInPlace(JsonParser parser, TaskDefinition task) {
+		try {
+			return readArguments(parser, task);
+		}
+		catch (RuntimeException ex) {
+			throw new ArgumentsNotRead();
 		}
 	}
 
@@ -181,26 +262,38 @@ public class PayloadCodec {
 	 * @throws UndecodableTaskException naming the parameter that does not match
 	 */
 	public Object[] decodeArguments(TaskDefinition task, JsonArguments args) {
+		try (JsonParser parser = this.mapper.createParser(args.bytes(), args.offset(), args.length())) {
+			parser.nextToken(); // the array's start: decode took only an array
+			return readArguments(parser, task);
+		}
+		catch (JacksonException | IllegalArgumentException | ArgumentsNotRead ex) {
+			throw undecodable(task, args, ex);
+		}
+	}
+
+	/** The task's arguments from the array whose start the parser is on; the parser ends on its end. */
+	private Object[] readArguments(JsonParser parser, TaskDefinition task) {
 		List<TaskParameter> parameters = task.parameters();
 		Object[] values = new Object[parameters.size()];
-		try (JsonParser parser = this.mapper.createParser(args.bytes())) {
-			parser.nextToken(); // the array's start: decode took only an array
-			for (TaskParameter parameter : parameters) {
-				if (parser.nextToken() == JsonToken.END_ARRAY) {
-					throw wrongCount(task, args);
-				}
-				try {
-					values[parameter.position()] = readerFor(parameter.type()).readValue(parser);
-				}
-				catch (JacksonException | IllegalArgumentException ex) {
-					throw cannotRead(task, parameter, args, ex);
-				}
+		for (TaskParameter parameter : parameters) {
+			if (parser.nextToken() == JsonToken.END_ARRAY) {
+				throw new ArgumentsNotRead();
 			}
-			if (parser.nextToken() != JsonToken.END_ARRAY) {
-				throw wrongCount(task, args);
-			}
+			values[parameter.position()] = readerFor(parameter.type()).readValue(parser);
+		}
+		if (parser.nextToken() != JsonToken.END_ARRAY) {
+			throw new ArgumentsNotRead();
 		}
 		return values;
+	}
+
+	/** Arguments that did not fit the task's parameters; why is worked out again from their text. */
+	private static final class ArgumentsNotRead extends RuntimeException {
+
+		ArgumentsNotRead() {
+			super(null, null, false, false);
+		}
+
 	}
 
 	/** The string the parser is on, or {@code null} when it is on another value, which it skips. */
@@ -218,7 +311,7 @@ public class PayloadCodec {
 		int start = (int) parser.currentTokenLocation().getByteOffset();
 		parser.skipChildren();
 		int end = (int) parser.currentTokenLocation().getByteOffset() + 1;
-		return JsonArguments.of(Arrays.copyOfRange(body, start, end));
+		return JsonArguments.of(body, start, end);
 	}
 
 	/**
@@ -260,26 +353,36 @@ public class PayloadCodec {
 				+ "'dispatchedAt')");
 	}
 
-	private UndecodableTaskException wrongCount(TaskDefinition task, JsonArguments args) {
-		return new UndecodableTaskException("task '" + task.name() + "' takes " + task.parameters().size()
-				+ " argument(s) but the payload has " + tree(args).size());
-	}
-
-	/** The parameter could not be read; a wrong count, if that is also the case, is said first. */
-	private UndecodableTaskException cannotRead(TaskDefinition task, TaskParameter parameter, JsonArguments args,
-			RuntimeException ex) {
+	/**
+	 * Why the arguments do not fit: a wrong count, else the first parameter that cannot be read from its
+	 * argument's text (as {@link #decodeArguments} reads it).
+	 */
+	private UndecodableTaskException undecodable(TaskDefinition task, JsonArguments args, RuntimeException cause) {
 		JsonNode array = tree(args);
-		if (array.size() != task.parameters().size()) {
-			return wrongCount(task, args);
+		List<TaskParameter> parameters = task.parameters();
+		if (array.size() != parameters.size()) {
+			return new UndecodableTaskException("task '" + task.name() + "' takes " + parameters.size()
+					+ " argument(s) but the payload has " + array.size(), cause);
 		}
-		return new UndecodableTaskException("task '" + task.name() + "': " + parameter.describe()
-				+ " cannot be read from " + abbreviate(array.get(parameter.position()).toString()) + ": "
-				+ ((ex instanceof JacksonException jackson) ? jackson.getOriginalMessage() : ex.getMessage()), ex);
+		for (TaskParameter parameter : parameters) {
+			String text = array.get(parameter.position()).toString();
+			try {
+				readerFor(parameter.type()).readValue(text);
+			}
+			catch (JacksonException | IllegalArgumentException ex) {
+				return new UndecodableTaskException("task '" + task.name() + "': " + parameter.describe()
+						+ " cannot be read from " + abbreviate(text) + ": "
+						+ ((ex instanceof JacksonException jackson) ? jackson.getOriginalMessage() : ex.getMessage()),
+						ex);
+			}
+		}
+		return new UndecodableTaskException("task '" + task.name() + "': its arguments cannot be read: " + cause,
+				cause);
 	}
 
 	/** The arguments as a tree, decimals exact; only to describe what could not be decoded. */
 	private JsonNode tree(JsonArguments args) {
-		return this.treeReader.readTree(args.bytes());
+		return this.treeReader.readTree(args.bytes(), args.offset(), args.length());
 	}
 
 	/** Readers are immutable and cost a type resolution to build: one per parameter type. */

@@ -3,6 +3,7 @@ package io.asynctasq.worker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
@@ -13,6 +14,7 @@ import io.asynctasq.driver.Reservation;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Prepares a reserved task for its attempt: decodes it, resolves its options and sets its lease, or decides
@@ -49,24 +51,22 @@ final class TaskPreparer {
 			return new Preparation.Unrunnable("?", "corrupt message",
 					new UndecodableTaskException(reservation.defect()));
 		}
-		TaskEnvelope envelope;
+		PayloadCodec.DecodedTask decoded;
 		try {
-			envelope = this.codec.decode(reservation.message().body());
+			decoded = this.codec.decodeTask(reservation.message().body(), this::registered);
 		}
 		catch (UndecodableTaskException ex) {
 			return new Preparation.Unrunnable("?", "undecodable payload", ex);
 		}
-		TaskDefinition task = this.registry.find(envelope.taskName()).orElse(null);
+		TaskEnvelope envelope = decoded.envelope();
+		TaskDefinition task = decoded.task();
 		if (task == null) {
 			return cannotRunHere(envelope, "unknown task",
 					new UndecodableTaskException("no task named '" + envelope.taskName() + "' is registered here"));
 		}
-		Object[] args;
-		try {
-			args = this.codec.decodeArguments(task, envelope.args());
-		}
-		catch (UndecodableTaskException ex) {
-			return cannotRunHere(envelope, "undecodable arguments", ex);
+		Object[] args = decoded.arguments();
+		if (args == null) {
+			return cannotRunHere(envelope, "undecodable arguments", Objects.requireNonNull(decoded.argumentError()));
 		}
 		TaskOptions options = envelope.hasOptions() ? envelope.options().orElse(optionsOf(task)) : optionsOf(task);
 		PreparedAttempt attempt = new PreparedAttempt(task, args, options,
@@ -78,6 +78,10 @@ final class TaskPreparer {
 		}
 		lease.adjustTo(options.visibilityTimeout());
 		return attempt;
+	}
+
+	private @Nullable TaskDefinition registered(String name) {
+		return this.registry.find(name).orElse(null);
 	}
 
 	/** The task's options over the worker's defaults, worked out once per task. */

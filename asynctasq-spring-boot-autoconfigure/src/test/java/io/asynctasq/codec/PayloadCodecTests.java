@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 class PayloadCodecTests {
 
@@ -159,6 +160,60 @@ class PayloadCodecTests {
 					"1, 1, 1.0, true, \"NOPE\", null, [], []"))
 				.args()))
 			.withMessageContaining("parameter 5 'level'");
+	}
+
+	@Test
+	void decodeTaskReadsTheArgumentsInTheSamePassAsDecodeAndDecodeArgumentsDo() {
+		TaskDefinition order = definition("Codec.order");
+		Customer customer = new Customer("c-1", "Ada", new Address("Main St", 12, Optional.empty()));
+		Object[] args = { customer, List.of(new Line("sku-1", 2, new BigDecimal("9.990"))),
+				Map.of("gift", List.of(1L, 2L)) };
+		byte[] body = this.codec.encode(new TaskEnvelope("Codec.order", this.codec.encodeArguments("Codec.order", args),
+				Instant.now(), 2, null, null, null));
+
+		PayloadCodec.DecodedTask decoded = this.codec.decodeTask(body, (name) -> name.equals("Codec.order") ? order : null);
+		assertThat(decoded.task()).isSameAs(order);
+		assertThat(decoded.argumentError()).isNull();
+		assertThat(decoded.arguments()).containsExactly(args);
+		assertThat(decoded.envelope()).isEqualTo(this.codec.decode(body));
+		assertThat(this.codec.decodeArguments(order, decoded.envelope().args())).containsExactly(args);
+	}
+
+	@Test
+	void decodeTaskReadsArgumentsThatComeBeforeTheTaskName() {
+		TaskDefinition scalars = definition("Codec.withContext");
+		byte[] body = ("{\"args\":[\"v\"],\"v\":1,\"dispatchedAt\":\"2025-01-01T00:00:00Z\",\"task\":\"Codec.withContext\"}")
+			.getBytes(StandardCharsets.UTF_8);
+		PayloadCodec.DecodedTask decoded = this.codec.decodeTask(body, (name) -> scalars);
+		assertThat(decoded.arguments()).containsExactly("v");
+		assertThat(decoded.envelope().args().toString()).isEqualTo("[\"v\"]");
+	}
+
+	@Test
+	void decodeTaskSaysWhatDoesNotFitAsDecodeArgumentsDoes() {
+		TaskDefinition scalars = definition("Codec.scalars");
+		byte[] body = body("Codec.scalars", "1, 1, 1.0, true, \"NOPE\", null, [], []");
+		PayloadCodec.DecodedTask decoded = this.codec.decodeTask(body, (name) -> scalars);
+		assertThat(decoded.task()).isSameAs(scalars);
+		assertThat(decoded.arguments()).isNull();
+		assertThat(decoded.argumentError()).hasMessageContaining("parameter 5 'level'")
+			.hasMessage(catchThrowable(() -> this.codec.decodeArguments(scalars, this.codec.decode(body).args()))
+				.getMessage());
+		assertThat(this.codec.decodeTask(body("Codec.scalars", "1"), (name) -> scalars).argumentError())
+			.hasMessageContaining("takes 8 argument(s) but the payload has 1");
+	}
+
+	@Test
+	void decodeTaskLeavesAnUnknownTaskUndecodedAndRefusesBrokenJsonInsideTheArguments() {
+		byte[] body = body("Codec.elsewhere", "{\"id\": 1}");
+		PayloadCodec.DecodedTask decoded = this.codec.decodeTask(body, (name) -> null);
+		assertThat(decoded.task()).isNull();
+		assertThat(decoded.arguments()).isNull();
+		assertThat(decoded.envelope().args().toString()).isEqualTo("[{\"id\": 1}]");
+		TaskDefinition scalars = definition("Codec.scalars");
+		assertThatExceptionOfType(UndecodableTaskException.class)
+			.isThrownBy(() -> this.codec.decodeTask(body("Codec.scalars", "1, [1, }"), (name) -> scalars))
+			.withMessageContaining("not JSON");
 	}
 
 	// ---------------------------------------------------------------- helpers
