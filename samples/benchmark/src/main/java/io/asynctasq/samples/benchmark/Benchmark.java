@@ -24,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the burst, trickle and memory scenarios for each chosen driver (3 measured runs after a
- * warm-up, medians reported) and prints a Markdown table; the raw figures go to a JSON file.
+ * Runs the burst, trickle and memory scenarios for each chosen driver (3 measured runs after
+ * warm-up bursts of at most 5,000 tasks for 3 seconds, medians reported) and prints a Markdown table; the raw figures go to a JSON file.
  */
 public final class Benchmark {
 
@@ -67,7 +67,12 @@ public final class Benchmark {
 
 	private Report.Row measure(DriverSetup setup) throws Exception {
 		logger.info("{}: warm-up", setup.label());
-		burst(setup, Math.min(this.options.tasks(), 5_000), this.options.batch());
+		int warmupBurst = Math.min(this.options.tasks(), 5_000);
+		long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(this.options.warmupSeconds());
+		do {
+			burst(setup, warmupBurst, this.options.batch());
+		}
+		while (System.nanoTime() < warmupEnd);
 		trickle(setup, Math.min(this.options.trickleTasks(), 200));
 		List<Report.Burst> bursts = new ArrayList<>();
 		List<Double> singleEnqueues = new ArrayList<>();

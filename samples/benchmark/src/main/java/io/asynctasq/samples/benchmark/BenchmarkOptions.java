@@ -9,10 +9,11 @@ import java.util.Map;
 /**
  * Command-line options, {@code --name=value}. Defaults suit a 2-core machine with the servers on
  * loopback: 2 producer threads (one per core) dispatching in batches of 100 ({@code dispatchAll}), and a
- * worker of concurrency 64, enough to keep a network round trip per task from limiting no-op throughput.
+ * worker of concurrency 64, enough to keep a network round trip per task from limiting no-op throughput;
+ * 3 seconds of warm-up bursts per driver, so that what is measured is the JIT-compiled steady state.
  */
 record BenchmarkOptions(List<String> drivers, int tasks, int producers, int batch, int concurrency, int runs,
-		int trickleRate, int trickleTasks, Path output) {
+		int trickleRate, int trickleTasks, int warmupSeconds, Path output) {
 
 	static final List<String> ALL_DRIVERS = List.of("memory", "redis", "rabbitmq", "postgresql", "mariadb");
 
@@ -36,13 +37,13 @@ record BenchmarkOptions(List<String> drivers, int tasks, int producers, int batc
 		return new BenchmarkOptions(drivers, intValue(values, "tasks", 20_000), intValue(values, "producers", 2),
 				intValue(values, "batch", 100), intValue(values, "concurrency", 64), intValue(values, "runs", 3),
 				intValue(values, "trickle-rate", 200), intValue(values, "trickle-tasks", 1_000),
-				Path.of(values.getOrDefault("output", "target/benchmark-results.json")));
+				intValue(values, "warmup-seconds", 3), Path.of(values.getOrDefault("output", "target/benchmark-results.json")));
 	}
 
 	static String usage() {
 		return "Options: --driver=all|" + String.join("|", ALL_DRIVERS)
 				+ " --tasks=20000 --producers=2 --batch=100 --concurrency=64 --runs=3 --trickle-rate=200 --trickle-tasks=1000"
-				+ " --output=target/benchmark-results.json";
+				+ " --warmup-seconds=3 --output=target/benchmark-results.json";
 	}
 
 	private static int intValue(Map<String, String> values, String name, int fallback) {

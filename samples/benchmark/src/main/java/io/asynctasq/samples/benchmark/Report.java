@@ -36,10 +36,11 @@ final class Report {
 				System.getProperty("java.version"), System.getProperty("os.name")));
 		out.append(String.format(Locale.ROOT,
 				"burst: %,d no-op tasks from %d producers in batches of %d, worker concurrency %d; one by one: %,d "
-						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after a warm-up%n%n",
+						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after %d s of warm-up%n%n",
 				this.options.tasks(), this.options.producers(), this.options.batch(), this.options.concurrency(),
 				Math.max(1, this.options.tasks() / 4),
-				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs()));
+				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs(),
+				this.options.warmupSeconds()));
 		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s "
 				+ "| burst dispatch→start p50 / p99 / max (ms) | trickle p50 / p99 / max (ms) "
 				+ "| heap after burst (MiB) | idle CPU (% of a core) |\n");
