@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * Acknowledges succeeded tasks in batches, without a thread of its own (a group commit): a task thread that
  * finds no acknowledgement under way acknowledges every task queued so far in one driver call, while the
  * threads finishing meanwhile queue theirs and go on to their next task. An idle worker's task is acknowledged
- * at once; a busy worker's ride together, one backend call for many tasks. A task keeps its lease and its
- * place among the worker's reservations until it is acknowledged.
+ * at once; a busy worker's ride together, one backend call for many tasks. A task keeps its lease until it
+ * is acknowledged; its run slot and its reservation permit go back as soon as its attempt succeeded, so a
+ * round trip in flight never keeps the worker from running and reserving more.
  */
 final class Acknowledgements {
 

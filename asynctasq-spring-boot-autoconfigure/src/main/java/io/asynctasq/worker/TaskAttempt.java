@@ -188,8 +188,10 @@ final class TaskAttempt {
 			error = timeout;
 		}
 		if (error == null) {
-			// the thread moves on to the next task; the execution ends once the driver acknowledged this one
+			// the thread moves on to the next task, the fetcher may reserve another; the execution ends once the
+			// driver acknowledged this one
 			this.execution.freeRunSlot();
+			this.execution.returnPermit();
 			this.worker.recorder().succeeded(this.execution, this.prepared, startedAt);
 			return;
 		}

@@ -1,5 +1,6 @@
 package io.asynctasq.worker;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.asynctasq.driver.Reservation;
@@ -64,6 +65,9 @@ final class TaskExecution implements Runnable {
 	 */
 	private final AtomicReference<Slot> slot = new AtomicReference<>(Slot.NONE);
 
+	/** Whether the permit this reservation took from the worker went back. */
+	private final AtomicBoolean permitReturned = new AtomicBoolean();
+
 	/** For log lines of shutdown and the lease timers; known once the task is decoded. */
 	private volatile String taskName = "?";
 
@@ -87,6 +91,16 @@ final class TaskExecution implements Runnable {
 
 	State state() {
 		return this.state.get();
+	}
+
+	/**
+	 * Hands the reservation's permit back to the worker, once: when the attempt succeeded (its acknowledgement
+	 * then rides with others' and must not keep the worker from reserving more) or when the execution ends.
+	 */
+	void returnPermit() {
+		if (this.permitReturned.compareAndSet(false, true)) {
+			this.worker.permitReturned();
+		}
 	}
 
 	/** Gives this execution one of the worker's run slots; it is handed back once, when it ends. */

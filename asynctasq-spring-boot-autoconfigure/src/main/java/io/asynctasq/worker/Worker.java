@@ -525,14 +525,18 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		AsyncTasqEventListener.deliver(this.events, event);
 	}
 
+	/** A reservation's permit came back: the worker may reserve one more task. */
+	void permitReturned() {
+		this.permits.release(1);
+	}
+
 	void countProcessed() {
 		this.processed.incrementAndGet();
 	}
 
 	void executionEnded(TaskExecution execution) {
-		if (this.active.remove(execution)) {
-			this.permits.release(1);
-		}
+		this.active.remove(execution);
+		execution.returnPermit();
 		execution.freeRunSlot();
 		if (this.stopping) {
 			synchronized (this.drained) {
