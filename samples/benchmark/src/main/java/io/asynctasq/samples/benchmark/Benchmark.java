@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -91,7 +92,17 @@ public final class Benchmark {
 		}
 		logger.info("{}: memory and idle CPU", setup.label());
 		Report.Resources resources = resources(setup);
-		return new Report.Row(setup.label(), setup.versions(), bursts, singleEnqueues, trickles, resources);
+		List<Double> rawLimits = new ArrayList<>();
+		for (int run = 1; run <= this.options.runs(); run++) {
+			OptionalDouble limit = setup.rawLimit(this.options.tasks());
+			if (limit.isEmpty()) {
+				break;
+			}
+			logger.info("{}: raw limit run {}/{}", setup.label(), run, this.options.runs());
+			rawLimits.add(limit.getAsDouble());
+		}
+		return new Report.Row(setup.label(), setup.versions(), bursts, singleEnqueues, trickles, resources,
+				rawLimits);
 	}
 
 	/**

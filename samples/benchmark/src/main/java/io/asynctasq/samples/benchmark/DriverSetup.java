@@ -1,5 +1,7 @@
 package io.asynctasq.samples.benchmark;
 
+import java.util.OptionalDouble;
+
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 
@@ -13,6 +15,14 @@ interface DriverSetup extends AutoCloseable {
 	String versions();
 
 	QueueDriver createDriver();
+
+	/**
+	 * The backend's own limit for {@code tasks} no-op tasks ({@link RawLimit}), in tasks per second; empty
+	 * where the benchmark has no raw loop for it.
+	 */
+	default OptionalDouble rawLimit(int tasks) throws Exception {
+		return OptionalDouble.empty();
+	}
 
 	/** Called with every queue a run uses, so {@link #close()} can delete what the backend keeps per queue. */
 	default void queueUsed(String queue) {

@@ -1,5 +1,7 @@
 package io.asynctasq.samples.benchmark;
 
+import java.nio.charset.StandardCharsets;
+import java.util.OptionalDouble;
 import java.util.Properties;
 
 import io.asynctasq.driver.QueueDriver;
@@ -7,6 +9,7 @@ import io.asynctasq.driver.redis.RedisDriver;
 import io.lettuce.core.LettuceVersion;
 
 import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.Cursor;
@@ -41,6 +44,39 @@ final class RedisSetup implements DriverSetup {
 	@Override
 	public QueueDriver createDriver() {
 		return new RedisDriver(this.connectionFactory, this.keyPrefix);
+	}
+
+	/** One script call per task: pop an id, read its record, delete it. */
+	@Override
+	public OptionalDouble rawLimit(int tasks) throws Exception {
+		byte[] ready = bytes(this.keyPrefix + ":raw:ready");
+		byte[] taskPrefix = bytes(this.keyPrefix + ":raw:t:");
+		String sha;
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			connection.scriptingCommands().eval(bytes(FILL), ReturnType.INTEGER, 2, ready, taskPrefix,
+					bytes(Integer.toString(tasks)));
+			sha = connection.scriptingCommands().scriptLoad(bytes(CLAIM_AND_ACKNOWLEDGE));
+		}
+		String script = sha;
+		return OptionalDouble.of(RawLimit.perSecond(tasks, () -> {
+			// a connection per call, as the driver takes one: all share Lettuce's one native connection
+			try (RedisConnection connection = this.connectionFactory.getConnection()) {
+				Long taken = connection.scriptingCommands().evalSha(script, ReturnType.INTEGER, 2, ready, taskPrefix);
+				return (taken != null) ? taken.intValue() : 0;
+			}
+		}));
+	}
+
+	private static final String FILL = "for i = 1, tonumber(ARGV[1]) do "
+			+ "redis.call('HSET', KEYS[2] .. i, 'body', '{\"v\":1}', 'tok', ''); redis.call('RPUSH', KEYS[1], i) end "
+			+ "return 1";
+
+	private static final String CLAIM_AND_ACKNOWLEDGE = "local id = redis.call('LPOP', KEYS[1]) "
+			+ "if not id then return 0 end local key = KEYS[2] .. id redis.call('HGET', key, 'body') "
+			+ "redis.call('DEL', key) return 1";
+
+	private static byte[] bytes(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
 	}
 
 	@Override

@@ -41,14 +41,18 @@ final class Report {
 				Math.max(1, this.options.tasks() / 4),
 				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs(),
 				this.options.warmupSeconds()));
-		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s "
+		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s | raw limit/s (processed / limit) "
 				+ "| burst dispatch→start p50 / p99 / max (ms) | trickle p50 / p99 / max (ms) "
 				+ "| heap after burst (MiB) | idle CPU (% of a core) |\n");
-		out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+		out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 		for (Row row : this.rows) {
-			out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %s | %s | %.0f | %.1f |%n",
+			double processed = median(row.bursts(), Burst::processedPerSecond);
+			double limit = median(row.rawLimits(), Double::doubleValue);
+			String limitColumn = row.rawLimits().isEmpty() ? "—"
+					: String.format(Locale.ROOT, "%,.0f (%.0f %%)", limit, 100 * processed / limit);
+			out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %s | %s | %s | %.0f | %.1f |%n",
 					row.driver(), median(row.bursts(), Burst::enqueuePerSecond),
-					median(row.singleEnqueues(), Double::doubleValue), median(row.bursts(), Burst::processedPerSecond),
+					median(row.singleEnqueues(), Double::doubleValue), processed, limitColumn,
 					triple(medianTriple(row.bursts().stream().map(Burst::latencyMillis).toList())),
 					triple(medianTriple(row.trickles())), row.resources().heapMiB(), row.resources().idleCpuPercent()));
 		}
@@ -72,6 +76,7 @@ final class Report {
 			entry.put("oneByOneEnqueuePerSecond", row.singleEnqueues());
 			entry.put("trickleRunsMillis", row.trickles());
 			entry.put("resources", row.resources());
+			entry.put("rawLimitRunsPerSecond", row.rawLimits());
 			drivers.add(entry);
 		}
 		root.put("drivers", drivers);
@@ -110,8 +115,9 @@ final class Report {
 	record Resources(double heapMiB, double idleCpuPercent) {
 	}
 
+	/** @param rawLimits the backend's raw limit ({@link RawLimit}) per run; empty where it is not measured */
 	record Row(String driver, String versions, List<Burst> bursts, List<Double> singleEnqueues,
-			List<double[]> trickles, Resources resources) {
+			List<double[]> trickles, Resources resources, List<Double> rawLimits) {
 	}
 
 }
