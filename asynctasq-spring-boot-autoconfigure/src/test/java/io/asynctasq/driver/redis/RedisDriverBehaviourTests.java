@@ -132,6 +132,56 @@ class RedisDriverBehaviourTests {
 	}
 
 	@Test
+	void aWorkerServingManyQueuesFindsEveryKindOfWorkOnAnyOfThemInPriorityOrder() throws Exception {
+		RedisDriver driver = driver();
+		List<String> queues = new ArrayList<>();
+		for (int i = 0; i < 50; i++) {
+			queues.add("many-" + i);
+		}
+		TaskMessage ready = message("many-40");
+		TaskMessage delayed = message("many-10");
+		TaskMessage leased = message("many-30");
+		driver.enqueue(ready, Duration.ZERO);
+		driver.enqueue(delayed, Duration.ofMillis(200));
+		driver.enqueue(leased, Duration.ZERO);
+		assertThat(driver.reserve(List.of("many-30"), 1, Duration.ofMillis(200), Duration.ZERO)).hasSize(1);
+		// nothing else is ready: the wait the peeks report is the earliest delayed task or lease (~200 ms)
+		assertThat(ids(driver.reserve(queues, 10, Duration.ofMinutes(1), Duration.ZERO))).containsExactly(ready.id());
+
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> driver.counts("many-10").ready() == 1 && driver.counts("many-30").ready() == 1);
+		driver.enqueue(message("many-49"), Duration.ZERO);
+		// the due delayed task, then the expired lease, then the lowest queue's task; none skipped
+		List<Reservation> reserved = driver.reserve(queues, 10, Duration.ofMinutes(1), Duration.ofSeconds(5));
+		assertThat(reserved).extracting(Reservation::queue).containsExactly("many-10", "many-30", "many-49");
+		assertThat(reserved.get(0).id()).isEqualTo(delayed.id());
+		assertThat(reserved.get(1).id()).isEqualTo(leased.id());
+		assertThat(reserved.get(1).attempt()).isEqualTo(2);
+
+		// an empty, waiting reserve over all of them wakes for a task on the last queue
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			Future<List<Reservation>> waiting = pool
+				.submit(() -> driver.reserve(queues, 10, Duration.ofMinutes(1), Duration.ofSeconds(10)));
+			await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1)).until(() -> true);
+			TaskMessage late = message("many-49");
+			driver.enqueue(late, Duration.ZERO);
+			assertThat(ids(waiting.get(5, TimeUnit.SECONDS))).containsExactly(late.id());
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	private static TaskMessage message(String queue) {
+		return new TaskMessage(UUID.randomUUID().toString(), queue, "{}".getBytes(StandardCharsets.UTF_8), Instant.now());
+	}
+
+	private static List<String> ids(List<Reservation> reservations) {
+		return reservations.stream().map(Reservation::id).toList();
+	}
+
+	@Test
 	void twoWorkersRacingOnTheSameDueDelayedTasksGetEachOnce() throws Exception {
 		RedisDriver first = driver();
 		LettuceConnectionFactory otherFactory = RedisTestSupport.connectionFactory("asynctasq-behaviour-other");
