@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -41,11 +42,25 @@ final class Report {
 				Math.max(1, this.options.tasks() / 4),
 				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs(),
 				this.options.warmupSeconds()));
+		List<Row> standard = this.rows.stream().filter((row) -> !row.bursts().isEmpty()).toList();
+		if (!standard.isEmpty()) {
+			standardTable(out, standard);
+		}
+		List<Row> scaled = this.rows.stream().filter((row) -> row.scale() != null).toList();
+		if (!scaled.isEmpty()) {
+			scaleTables(out, scaled);
+		}
+		out.append("\nBackends: ");
+		this.rows.forEach((row) -> out.append(row.driver()).append(" = ").append(row.versions()).append("; "));
+		return out.toString();
+	}
+
+	private void standardTable(StringBuilder out, List<Row> rows) {
 		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s | raw limit/s (processed / limit) "
 				+ "| burst dispatch→start p50 / p99 / max (ms) | trickle p50 / p99 / max (ms) "
 				+ "| heap after burst (MiB) | idle CPU (% of a core) |\n");
 		out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-		for (Row row : this.rows) {
+		for (Row row : rows) {
 			double processed = median(row.bursts(), Burst::processedPerSecond);
 			double limit = median(row.rawLimits(), Double::doubleValue);
 			String limitColumn = row.rawLimits().isEmpty() ? "—"
@@ -56,9 +71,40 @@ final class Report {
 					triple(medianTriple(row.bursts().stream().map(Burst::latencyMillis).toList())),
 					triple(medianTriple(row.trickles())), row.resources().heapMiB(), row.resources().idleCpuPercent()));
 		}
-		out.append("\nBackends: ");
-		this.rows.forEach((row) -> out.append(row.driver()).append(" = ").append(row.versions()).append("; "));
-		return out.toString();
+	}
+
+	private void scaleTables(StringBuilder out, List<Row> rows) {
+		out.append(String.format(Locale.ROOT,
+				"%nScale: a backlog of %,d queued before the worker starts, beside a burst of %,d; a page of %d dead "
+						+ "letters at 10 and at %,d; a worker serving %d queues, idle, then a trickle of %,d tasks at %d/s "
+						+ "spread over them%n%n",
+				this.options.backlog(), this.options.tasks(), ScaleScenarios.PAGE, this.options.deadLetters(), this.options.queues(),
+				this.options.trickleTasks(), this.options.trickleRate()));
+		out.append("| driver | enqueue/s at 0 / at backlog | counts at backlog (ms) | processed/s burst / backlog (ratio) "
+				+ "| raw limit/s | heap mid-drain burst / backlog (MiB) |\n");
+		out.append("|---|---:|---:|---:|---:|---:|\n");
+		for (Row row : rows) {
+			Backlog burst = row.scale().reference();
+			Backlog backlog = row.scale().backlog();
+			String limit = row.rawLimits().isEmpty() ? "—"
+					: String.format(Locale.ROOT, "%,.0f", median(row.rawLimits(), Double::doubleValue));
+			out.append(String.format(Locale.ROOT, "| %s | %,.0f / %,.0f | %.2f | %,.0f / %,.0f (%.2f) | %s | %.0f / %.0f |%n",
+					row.driver(), backlog.enqueueFirstPerSecond(), backlog.enqueueLastPerSecond(),
+					backlog.countsMillis(), burst.processedPerSecond(), backlog.processedPerSecond(),
+					backlog.processedPerSecond() / burst.processedPerSecond(), limit, burst.heapMidDrainMiB(),
+					backlog.heapMidDrainMiB()));
+		}
+		out.append("\n| driver | page of dead letters at 10 / at many (ms) | counts at many (ms) | dead-lettered/s "
+				+ "while filling | purge of many (ms) | idle CPU, many queues (% of a core) | trickle over many queues "
+				+ "p50 / p99 / max (ms) |\n");
+		out.append("|---|---:|---:|---:|---:|---:|---:|\n");
+		for (Row row : rows) {
+			DeadLetterPages dead = row.scale().deadLetters();
+			ManyQueues many = row.scale().manyQueues();
+			out.append(String.format(Locale.ROOT, "| %s | %.2f / %.2f | %.2f | %,.0f | %,.0f | %.1f | %s |%n",
+					row.driver(), dead.fewPageMillis(), dead.manyPageMillis(), dead.manyCountsMillis(),
+					dead.fillPerSecond(), dead.purgeMillis(), many.idleCpuPercent(), triple(many.trickleMillis())));
+		}
 	}
 
 	void writeJson(Path file) throws IOException {
@@ -77,6 +123,7 @@ final class Report {
 			entry.put("trickleRunsMillis", row.trickles());
 			entry.put("resources", row.resources());
 			entry.put("rawLimitRunsPerSecond", row.rawLimits());
+			entry.put("scale", row.scale());
 			drivers.add(entry);
 		}
 		root.put("drivers", drivers);
@@ -115,9 +162,28 @@ final class Report {
 	record Resources(double heapMiB, double idleCpuPercent) {
 	}
 
-	/** @param rawLimits the backend's raw limit ({@link RawLimit}) per run; empty where it is not measured */
+	/**
+	 * One driver's figures; the standard scenarios' lists are empty and {@code resources} null when only the
+	 * scale scenarios ran, and {@code scale} is null when they did not.
+	 * @param rawLimits the backend's raw limit ({@link RawLimit}) per run; empty where it is not measured
+	 */
 	record Row(String driver, String versions, List<Burst> bursts, List<Double> singleEnqueues,
-			List<double[]> trickles, Resources resources, List<Double> rawLimits) {
+			List<double[]> trickles, @Nullable Resources resources, List<Double> rawLimits, @Nullable Scale scale) {
+	}
+
+	/** A queue filled before the worker starts, then drained; enqueue rates of its first and last burst-sized part. */
+	record Backlog(int tasks, double enqueueFirstPerSecond, double enqueueLastPerSecond, double countsMillis,
+			double processedPerSecond, double heapMidDrainMiB) {
+	}
+
+	record DeadLetterPages(int few, double fewPageMillis, int many, double manyPageMillis, double manyCountsMillis,
+			double fillPerSecond, double purgeMillis) {
+	}
+
+	record ManyQueues(int queues, double idleCpuPercent, double[] trickleMillis) {
+	}
+
+	record Scale(Backlog reference, Backlog backlog, DeadLetterPages deadLetters, ManyQueues manyQueues) {
 	}
 
 }

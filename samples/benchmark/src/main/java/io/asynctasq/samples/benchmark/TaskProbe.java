@@ -67,6 +67,11 @@ public class TaskProbe {
 			return this.completed.await(timeout, unit);
 		}
 
+		/** Tasks of this run not completed yet. */
+		long remaining() {
+			return this.completed.getCount();
+		}
+
 		long firstStartNanos() {
 			return this.firstStart.get();
 		}
