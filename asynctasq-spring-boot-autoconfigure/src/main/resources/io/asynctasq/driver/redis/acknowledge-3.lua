@@ -19,19 +19,26 @@ local inFlightKey = KEYS[1]
 local statsKey = KEYS[2]
 local taskKeyPrefix = KEYS[3]
 
+-- the held tasks leave the in-flight set and are deleted with one ZREM and one DEL for all of them
 local replies = {}
-local completed = 0
+local ids = {}
+local taskKeys = {}
+local done = {}
 for i = 1, #ARGV, 2 do
   local id = ARGV[i]
   local taskKey = taskKeyPrefix .. id
-  local lease = settleLease(inFlightKey, taskKey, id, ARGV[i + 1])
+  -- a task named twice is gone by its second turn, as if acknowledged one by one
+  local lease = done[id] and NO_SUCH_TASK or checkLease(taskKey, ARGV[i + 1])
   if lease == DONE then
-    redis.call('DEL', taskKey)
-    completed = completed + 1
+    done[id] = true
+    ids[#ids + 1] = id
+    taskKeys[#taskKeys + 1] = taskKey
   end
   replies[#replies + 1] = lease
 end
-if completed > 0 then
-  redis.call('HINCRBY', statsKey, 'completed', completed)
+if #ids > 0 then
+  redis.call('ZREM', inFlightKey, unpack(ids))
+  redis.call('DEL', unpack(taskKeys))
+  redis.call('HINCRBY', statsKey, 'completed', #ids)
 end
 return replies

@@ -23,7 +23,7 @@ local id = ARGV[1]
 local token = ARGV[2]
 local leaseMs = tonumber(ARGV[3])
 
-local lease = checkLease(inFlightKey, taskKeyPrefix .. id, id, token)
+local lease = checkLease(taskKeyPrefix .. id, token)
 if lease ~= DONE then
   return lease
 end
