@@ -7,12 +7,15 @@ import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the standard scenarios for each chosen driver (burst, one by one, trickle, memory and idle CPU, raw
- * limit: 3 measured runs after warm-up bursts of at most 5,000 tasks for 3 seconds, medians reported) and,
+ * Runs the standard scenarios for each chosen driver (burst, burst with per-task metrics, one by one,
+ * trickle, memory and idle CPU, raw limit: 3 measured runs after warm-up bursts of at most 5,000 tasks for 3 seconds, medians reported) and,
  * when asked, the {@link ScaleScenarios}; prints Markdown tables, and writes the raw figures to a JSON file.
  */
 public final class Benchmark {
@@ -63,6 +66,7 @@ public final class Benchmark {
 		while (System.nanoTime() < warmupEnd);
 		trickle(setup, Math.min(this.options.trickleTasks(), 200));
 		List<Report.Burst> bursts = new ArrayList<>();
+		List<Report.Burst> meteredBursts = new ArrayList<>();
 		List<Double> singleEnqueues = new ArrayList<>();
 		List<double[]> trickles = new ArrayList<>();
 		Report.Resources resources = null;
@@ -71,6 +75,10 @@ public final class Benchmark {
 			for (int run = 1; run <= this.options.runs(); run++) {
 				logger.info("{}: burst run {}/{}", setup.label(), run, this.options.runs());
 				bursts.add(burst(setup, this.options.tasks(), this.options.batch()));
+			}
+			for (int run = 1; run <= this.options.runs(); run++) {
+				logger.info("{}: burst run with per-task metrics {}/{}", setup.label(), run, this.options.runs());
+				meteredBursts.add(burst(setup, this.options.tasks(), this.options.batch(), new SimpleMeterRegistry()));
 			}
 			for (int run = 1; run <= this.options.runs(); run++) {
 				logger.info("{}: one-by-one enqueue run {}/{}", setup.label(), run, this.options.runs());
@@ -95,8 +103,8 @@ public final class Benchmark {
 		if (this.options.scenarios().contains("scale")) {
 			scale = new ScaleScenarios(this.options, this::nextQueue).measure(setup);
 		}
-		return new Report.Row(setup.label(), setup.versions(), bursts, singleEnqueues, trickles, resources,
-				rawLimits, scale);
+		return new Report.Row(setup.label(), setup.versions(), bursts, meteredBursts, singleEnqueues, trickles,
+				resources, rawLimits, scale);
 	}
 
 	/**
@@ -104,7 +112,13 @@ public final class Benchmark {
 	 * task), then starts a worker of concurrency C and waits for the drain.
 	 */
 	private Report.Burst burst(DriverSetup setup, int tasks, int batch) throws Exception {
-		try (Harness harness = new Harness(setup, this.options.concurrency(), nextQueue())) {
+		return burst(setup, tasks, batch, null);
+	}
+
+	/** {@link #burst(DriverSetup, int, int)} with per-task meters recorded in {@code metrics} when not null. */
+	private Report.Burst burst(DriverSetup setup, int tasks, int batch, @Nullable MeterRegistry metrics)
+			throws Exception {
+		try (Harness harness = new Harness(setup, this.options.concurrency(), List.of(nextQueue()), metrics)) {
 			TaskProbe.Run run = harness.probe.begin(tasks);
 			long enqueueNanos = harness.dispatch(tasks, this.options.producers(), batch);
 			harness.worker.start();

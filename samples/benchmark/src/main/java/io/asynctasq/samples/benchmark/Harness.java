@@ -3,6 +3,8 @@ package io.asynctasq.samples.benchmark;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -19,6 +21,10 @@ import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.ExecutorMode;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A driver, a dispatcher and a (not yet started) worker serving one or more queues, closed in shutdown
@@ -39,10 +45,14 @@ final class Harness implements AutoCloseable {
 	final Worker worker;
 
 	Harness(DriverSetup setup, int concurrency, String queue) {
-		this(setup, concurrency, List.of(queue));
+		this(setup, concurrency, List.of(queue), null);
 	}
 
-	Harness(DriverSetup setup, int concurrency, List<String> queues) {
+	/**
+	 * @param metrics where a listener records, per task, a started counter and a duration timer (what a
+	 * metrics integration costs at least); {@code null} for none
+	 */
+	Harness(DriverSetup setup, int concurrency, List<String> queues, @Nullable MeterRegistry metrics) {
 		this.queues = List.copyOf(queues);
 		this.queue = queues.get(0);
 		queues.forEach(setup::queueUsed);
@@ -50,9 +60,16 @@ final class Harness implements AutoCloseable {
 		TaskRegistry registry = new TaskRegistry();
 		new AnnotatedTasks(null).registerTasksOf(this.probe, registry);
 		PayloadCodec codec = new PayloadCodec();
+		TaskMeters meters = (metrics != null) ? new TaskMeters(metrics) : null;
 		AsyncTasqEventListener listener = (event) -> {
-			if (event instanceof TaskEvent.Completed) {
+			if (event instanceof TaskEvent.Completed completed) {
+				if (meters != null) {
+					meters.completed(completed);
+				}
 				this.probe.currentRun().completed();
+			}
+			else if (meters != null && event instanceof TaskEvent.Started started) {
+				meters.started(started);
 			}
 		};
 		this.dispatcher = new DefaultTaskDispatcher(this.driver, registry, codec, this.queue, Runnable::run,
@@ -131,6 +148,34 @@ final class Harness implements AutoCloseable {
 		}
 		assertDrained();
 		return run.latencyMillis();
+	}
+
+	/** Per task and queue, a started counter and a duration timer, found once and kept. */
+	private static final class TaskMeters {
+
+		private final MeterRegistry registry;
+
+		private final Map<List<String>, Counter> started = new ConcurrentHashMap<>();
+
+		private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
+
+		TaskMeters(MeterRegistry registry) {
+			this.registry = registry;
+		}
+
+		void started(TaskEvent.Started event) {
+			this.started.computeIfAbsent(List.of(event.taskName(), event.queue()),
+					(key) -> this.registry.counter("asynctasq.tasks.started", "task", key.get(0), "queue", key.get(1)))
+				.increment();
+		}
+
+		void completed(TaskEvent.Completed event) {
+			this.durations.computeIfAbsent(List.of(event.taskName(), event.queue()),
+					(key) -> this.registry.timer("asynctasq.tasks.duration", "task", key.get(0), "queue", key.get(1),
+							"outcome", "completed"))
+				.record(event.duration());
+		}
+
 	}
 
 	void assertDrained() {

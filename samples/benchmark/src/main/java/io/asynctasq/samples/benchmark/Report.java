@@ -37,7 +37,8 @@ final class Report {
 				System.getProperty("java.version"), System.getProperty("os.name")));
 		out.append(String.format(Locale.ROOT,
 				"burst: %,d no-op tasks from %d producers in batches of %d, worker concurrency %d; one by one: %,d "
-						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after %d s of warm-up%n%n",
+						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after %d s of warm-up; per-task metrics: a "
+						+ "Micrometer counter (started) and timer (duration) per task, in a SimpleMeterRegistry%n%n",
 				this.options.tasks(), this.options.producers(), this.options.batch(), this.options.concurrency(),
 				Math.max(1, this.options.tasks() / 4),
 				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs(),
@@ -56,18 +57,21 @@ final class Report {
 	}
 
 	private void standardTable(StringBuilder out, List<Row> rows) {
-		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s | raw limit/s (processed / limit) "
+		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s | with per-task metrics (change) "
+				+ "| raw limit/s (processed / limit) "
 				+ "| burst dispatch→start p50 / p99 / max (ms) | trickle p50 / p99 / max (ms) "
 				+ "| heap after burst (MiB) | idle CPU (% of a core) |\n");
-		out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+		out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 		for (Row row : rows) {
 			double processed = median(row.bursts(), Burst::processedPerSecond);
 			double limit = median(row.rawLimits(), Double::doubleValue);
 			String limitColumn = row.rawLimits().isEmpty() ? "—"
 					: String.format(Locale.ROOT, "%,.0f (%.0f %%)", limit, 100 * processed / limit);
-			out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %s | %s | %s | %.0f | %.1f |%n",
+			double metered = median(row.meteredBursts(), Burst::processedPerSecond);
+			out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %,.0f (%+.1f %%) | %s | %s | %s | %.0f | %.1f |%n",
 					row.driver(), median(row.bursts(), Burst::enqueuePerSecond),
-					median(row.singleEnqueues(), Double::doubleValue), processed, limitColumn,
+					median(row.singleEnqueues(), Double::doubleValue), processed, metered,
+					100 * (metered - processed) / processed, limitColumn,
 					triple(medianTriple(row.bursts().stream().map(Burst::latencyMillis).toList())),
 					triple(medianTriple(row.trickles())), row.resources().heapMiB(), row.resources().idleCpuPercent()));
 		}
@@ -119,6 +123,7 @@ final class Report {
 			entry.put("driver", row.driver());
 			entry.put("versions", row.versions());
 			entry.put("burstRuns", row.bursts());
+			entry.put("burstWithMetricsRuns", row.meteredBursts());
 			entry.put("oneByOneEnqueuePerSecond", row.singleEnqueues());
 			entry.put("trickleRunsMillis", row.trickles());
 			entry.put("resources", row.resources());
@@ -167,7 +172,7 @@ final class Report {
 	 * scale scenarios ran, and {@code scale} is null when they did not.
 	 * @param rawLimits the backend's raw limit ({@link RawLimit}) per run; empty where it is not measured
 	 */
-	record Row(String driver, String versions, List<Burst> bursts, List<Double> singleEnqueues,
+	record Row(String driver, String versions, List<Burst> bursts, List<Burst> meteredBursts, List<Double> singleEnqueues,
 			List<double[]> trickles, @Nullable Resources resources, List<Double> rawLimits, @Nullable Scale scale) {
 	}
 

@@ -188,7 +188,7 @@ final class ScaleScenarios {
 		for (int i = 0; i < this.options.queues(); i++) {
 			queues.add(this.queueNames.get());
 		}
-		try (Harness harness = new Harness(setup, this.options.concurrency(), queues)) {
+		try (Harness harness = new Harness(setup, this.options.concurrency(), queues, null)) {
 			harness.worker.start();
 			LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(2));
 			double idleCpu = JvmUse.cpuPercentOver(Duration.ofSeconds(5));
