@@ -20,8 +20,9 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 /**
  * Runs several script calls in one pipeline on Lettuce's native connection (the factory's shared one):
  * every call is written before the first reply is awaited, so N calls cost one round trip instead of
- * N. Each call stays one atomic script; a call the server does not know yet ({@code NOSCRIPT}) is sent
- * again with {@code EVAL}.
+ * N. On a Redis Cluster connection each call goes to the node owning its first key's slot (its queue's).
+ * Each call stays one atomic script; a call the server (that node) does not know yet ({@code NOSCRIPT})
+ * is sent again with {@code EVAL}.
  */
 final class LettuceScriptPipeline {
 

@@ -36,8 +36,10 @@ import org.springframework.util.ClassUtils;
 /**
  * The Redis driver, on the application's Spring Data Redis {@link RedisConnectionFactory}, which it never
  * closes: every state change is one Lua script ({@code io/asynctasq/driver/redis/*.lua}) on the server's
- * clock, and an idle reserve blocks on the server. Redis failures surface as {@link DriverException}s
- * naming the server. Design notes: {@code docs/redis.md}.
+ * clock, and an idle reserve blocks on the server. On a Redis Cluster every script touches the keys of
+ * one queue, which share one slot ({@link RedisKeys}), so it runs on the node owning that slot; an
+ * operation on several queues sends one script per queue. Redis failures surface as
+ * {@link DriverException}s naming the server. Design notes: {@code docs/redis.md}.
  */
 public class RedisDriver implements QueueDriver {
 
@@ -118,7 +120,7 @@ public class RedisDriver implements QueueDriver {
 		MarkerWaiter lettuce = LETTUCE_PRESENT ? LettuceMarkerWaiter.forFactory(connectionFactory, name) : null;
 		this.waiter = (lettuce != null) ? lettuce : new SpringMarkerWaiter(connectionFactory);
 		String described = LETTUCE_PRESENT ? LettuceMarkerWaiter.describe(connectionFactory) : null;
-		this.server = (described != null) ? "Redis at " + described : "Redis";
+		this.server = (described != null) ? described : "Redis";
 		this.lettuceTimeoutMillis = LETTUCE_PRESENT ? LettuceScriptPipeline.timeoutMillis(connectionFactory) : 0;
 	}
 

@@ -7,9 +7,9 @@ import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
- * The portable fallback (a Redis Cluster, or a client other than Lettuce): a blocking pop through
- * Spring Data Redis on the first queue's marker only. Other queues are then seen when the wait ends,
- * so the driver caps each wait at {@link #MAX_WAIT_MILLIS} when it serves several queues.
+ * The portable fallback for a client other than Lettuce: a blocking pop through Spring Data Redis on the
+ * first queue's marker only (one key, so also on a Redis Cluster). Other queues are then seen when the
+ * wait ends, so the driver caps each wait at {@link #MAX_WAIT_MILLIS} when it serves several queues.
  */
 final class SpringMarkerWaiter implements MarkerWaiter {
 

@@ -16,8 +16,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 
 /**
  * The driver TCK once more, through a connection factory the driver cannot see is Lettuce: idle
- * reservers then wait through Spring Data Redis ({@link SpringMarkerWaiter}), as on a Redis Cluster
- * or with another client.
+ * reservers then wait through Spring Data Redis ({@link SpringMarkerWaiter}), as with another client.
  */
 class RedisDriverPortableWaitTests extends QueueDriverContractTests {
 

@@ -3,7 +3,7 @@
   sets the marker, and so does one that makes a delayed task the earliest (the workers then recompute
   how long to wait).
 ]]
--- wakes the queue's idle workers
+-- wakes the queue's idle workers (LettuceMarkerWaiter puts a wake-up back the same way)
 local function wakeIdleWorkers(markerKey)
   redis.call('ZADD', markerKey, 0, '0')
 end
