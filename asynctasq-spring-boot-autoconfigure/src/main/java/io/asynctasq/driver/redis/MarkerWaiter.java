@@ -15,6 +15,14 @@ interface MarkerWaiter extends AutoCloseable {
 	 */
 	boolean await(List<byte[]> markers, long timeoutMillis) throws InterruptedException;
 
+	/**
+	 * Whether {@link #await} watches every marker for the whole timeout, so that a wait ending unwoken
+	 * means no marker was set in the meantime.
+	 */
+	default boolean watchesEveryMarker() {
+		return true;
+	}
+
 	/** Ends every wait in progress and closes the connections this waiter opened. */
 	@Override
 	void close();

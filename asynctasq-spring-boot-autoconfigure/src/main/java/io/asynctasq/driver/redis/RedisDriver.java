@@ -215,8 +215,9 @@ public class RedisDriver implements QueueDriver {
 			if (batch.nextDueInMillis >= 0) {
 				block = Math.min(block, Math.max(1, batch.nextDueInMillis));
 			}
+			boolean woken;
 			try {
-				this.waiter.await(markers, block);
+				woken = this.waiter.await(markers, block);
 			}
 			catch (RuntimeException ex) {
 				ensureOpenAfterWait();
@@ -230,6 +231,11 @@ public class RedisDriver implements QueueDriver {
 			ensureOpenAfterWait();
 			if (Thread.interrupted()) {
 				throw new InterruptedException("interrupted while waiting for tasks");
+			}
+			if (!woken && block == remainingMillis && this.waiter.watchesEveryMarker()) {
+				// the whole wait passed with no marker set and nothing due in it: no task became ready, so
+				// an idle worker pays one reserve pass and one wait per poll, not two passes
+				return List.of();
 			}
 		}
 	}

@@ -37,6 +37,12 @@ final class SpringMarkerWaiter implements MarkerWaiter {
 		return woken;
 	}
 
+	/** Only the first queue's marker, and several queues' waits are capped. */
+	@Override
+	public boolean watchesEveryMarker() {
+		return false;
+	}
+
 	@Override
 	public void close() {
 	}
