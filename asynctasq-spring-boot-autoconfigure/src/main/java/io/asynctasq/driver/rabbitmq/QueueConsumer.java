@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -47,6 +48,9 @@ final class QueueConsumer {
 	/** Set once the consumer is lost (or the driver closed), never cleared. */
 	volatile boolean lost;
 
+	/** Deliveries of the work queue received, counted before they are handled; see {@link #received()}. */
+	private final AtomicLong received = new AtomicLong();
+
 	QueueConsumer(String queue, String workQueue, Channel channel, long generation, String barrierQueue,
 			Duration answerTimeout) {
 		this.queue = queue;
@@ -63,11 +67,23 @@ final class QueueConsumer {
 	 */
 	void start(Handler work, String dueQueue, Handler due, Cancelled cancelled) throws IOException {
 		synchronized (this.channelLock) {
+			Handler counted = (consumer, envelope, properties, body) -> {
+				this.received.incrementAndGet();
+				work.handle(consumer, envelope, properties, body);
+			};
 			this.channel.basicConsume(this.workQueue, false,
-					callback(work, "Delivery", this.workQueue, "could not be handled", cancelled));
+					callback(counted, "Delivery", this.workQueue, "could not be handled", cancelled));
 			this.channel.basicConsume(dueQueue, false,
 					callback(due, "Due message", dueQueue, "could not be routed", cancelled));
 		}
+	}
+
+	/**
+	 * How many deliveries of the work queue this consumer received so far, each counted before it reaches the
+	 * buffer: unchanged across a {@link #synchronise} and the read of the buffer, no delivery arrived meanwhile.
+	 */
+	long received() {
+		return this.received.get();
 	}
 
 	/** Whether deliveries of this consumer can still be settled: not lost and its channel open. */
@@ -77,17 +93,18 @@ final class QueueConsumer {
 
 	/**
 	 * Makes sure every delivery the broker dispatched to this consumer before now was handled: a passive
-	 * declare on the consumer's channel (ordered after its acks) then a consume-ok round trip on the same
-	 * channel, whose callback the client runs after the deliveries received before it. Returns the work
-	 * queue's ready count on the broker, 0 once lost.
+	 * declare on the consumer's channel then a consume-ok round trip on the same channel, whose callback the
+	 * client runs after the deliveries received before it. Returns the work queue's ready and consumer counts
+	 * on the broker, none once lost. The broker may answer before it applied this channel's acks (see
+	 * {@code RabbitDriver#countConsumed}).
 	 */
-	long synchronise() throws InterruptedException {
+	Answer synchronise() throws InterruptedException {
 		synchronized (this.channelLock) {
 			if (this.lost) {
-				return 0;
+				return Answer.NONE;
 			}
 			try {
-				long ready = this.channel.queueDeclarePassive(this.workQueue).getMessageCount();
+				AMQP.Queue.DeclareOk declared = this.channel.queueDeclarePassive(this.workQueue);
 				CountDownLatch consumeOk = new CountDownLatch(1);
 				String tag = this.channel.basicConsume(this.barrierQueue, true, new DefaultConsumer(this.channel) {
 
@@ -106,7 +123,7 @@ final class QueueConsumer {
 				finally {
 					this.channel.basicCancel(tag);
 				}
-				return ready;
+				return new Answer(declared.getMessageCount(), declared.getConsumerCount());
 			}
 			catch (IOException | ShutdownSignalException ex) {
 				throw new DriverException("RabbitMQ consumer of '" + this.workQueue + "' failed: " + ex.getMessage(),
@@ -199,6 +216,13 @@ final class QueueConsumer {
 			}
 
 		};
+	}
+
+	/** The broker's answer to a synchronisation: the work queue's ready messages and its consumers. */
+	record Answer(long ready, int consumers) {
+
+		static final Answer NONE = new Answer(0, 0);
+
 	}
 
 	/** Takes the deliveries of one of the consumer's queues, on the connection's thread. */

@@ -25,6 +25,9 @@ public class RabbitDriver implements QueueDriver {
 
 	private static final int PUBLISH_CHANNELS = 4;
 
+	/** Synchronisations at most per count of a consumed queue; see {@link #countConsumed}. */
+	private static final int COUNT_ROUNDS = 10;
+
 	private final RabbitTopology topology;
 
 	private final TaskHeaders headers;
@@ -65,7 +68,8 @@ public class RabbitDriver implements QueueDriver {
 		this.consumers = new QueueConsumers(this.broker, this.topology, this.router, confirmTimeout, prefetch);
 		this.leases = new LeaseTable(this.consumers);
 		this.settlement = new Settlement(this.leases, this.headers, this.publisher);
-		this.deadLetters = new DeadLetterBrowser(this.broker, this.topology, this.headers, this.publisher);
+		this.deadLetters = new DeadLetterBrowser(this.broker, this.topology, this.headers, this.publisher,
+				confirmTimeout);
 	}
 
 	/** The names of the broker objects this driver uses. */
@@ -146,25 +150,51 @@ public class RabbitDriver implements QueueDriver {
 	public QueueCounts counts(String queue) {
 		this.broker.declare(queue);
 		QueueConsumer consumer = this.consumers.live(queue);
-		long brokerReady;
+		QueueCounts here;
 		if (consumer != null) {
-			try {
-				brokerReady = consumer.synchronise();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new DriverException("Interrupted while counting '" + queue + "'", ex);
-			}
+			here = countConsumed(queue, consumer);
 		}
 		else {
-			brokerReady = this.broker.messageCount(List.of(this.topology.workQueue(queue)));
+			long ready = this.broker.messageCount(List.of(this.topology.workQueue(queue)));
+			here = new QueueCounts(ready, 0, this.leases.local(queue, null).held(), 0);
 		}
 		List<String> delayQueues = new ArrayList<>(this.topology.delayQueues(queue));
 		delayQueues.add(0, this.topology.dueQueue(queue));
 		long delayed = this.broker.messageCount(delayQueues);
 		long dead = this.broker.messageCount(List.of(this.topology.deadLetterQueue(queue)));
-		LeaseTable.Local local = this.leases.local(queue, consumer);
-		return new QueueCounts(brokerReady + local.buffered(), delayed, local.held(), dead);
+		return new QueueCounts(here.ready(), delayed, here.inFlight(), dead);
+	}
+
+	/**
+	 * The ready and in-flight counts of a queue this process consumes, each message counted once: a
+	 * synchronisation, then a read of the buffer and the leases, repeated while a delivery arrived in between
+	 * (at most {@value #COUNT_ROUNDS} rounds).
+	 * <p>
+	 * Why: the broker may answer the ready count before it applied the acknowledgements this channel sent: a
+	 * quorum queue answers from its applied Raft state and applies a settle asynchronously; a classic queue
+	 * answers a count before the acks waiting in its mailbox. A settle that frees the consumer's credit makes
+	 * the broker deliver a message it still counted as ready; arriving during the synchronisation, that
+	 * message would be counted twice. A round in which no delivery arrived counts none twice. A quorum queue
+	 * that does not answer within 250 ms answers 0 ready and 0 consumers, which the consumer started here
+	 * refutes, so that answer is asked again too. Bounded, as a busy queue delivers in every round: its count
+	 * is a moving target anyway.
+	 */
+	private QueueCounts countConsumed(String queue, QueueConsumer consumer) {
+		try {
+			for (int round = 1;; round++) {
+				long received = consumer.received();
+				QueueConsumer.Answer answer = consumer.synchronise();
+				LeaseTable.Local local = this.leases.local(queue, consumer);
+				boolean settled = consumer.received() == received && answer.consumers() > 0;
+				if (settled || consumer.lost || round == COUNT_ROUNDS) {
+					return new QueueCounts(answer.ready() + local.buffered(), 0, local.held(), 0);
+				}
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new DriverException("Interrupted while counting '" + queue + "'", ex);
+		}
 	}
 
 	@Override

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
@@ -270,10 +272,12 @@ class RabbitDriverBehaviourTests {
 		assertThat(worker.acknowledge(reserved.get(0))).isTrue();
 	}
 
-	@Test
-	void retryingADeadLetterFromTheMiddleKeepsTheOthersInOrder() throws Exception {
+	@ParameterizedTest
+	@EnumSource(RabbitQueueType.class)
+	void retryingADeadLetterFromTheMiddleKeepsTheOthersInOrderAndEveryCountExact(RabbitQueueType type)
+			throws Exception {
 		String queue = queue("dead-middle");
-		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		RabbitDriver driver = driver(type);
 		List<String> ids = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
 			TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i },
@@ -284,12 +288,41 @@ class RabbitDriverBehaviourTests {
 			assertThat(driver.deadLetter(reservation, DeadLetter.Failure.of("failed " + i))).isTrue();
 			ids.add(task.id());
 		}
+		String deadLetterQueue = driver.topology().deadLetterQueue(queue);
+		try (Channel channel = factory().createConnection().createChannel(false)) {
+			// a listing and a retry return once the queue counts what they gave back (a quorum queue requeues
+			// asynchronously): for this process and every other
+			assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id).containsExactlyElementsOf(ids);
+			assertThat(channel.queueDeclarePassive(deadLetterQueue).getMessageCount()).isEqualTo(3);
+			assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 3));
 
-		assertThat(driver.retryDeadLetter(queue, ids.get(1))).isTrue();
+			assertThat(driver.retryDeadLetter(queue, ids.get(1))).isTrue();
+			assertThat(channel.queueDeclarePassive(deadLetterQueue).getMessageCount()).isEqualTo(2);
+		}
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 2));
 		assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(2));
 		assertThat(driver.retryDeadLetter(queue, ids.get(1))).isFalse();
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 2));
 		assertThat(driver.deadLetters(queue, 0, 10)).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(2));
 		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 2));
+	}
+
+	@ParameterizedTest
+	@EnumSource(RabbitQueueType.class)
+	void aCountRightAfterAnAcknowledgementThatFreesTheConsumersCreditCountsEveryTaskOnce(RabbitQueueType type) {
+		String queue = queue("credit");
+		// prefetch 1: each acknowledgement frees the credit the next task is delivered with
+		RabbitDriver driver = new RabbitDriver(factory(), this.prefix, type, Duration.ofSeconds(5), 1);
+		this.drivers.add(driver);
+		for (int round = 0; round < 20; round++) {
+			driver.enqueueAll(List.of(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now()),
+					new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now())), Duration.ZERO);
+			assertThat(driver.acknowledge(awaitReservation(driver, queue))).isTrue();
+			assertThat(driver.counts(queue)).as("round %d, one of two acknowledged", round)
+				.isEqualTo(new QueueCounts(1, 0, 0, 0));
+			assertThat(driver.acknowledge(awaitReservation(driver, queue))).isTrue();
+			assertThat(driver.counts(queue)).as("round %d, both acknowledged", round).isEqualTo(QueueCounts.EMPTY);
+		}
 	}
 
 	@Test
@@ -442,7 +475,7 @@ class RabbitDriverBehaviourTests {
 		TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue,
 				"q".getBytes(StandardCharsets.UTF_8), Instant.now());
 		driver.enqueue(task, Duration.ofMillis(200));
-		// a quorum queue's counts may lag a confirmed publish by a moment
+		// on its way from a delay level to the due queue a message counts nowhere for a moment
 		await().untilAsserted(() -> assertThat(driver.counts(queue).delayed() + driver.counts(queue).ready())
 			.isEqualTo(1));
 
@@ -453,7 +486,7 @@ class RabbitDriverBehaviourTests {
 		assertThat(second.id()).isEqualTo(task.id());
 		assertThat(second.attempt()).isEqualTo(2);
 		assertThat(driver.deadLetter(second, DeadLetter.Failure.of("failed"))).isTrue();
-		await().untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 1)));
+		assertThat(driver.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 1));
 		List<String> ids = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
 			TaskMessage other = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[0], Instant.now());
@@ -470,7 +503,7 @@ class RabbitDriverBehaviourTests {
 		Reservation again = awaitReservation(driver, queue);
 		assertThat(again.attempt()).isEqualTo(1);
 		assertThat(driver.acknowledge(again)).isTrue();
-		await().untilAsserted(() -> assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY));
+		assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
 	}
 
 	private Reservation awaitReservation(RabbitDriver driver, String queue) {

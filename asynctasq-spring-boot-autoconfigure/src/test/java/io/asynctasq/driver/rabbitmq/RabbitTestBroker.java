@@ -31,7 +31,12 @@ final class RabbitTestBroker {
 
 	/** A driver with the test defaults: classic queues, 5 s confirm timeout, default prefetch. */
 	static RabbitDriver driver(CachingConnectionFactory factory, String prefix) {
-		return new RabbitDriver(factory, prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0);
+		return driver(factory, prefix, RabbitQueueType.CLASSIC);
+	}
+
+	/** A driver with the test defaults and queues of {@code type}. */
+	static RabbitDriver driver(CachingConnectionFactory factory, String prefix, RabbitQueueType type) {
+		return new RabbitDriver(factory, prefix, type, Duration.ofSeconds(5), 0);
 	}
 
 	static CachingConnectionFactory connectionFactory() {
