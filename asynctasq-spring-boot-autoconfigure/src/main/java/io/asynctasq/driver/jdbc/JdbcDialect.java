@@ -15,13 +15,17 @@ import io.asynctasq.driver.Reservation;
 
 /**
  * Every SQL statement of the JDBC driver, per database, in one place: written once with placeholders each
- * dialect fills in ({@code {tasks}}, {@code {dead}}, {@code {now}}, {@code {now+ms}}, {@code {attempts+1}},
- * {@code {attempts-1}}), and what differs beyond that spelled out per constant. Design notes, including
- * how each database reserves a batch: {@code docs/jdbc.md}.
+ * dialect fills in ({@code {tasks}}, {@code {dead}}, {@code {counts}}, {@code {now}}, {@code {now+ms}},
+ * {@code {attempts+1}}, {@code {attempts-1}}), and what differs beyond that spelled out per constant.
+ * Design notes, including how each database reserves a batch and keeps the queue totals: {@code docs/jdbc.md}.
  */
 public enum JdbcDialect {
 
-	/** PostgreSQL 12+ (pgjdbc). Reserve is one {@code UPDATE ... RETURNING}; enqueue notifies waiting workers in the same statement. */
+	/**
+	 * PostgreSQL 12+ (pgjdbc). Reserve is one {@code UPDATE ... RETURNING}; enqueue notifies waiting workers
+	 * in the same statement; enqueue and acknowledge add to the queue totals in the same statement too
+	 * (data-modifying {@code WITH}), so each stays one round trip in autocommit.
+	 */
 	POSTGRESQL("postgresql", "CURRENT_TIMESTAMP", "(CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond')") {
 
 		@Override
@@ -35,17 +39,25 @@ public enum JdbcDialect {
 		}
 
 		@Override
+		boolean countsInStatement() {
+			return true;
+		}
+
+		@Override
 		String reserveReturning(String tasksTable) {
 			return resolve("""
 					UPDATE {tasks} t
-					SET attempts = {attempts+1}, lease_token = ?, lease_until = {now+ms}
-					FROM (SELECT seq, attempts AS attempts_made FROM {tasks}
+					SET attempts = {attempts+1}, lease_token = ?, lease_until = picked.deadline,
+					    available_at = picked.deadline
+					FROM (SELECT seq, attempts AS attempts_made, available_at AS was_available_at, {now+ms} AS deadline
+					      FROM {tasks}
 					      WHERE queue = ? AND available_at <= {now} AND (lease_until IS NULL OR lease_until <= {now})
 					      ORDER BY available_at, seq
 					      LIMIT ?
 					      FOR UPDATE SKIP LOCKED) picked
 					WHERE t.seq = picked.seq
-					RETURNING t.seq, t.id, t.body, picked.attempts_made, t.enqueued_at, t.lease_until, t.available_at
+					RETURNING t.seq, t.id, t.body, picked.attempts_made, t.enqueued_at, t.lease_until,
+					          picked.was_available_at AS available_at
 					""", tasksTable, null);
 		}
 
@@ -53,6 +65,49 @@ public enum JdbcDialect {
 		String insertAndNotify(String tasksTable, int rows) {
 			return "WITH inserted AS (" + insert(tasksTable, rows) + " RETURNING queue)\n"
 					+ "SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted) queues";
+		}
+
+		@Override
+		String insertCounted(String tasksTable, String countsTable, int rows, boolean notify) {
+			String counted = "WITH inserted AS (" + insert(tasksTable, rows) + " RETURNING queue),\n"
+					+ addFrom("inserted", "COUNT(*)", "0", countsTable);
+			return counted + (notify ? ",\nnotified AS (SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted) queues)\n"
+					+ "SELECT COUNT(*) FROM notified" : "\nSELECT 1");
+		}
+
+		@Override
+		String acknowledgeCounted(String tasksTable, String countsTable) {
+			return resolve("WITH deleted AS (DELETE FROM {tasks} WHERE id = ? AND lease_token = ? RETURNING queue),\n"
+					+ addFrom("deleted", "-COUNT(*)", "0", countsTable) + "\nSELECT COUNT(*) AS acknowledged FROM deleted",
+					tasksTable, null);
+		}
+
+		@Override
+		String acknowledgeAllCounted(String tasksTable, String countsTable, int rows) {
+			return resolve("WITH deleted AS (DELETE FROM {tasks} t USING (VALUES "
+					+ repeat("(CAST(? AS VARCHAR), CAST(? AS VARCHAR))", rows) + ") AS acked (id, lease_token)\n"
+					+ "    WHERE t.id = acked.id AND t.lease_token = acked.lease_token RETURNING t.id, t.lease_token, t.queue),\n"
+					+ addFrom("deleted", "-COUNT(*)", "0", countsTable) + "\nSELECT id, lease_token FROM deleted",
+					tasksTable, null);
+		}
+
+		/**
+		 * A {@code WITH} element adding {@code tasks} and {@code deadLetters} (aggregates over the rows of
+		 * {@code source}, grouped by queue) to one slot, bound as the next parameter, in queue order.
+		 */
+		private String addFrom(String source, String tasks, String deadLetters, String countsTable) {
+			return resolve("counted AS (INSERT INTO {counts} AS c (queue, slot, tasks, dead_letters)\n"
+					+ "    SELECT queue, CAST(? AS SMALLINT), " + tasks + ", " + deadLetters + " FROM " + source
+					+ " GROUP BY queue ORDER BY queue\n"
+					+ "    ON CONFLICT (queue, slot) DO UPDATE SET tasks = c.tasks + EXCLUDED.tasks,"
+					+ " dead_letters = c.dead_letters + EXCLUDED.dead_letters)", null, null, countsTable);
+		}
+
+		@Override
+		String addCounts(String countsTable, int rows) {
+			return resolve("INSERT INTO {counts} AS c (queue, slot, tasks, dead_letters) VALUES "
+					+ repeat("(?, ?, ?, ?)", rows) + "\nON CONFLICT (queue, slot) DO UPDATE SET tasks = c.tasks + "
+					+ "EXCLUDED.tasks, dead_letters = c.dead_letters + EXCLUDED.dead_letters", null, null, countsTable);
 		}
 
 		@Override
@@ -80,6 +135,14 @@ public enum JdbcDialect {
 		}
 
 		@Override
+		String addCounts(String countsTable, int rows) {
+			// VALUES(column) is deprecated on MySQL 8.0.20+ (a warning) and the only form MariaDB knows
+			return resolve("INSERT INTO {counts} (queue, slot, tasks, dead_letters) VALUES " + repeat("(?, ?, ?, ?)", rows)
+					+ " ON DUPLICATE KEY UPDATE tasks = tasks + VALUES(tasks), dead_letters = dead_letters + VALUES(dead_letters)",
+					null, null, countsTable);
+		}
+
+		@Override
 		void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
 			statement.setObject(index, LocalDateTime.ofInstant(time, ZoneOffset.UTC));
 		}
@@ -94,6 +157,16 @@ public enum JdbcDialect {
 
 	/** H2 2.2+, embedded; the PostgreSQL layout with the MariaDB reserve shape. */
 	H2("h2", "CURRENT_TIMESTAMP(6)", "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP(6))") {
+
+		@Override
+		String addCounts(String countsTable, int rows) {
+			return resolve("MERGE INTO {counts} c USING (VALUES "
+					+ repeat("(CAST(? AS VARCHAR(80)), CAST(? AS SMALLINT), CAST(? AS BIGINT), CAST(? AS BIGINT))", rows)
+					+ ") AS d (queue, slot, tasks, dead_letters) ON c.queue = d.queue AND c.slot = d.slot\n"
+					+ "WHEN MATCHED THEN UPDATE SET tasks = c.tasks + d.tasks, dead_letters = c.dead_letters + d.dead_letters\n"
+					+ "WHEN NOT MATCHED THEN INSERT (queue, slot, tasks, dead_letters) "
+					+ "VALUES (d.queue, d.slot, d.tasks, d.dead_letters)", null, null, countsTable);
+		}
 
 		@Override
 		void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
@@ -198,6 +271,43 @@ public enum JdbcDialect {
 	}
 
 	/**
+	 * Whether an enqueue or an acknowledgement adds to the queue totals in its own statement
+	 * ({@link #insertCounted}, {@link #acknowledgeCounted}, {@link #acknowledgeAllCounted}); otherwise the
+	 * driver runs {@link #addCounts} after it, in the same transaction.
+	 */
+	boolean countsInStatement() {
+		return false;
+	}
+
+	/**
+	 * Adds to the totals of {@code rows} queues, one statement: an upsert of one slot row per queue, in the
+	 * order given. Parameters, per row: queue, slot, tasks to add, dead letters to add.
+	 */
+	abstract String addCounts(String countsTable, int rows);
+
+	/**
+	 * {@link #insert} that adds what it inserted to the totals, and (with {@code notify}) notifies each queue
+	 * it inserted into. Parameters: those of {@link #insert}, the slot, then (with {@code notify}) the
+	 * channel. A query: its one row is of no interest.
+	 */
+	String insertCounted(String tasksTable, String countsTable, int rows, boolean notify) {
+		throw new UnsupportedOperationException(name() + " adds to the queue totals in a statement of its own");
+	}
+
+	/** {@link #acknowledge} that subtracts from the totals. Parameters: id, lease token, slot. Returns acknowledged (0 or 1). */
+	String acknowledgeCounted(String tasksTable, String countsTable) {
+		throw new UnsupportedOperationException(name() + " adds to the queue totals in a statement of its own");
+	}
+
+	/**
+	 * Acknowledges {@code rows} reservations and subtracts them from the totals, one statement. Parameters:
+	 * id and lease token of each, then the slot. Returns the id and lease token of each row it deleted.
+	 */
+	String acknowledgeAllCounted(String tasksTable, String countsTable, int rows) {
+		throw new UnsupportedOperationException(name() + " adds to the queue totals in a statement of its own");
+	}
+
+	/**
 	 * One-statement reserve. Parameters: lease token, lease millis, queue, limit. Returns seq, id, body,
 	 * attempts_made (the counter before this reservation), enqueued_at, lease_until, available_at.
 	 */
@@ -243,10 +353,14 @@ public enum JdbcDialect {
 				FOR UPDATE SKIP LOCKED""", tasksTable, null);
 	}
 
-	/** Second half of the two-statement reserve. Parameters: lease token, lease deadline, then each seq. */
+	/**
+	 * Second half of the two-statement reserve: the lease deadline goes into available_at too, which moves the
+	 * row past now in the reserve index (in flight). Parameters: lease token, lease deadline, lease deadline
+	 * again, then each seq.
+	 */
 	String reserveUpdate(String tasksTable, int rows) {
-		return resolve("UPDATE {tasks} SET attempts = {attempts+1}, lease_token = ?, lease_until = ? WHERE seq IN ("
-				+ "?, ".repeat(rows - 1) + "?)", tasksTable, null);
+		return resolve("UPDATE {tasks} SET attempts = {attempts+1}, lease_token = ?, lease_until = ?, available_at = ? "
+				+ "WHERE seq IN (" + "?, ".repeat(rows - 1) + "?)", tasksTable, null);
 	}
 
 	/** Parameters: id, lease token. */
@@ -260,9 +374,14 @@ public enum JdbcDialect {
 				+ "WHERE id = ? AND lease_token = ?", tasksTable, null);
 	}
 
-	/** Parameters: id, lease token. {@code available_at} is kept: the task returns to its place at the front. */
+	/**
+	 * Parameters: id, lease token. The task goes back to the front: {@code available_at} becomes its enqueue
+	 * time (earlier than its place before the reservation, which reserve overwrote with the lease deadline;
+	 * now when the enqueue time is missing or ahead of the database clock).
+	 */
 	String release(String tasksTable) {
-		return resolve("UPDATE {tasks} SET attempts = {attempts-1}, lease_token = NULL, lease_until = NULL "
+		return resolve("UPDATE {tasks} SET attempts = {attempts-1}, lease_token = NULL, lease_until = NULL, "
+				+ "available_at = CASE WHEN enqueued_at < {now} THEN enqueued_at ELSE {now} END "
 				+ "WHERE id = ? AND lease_token = ?", tasksTable, null);
 	}
 
@@ -275,9 +394,10 @@ public enum JdbcDialect {
 				+ "lease_until = NULL WHERE id = ? AND lease_token = ?", tasksTable, null);
 	}
 
-	/** Parameters: lease millis, id, lease token. */
+	/** Parameters: lease millis, lease millis again (available_at follows the deadline), id, lease token. */
 	String extendLease(String tasksTable) {
-		return resolve("UPDATE {tasks} SET lease_until = {now+ms} WHERE id = ? AND lease_token = ?", tasksTable, null);
+		return resolve("UPDATE {tasks} SET lease_until = {now+ms}, available_at = {now+ms} WHERE id = ? AND lease_token = ?",
+				tasksTable, null);
 	}
 
 	/** Reads the new lease deadline. Parameters: id, lease token. */
@@ -286,11 +406,16 @@ public enum JdbcDialect {
 	}
 
 	/**
-	 * First step of dead-lettering: removes an earlier dead letter of the same task id (the dead letters'
-	 * unique key), which the new one replaces. Parameters: id.
+	 * First step of dead-lettering: finds and locks an earlier dead letter of the same task id (the dead
+	 * letters' unique key), which the new one replaces. Parameters: id. Returns its queue.
 	 */
-	String deadLetterReplace(String tasksTable, String deadTable) {
-		return resolve("DELETE FROM {dead} WHERE id = ?", tasksTable, deadTable);
+	String deadLetterOfId(String deadTable) {
+		return resolve("SELECT queue FROM {dead} WHERE id = ? FOR UPDATE", null, deadTable);
+	}
+
+	/** Removes the dead letter {@link #deadLetterOfId} found. Parameters: id. */
+	String deadLetterDeleteById(String deadTable) {
+		return resolve("DELETE FROM {dead} WHERE id = ?", null, deadTable);
 	}
 
 	/**
@@ -339,16 +464,20 @@ public enum JdbcDialect {
 	}
 
 	/**
-	 * Parameters: queue (dead letters), queue (tasks). Returns n_total, n_delayed, n_in_flight, n_dead (DELAYED is a MySQL keyword); ready is
-	 * the rest (expired leases count as ready, as reserve takes them).
+	 * Parameters: queue (totals), queue (tasks). Returns n_total and n_dead (the sums of the queue's slots),
+	 * n_delayed and n_in_flight (DELAYED is a MySQL keyword), from one snapshot; ready is the rest (an
+	 * expired lease counts as ready, as reserve takes it). Only the rows past now are read: the delayed and
+	 * in-flight ones, however many tasks are ready.
 	 */
-	String counts(String tasksTable, String deadTable) {
+	String counts(String tasksTable, String countsTable) {
 		return resolve("""
-				SELECT COUNT(*) AS n_total,
-				       COALESCE(SUM(CASE WHEN available_at > {now} THEN 1 ELSE 0 END), 0) AS n_delayed,
-				       COALESCE(SUM(CASE WHEN lease_until > {now} THEN 1 ELSE 0 END), 0) AS n_in_flight,
-				       (SELECT COUNT(*) FROM {dead} WHERE queue = ?) AS n_dead
-				FROM {tasks} WHERE queue = ?""", tasksTable, deadTable);
+				SELECT totals.n_total, totals.n_dead, pending.n_delayed, pending.n_in_flight
+				FROM (SELECT COALESCE(SUM(tasks), 0) AS n_total, COALESCE(SUM(dead_letters), 0) AS n_dead
+				      FROM {counts} WHERE queue = ?) totals
+				CROSS JOIN
+				     (SELECT COALESCE(SUM(CASE WHEN lease_token IS NULL THEN 1 ELSE 0 END), 0) AS n_delayed,
+				             COALESCE(SUM(CASE WHEN lease_token IS NULL THEN 0 ELSE 1 END), 0) AS n_in_flight
+				      FROM {tasks} WHERE queue = ? AND available_at > {now}) pending""", tasksTable, null, countsTable);
 	}
 
 	String ping() {
@@ -364,6 +493,10 @@ public enum JdbcDialect {
 	}
 
 	String resolve(String sql, String tasksTable, String deadTable) {
+		return resolve(sql, tasksTable, deadTable, null);
+	}
+
+	String resolve(String sql, String tasksTable, String deadTable, String countsTable) {
 		String resolved = sql.replace("{now+ms}", this.nowPlusMillis)
 			.replace("{now}", this.now)
 			.replace("{attempts+1}", "CASE WHEN attempts >= 0 AND attempts < " + Reservation.MAX_ATTEMPT
@@ -375,6 +508,9 @@ public enum JdbcDialect {
 		}
 		if (deadTable != null) {
 			resolved = resolved.replace("{dead}", deadTable);
+		}
+		if (countsTable != null) {
+			resolved = resolved.replace("{counts}", countsTable);
 		}
 		return resolved;
 	}

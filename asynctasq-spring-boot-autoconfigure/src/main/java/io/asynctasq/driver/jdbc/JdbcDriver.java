@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,7 +32,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.PreparedStatementSetter;
-import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import static io.asynctasq.driver.jdbc.JdbcTransactions.query;
@@ -40,8 +41,10 @@ import static io.asynctasq.driver.jdbc.JdbcTransactions.update;
  * A durable driver on a relational database: PostgreSQL, MySQL/MariaDB or H2, through the
  * application's {@link DataSource}. All SQL lives in {@link JdbcDialect}, the tables come from
  * {@link JdbcSchema}, and the driver owns its transactions ({@link JdbcTransactions}); an {@link #enqueue}
- * inside a Spring-managed transaction on this DataSource joins it. Times come from the database clock;
- * database errors surface as {@link DriverException}s. Design notes: {@code docs/jdbc.md}.
+ * inside a Spring-managed transaction on this DataSource joins it. Every insert and delete of a task or a
+ * dead letter adds to the queue totals ({@link JdbcCounts}) in its transaction, so {@link #counts} reads
+ * totals instead of scanning a queue. Times come from the database clock; database errors surface as
+ * {@link DriverException}s. Design notes: {@code docs/jdbc.md}.
  */
 public class JdbcDriver implements QueueDriver {
 
@@ -64,6 +67,8 @@ public class JdbcDriver implements QueueDriver {
 	private final String tasksTable;
 
 	private final String deadTable;
+
+	private final JdbcCounts counts;
 
 	private final String channel;
 
@@ -100,8 +105,10 @@ public class JdbcDriver implements QueueDriver {
 				this.dialect.readCommitted() ? this.dialect.readCommittedTransaction() : null);
 		this.tasksTable = options.tablePrefix() + "tasks";
 		this.deadTable = options.tablePrefix() + "dead_letters";
+		String countsTable = options.tablePrefix() + "queue_counts";
+		this.counts = new JdbcCounts(this.dialect, countsTable);
 		this.channel = (options.tablePrefix() + "tasks").toLowerCase(java.util.Locale.ROOT);
-		this.sql = new Statements(this.dialect, this.tasksTable, this.deadTable);
+		this.sql = new Statements(this.dialect, this.tasksTable, this.deadTable, countsTable);
 		this.idlePauseNanos = new AtomicLong(options.pollBackoffMin().toNanos());
 	}
 
@@ -128,30 +135,74 @@ public class JdbcDriver implements QueueDriver {
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
 		long delayMillis = delay.toMillis();
 		List<List<TaskMessage>> statements = splitForInsert(messages);
-		JdbcTransactions.Work<Object> insert = (connection) -> {
-			for (List<TaskMessage> rows : statements) {
-				insertRows(connection, rows, delayMillis);
-			}
-			return null;
-		};
 		String operation = "enqueue " + describe(messages);
-		boolean joined = joinsCurrentTransaction();
-		if (joined) {
-			// already atomic: part of the caller's transaction, committed or rolled back with it
-			call(operation, () -> this.transactions.joined(insert));
+		if (joinsCurrentTransaction()) {
+			// already atomic: part of the caller's transaction, committed or rolled back with it; the totals are
+			// added just before it commits (or here, when it has no synchronization)
+			call(operation, () -> this.transactions.joined((connection) -> {
+				for (List<TaskMessage> rows : statements) {
+					insertRows(connection, rows, delayMillis, -1);
+					JdbcCounts.Changes inserted = inserted(rows);
+					if (!this.counts.addBeforeCommit(inserted, this::addAtCommit, this.signal::wakeUp)) {
+						this.counts.add(connection, inserted);
+						this.signal.wakeUp();
+					}
+				}
+				return null;
+			}));
+			return;
 		}
-		else if (statements.size() == 1) {
-			// one statement (with its notification): atomic on its own, one round trip in autocommit
-			withLockRetry(operation, () -> this.transactions.statement(insert));
+		if (this.dialect.countsInStatement()) {
+			// each INSERT adds to the totals itself: one statement (with its notification) is atomic on its own,
+			// one round trip in autocommit
+			int slot = JdbcCounts.slot();
+			JdbcTransactions.Work<Object> insert = (connection) -> {
+				for (List<TaskMessage> rows : statements) {
+					insertRows(connection, rows, delayMillis, slot);
+				}
+				return null;
+			};
+			withLockRetry(operation, () -> (statements.size() == 1) ? this.transactions.statement(insert)
+					: this.transactions.transaction(insert));
 		}
 		else {
-			withLockRetry(operation, () -> this.transactions.transaction(insert));
+			withLockRetry(operation, () -> this.transactions.transaction((connection) -> {
+				for (List<TaskMessage> rows : statements) {
+					insertRows(connection, rows, delayMillis, -1);
+				}
+				this.counts.add(connection, inserted(messages));
+				return null;
+			}));
 		}
-		wakeUpLocalWaiters(joined);
+		this.signal.wakeUp();
 	}
 
-	/** One multi-row INSERT (and, on PostgreSQL, the notification of its queues in the same statement). */
-	private void insertRows(Connection connection, List<TaskMessage> rows, long delayMillis) throws SQLException {
+	/** What inserting {@code messages} adds to the totals. */
+	private static JdbcCounts.Changes inserted(List<TaskMessage> messages) {
+		JdbcCounts.Changes changes = new JdbcCounts.Changes();
+		for (TaskMessage message : messages) {
+			changes.add(message.queue(), 1, 0);
+		}
+		return changes;
+	}
+
+	/** Adds the totals of a joined transaction's enqueues on its connection, just before it commits. */
+	private void addAtCommit(JdbcCounts.Changes changes) {
+		call("count the tasks enqueued in this transaction",
+				() -> this.transactions.joined((connection) -> {
+					this.counts.add(connection, changes);
+					return null;
+				}));
+	}
+
+	/**
+	 * One multi-row INSERT (and, on PostgreSQL, the notification of its queues in the same statement); with
+	 * a {@code slot} (not -1), on a dialect that {@linkplain JdbcDialect#countsInStatement counts in the
+	 * statement}, it adds the rows to the totals too.
+	 */
+	private void insertRows(Connection connection, List<TaskMessage> rows, long delayMillis, int slot)
+			throws SQLException {
+		boolean counted = slot >= 0;
 		PreparedStatementSetter parameters = (statement) -> {
 			int index = 1;
 			for (TaskMessage message : rows) {
@@ -161,11 +212,17 @@ public class JdbcDriver implements QueueDriver {
 				statement.setLong(index++, delayMillis);
 				this.dialect.setTime(statement, index++, message.enqueuedAt());
 			}
+			if (counted) {
+				statement.setInt(index++, slot);
+			}
 			if (notifying()) {
 				statement.setString(index, this.channel);
 			}
 		};
-		if (notifying()) {
+		if (counted) {
+			query(connection, this.sql.insertCounted(rows.size(), notifying()), parameters, (rs, i) -> null);
+		}
+		else if (notifying()) {
 			query(connection, this.sql.insertAndNotify(rows.size()), parameters, (rs, i) -> null);
 		}
 		else {
@@ -293,8 +350,9 @@ public class JdbcDriver implements QueueDriver {
 					update(connection, this.dialect.reserveUpdate(this.tasksTable, picked.size()), (statement) -> {
 						statement.setString(1, token);
 						this.dialect.setTime(statement, 2, leaseDeadline);
+						this.dialect.setTime(statement, 3, leaseDeadline);
 						for (int i = 0; i < picked.size(); i++) {
-							statement.setLong(3 + i, picked.get(i).seq());
+							statement.setLong(4 + i, picked.get(i).seq());
 						}
 					});
 					return picked;
@@ -364,14 +422,32 @@ public class JdbcDriver implements QueueDriver {
 
 	// ------------------------------------------------------------------ operations on a reservation
 
+	/** One statement on PostgreSQL (the delete and its count); elsewhere a transaction of the two. */
 	@Override
 	public boolean acknowledge(Reservation reservation) {
-		return fenced("acknowledge task " + reservation.id(), this.sql.acknowledge, reservation);
+		String operation = "acknowledge task " + reservation.id();
+		if (this.dialect.countsInStatement()) {
+			int slot = JdbcCounts.slot();
+			return withLockRetry(operation, () -> this.transactions.statement((connection) -> query(connection,
+					this.sql.acknowledgeCounted, (statement) -> {
+						fencing(reservation).setValues(statement);
+						statement.setInt(3, slot);
+					}, (rs, i) -> rs.getInt("acknowledged")).get(0) == 1));
+		}
+		return withLockRetry(operation, () -> this.transactions.transaction((connection) -> {
+			boolean acknowledged = update(connection, this.sql.acknowledge, fencing(reservation)) == 1;
+			if (acknowledged) {
+				this.counts.add(connection, new JdbcCounts.Changes().add(reservation.queue(), -1, 0));
+			}
+			return acknowledged;
+		}));
 	}
 
 	/**
-	 * One transaction, one commit, for all of them: the fenced deletes go as one JDBC batch (one round trip
-	 * where the JDBC driver pipelines batches, as PostgreSQL's and MariaDB's do), in id order.
+	 * One commit for all of them, in id order: on PostgreSQL one statement (a {@code DELETE ... USING
+	 * (VALUES ...)} and its count) per {@value #MAX_ROWS_PER_INSERT} reservations; elsewhere one transaction
+	 * of a JDBC batch of the fenced deletes (one round trip where the JDBC driver pipelines batches, as
+	 * PostgreSQL's and MariaDB's do) and the count.
 	 */
 	@Override
 	public boolean[] acknowledgeAll(List<Reservation> reservations) {
@@ -380,23 +456,69 @@ public class JdbcDriver implements QueueDriver {
 			byId.add(i);
 		}
 		byId.sort(Comparator.comparing((Integer i) -> reservations.get(i).id()));
-		int[] counts = withLockRetry("acknowledge " + reservations.size() + " tasks",
-				() -> this.transactions.transaction((connection) -> {
-					try (PreparedStatement statement = connection.prepareStatement(this.sql.acknowledge)) {
-						for (int i : byId) {
-							fencing(reservations.get(i)).setValues(statement);
-							statement.addBatch();
-						}
-						return statement.executeBatch();
-					}
-				}));
+		String operation = "acknowledge " + reservations.size() + " tasks";
 		boolean[] acknowledged = new boolean[reservations.size()];
+		if (reservations.isEmpty()) {
+			return acknowledged;
+		}
+		if (this.dialect.countsInStatement()) {
+			int slot = JdbcCounts.slot();
+			List<List<Integer>> statements = new ArrayList<>();
+			for (int start = 0; start < byId.size(); start += MAX_ROWS_PER_INSERT) {
+				statements.add(byId.subList(start, Math.min(byId.size(), start + MAX_ROWS_PER_INSERT)));
+			}
+			JdbcTransactions.Work<Set<List<String>>> delete = (connection) -> {
+				Set<List<String>> deleted = new HashSet<>();
+				for (List<Integer> rows : statements) {
+					deleted.addAll(query(connection, this.sql.acknowledgeAllCounted(rows.size()), (statement) -> {
+						int index = 1;
+						for (int i : rows) {
+							statement.setString(index++, reservations.get(i).id());
+							statement.setString(index++, reservations.get(i).leaseToken());
+						}
+						statement.setInt(index, slot);
+					}, (rs, i) -> List.of(rs.getString("id"), rs.getString("lease_token"))));
+				}
+				return deleted;
+			};
+			Set<List<String>> deleted = withLockRetry(operation, () -> (statements.size() == 1)
+					? this.transactions.statement(delete) : this.transactions.transaction(delete));
+			for (int i = 0; i < acknowledged.length; i++) {
+				acknowledged[i] = deleted.contains(List.of(reservations.get(i).id(), reservations.get(i).leaseToken()));
+			}
+			return acknowledged;
+		}
+		int[] counts = withLockRetry(operation, () -> this.transactions.transaction((connection) -> {
+			int[] deleted;
+			try (PreparedStatement statement = connection.prepareStatement(this.sql.acknowledge)) {
+				for (int i : byId) {
+					fencing(reservations.get(i)).setValues(statement);
+					statement.addBatch();
+				}
+				deleted = statement.executeBatch();
+			}
+			JdbcCounts.Changes changes = new JdbcCounts.Changes();
+			for (int i = 0; i < deleted.length; i++) {
+				if (batchDeleted(deleted[i])) {
+					changes.add(reservations.get(byId.get(i)).queue(), -1, 0);
+				}
+			}
+			this.counts.add(connection, changes);
+			return deleted;
+		}));
 		for (int i = 0; i < counts.length; i++) {
-			// a JDBC driver that cannot tell a row's count says SUCCESS_NO_INFO: taken as acknowledged, so a lost
-			// lease then goes without its warning
-			acknowledged[byId.get(i)] = counts[i] == 1 || counts[i] == Statement.SUCCESS_NO_INFO;
+			acknowledged[byId.get(i)] = batchDeleted(counts[i]);
 		}
 		return acknowledged;
+	}
+
+	/**
+	 * Whether a batched delete removed its row. A JDBC driver that cannot tell a row's count says
+	 * SUCCESS_NO_INFO: taken as acknowledged (and counted as removed), so a lost lease then goes without its
+	 * warning; the JDBC drivers of PostgreSQL, MariaDB and H2 tell, with their default settings.
+	 */
+	private static boolean batchDeleted(int count) {
+		return count == 1 || count == Statement.SUCCESS_NO_INFO;
 	}
 
 	@Override
@@ -432,9 +554,14 @@ public class JdbcDriver implements QueueDriver {
 		try {
 			return withLockRetry("dead-letter task " + reservation.id(),
 					() -> this.transactions.transaction((connection) -> {
-						// a dead letter left by an earlier run of this id gives way to this one
-						update(connection, this.sql.deadLetterReplace,
-								(statement) -> statement.setString(1, reservation.id()));
+						JdbcCounts.Changes changes = new JdbcCounts.Changes().add(reservation.queue(), -1, 1);
+						// a dead letter left by an earlier run of this id (in any queue) gives way to this one
+						List<String> earlier = query(connection, this.sql.deadLetterOfId,
+								(statement) -> statement.setString(1, reservation.id()), (rs, i) -> rs.getString("queue"));
+						if (!earlier.isEmpty() && update(connection, this.sql.deadLetterDeleteById,
+								(statement) -> statement.setString(1, reservation.id())) == 1) {
+							changes.add(earlier.get(0), 0, -1);
+						}
 						int copied = update(connection, this.sql.deadLetterCopy, (statement) -> {
 							statement.setBytes(1, new byte[0]);
 							statement.setString(2, failure.reason());
@@ -449,6 +576,7 @@ public class JdbcDriver implements QueueDriver {
 							// the lease was lost (before or between the statements): undo the copy
 							throw new LeaseLost();
 						}
+						this.counts.add(connection, changes);
 						return true;
 					}));
 		}
@@ -460,7 +588,7 @@ public class JdbcDriver implements QueueDriver {
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
 		return fenced("extend the lease of task " + reservation.id(), this.sql.extendLease, reservation,
-				lease.toMillis());
+				lease.toMillis(), lease.toMillis());
 	}
 
 	/**
@@ -488,10 +616,11 @@ public class JdbcDriver implements QueueDriver {
 
 	// ------------------------------------------------------------------ inspection and dead letters
 
+	/** The queue's totals and its rows past now (delayed and in flight), in one statement. */
 	@Override
 	public QueueCounts counts(String queue) {
 		return withLockRetry("count queue '" + queue + "'",
-				() -> this.transactions.statement((connection) -> query(connection, this.sql.counts, (statement) -> {
+				() -> this.transactions.statement((connection) -> query(connection, this.sql.countQueue, (statement) -> {
 					statement.setString(1, queue);
 					statement.setString(2, queue);
 				}, (rs, i) -> {
@@ -536,6 +665,7 @@ public class JdbcDriver implements QueueDriver {
 								|| update(connection, this.sql.deadLetterDeleteOne, byQueueAndId) != 1) {
 							throw new LeaseLost();
 						}
+						this.counts.add(connection, new JdbcCounts.Changes().add(queue, 1, -1));
 						return true;
 					}));
 		}
@@ -557,9 +687,12 @@ public class JdbcDriver implements QueueDriver {
 
 	@Override
 	public long purgeDeadLetters(String queue) {
-		return withLockRetry("purge the dead letters of queue '" + queue + "'", () -> this.transactions
-			.statement((connection) -> (long) update(connection, this.sql.purgeDeadLetters,
-					(statement) -> statement.setString(1, queue))));
+		return withLockRetry("purge the dead letters of queue '" + queue + "'",
+				() -> this.transactions.transaction((connection) -> {
+					long purged = update(connection, this.sql.purgeDeadLetters, (statement) -> statement.setString(1, queue));
+					this.counts.add(connection, new JdbcCounts.Changes().add(queue, 0, -purged));
+					return purged;
+				}));
 	}
 
 	@Override
@@ -598,24 +731,6 @@ public class JdbcDriver implements QueueDriver {
 				this.listener = new PostgresNotificationListener(this.dataSource, this.channel, this.signal);
 				this.listener.start();
 			}
-		}
-	}
-
-	/**
-	 * Wakes this driver's waiting reserves: now when the enqueue committed on its own, after the commit when
-	 * it {@code joined} the caller's transaction.
-	 */
-	private void wakeUpLocalWaiters(boolean joined) {
-		if (joined && TransactionSynchronizationManager.isSynchronizationActive()) {
-			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-				@Override
-				public void afterCommit() {
-					JdbcDriver.this.signal.wakeUp();
-				}
-			});
-		}
-		else {
-			this.signal.wakeUp();
 		}
 	}
 
@@ -726,6 +841,14 @@ public class JdbcDriver implements QueueDriver {
 
 		private final String insertAndNotifyOne;
 
+		private final String counts;
+
+		private final String insertCountedOne;
+
+		private final String insertCountedAndNotifiedOne;
+
+		final String acknowledgeCounted;
+
 		final String reserveReturning;
 
 		final String reserveSelect;
@@ -740,7 +863,9 @@ public class JdbcDriver implements QueueDriver {
 
 		final String extendLease;
 
-		final String deadLetterReplace;
+		final String deadLetterOfId;
+
+		final String deadLetterDeleteById;
 
 		final String deadLetterCopy;
 
@@ -754,15 +879,21 @@ public class JdbcDriver implements QueueDriver {
 
 		final String deadLetters;
 
-		final String counts;
+		final String countQueue;
 
 		final String ping;
 
-		Statements(JdbcDialect dialect, String tasks, String dead) {
+		Statements(JdbcDialect dialect, String tasks, String dead, String counts) {
 			this.dialect = dialect;
 			this.tasks = tasks;
+			this.counts = counts;
 			this.insertOne = dialect.insert(tasks, 1);
 			this.insertAndNotifyOne = dialect.supportsNotifications() ? dialect.insertAndNotify(tasks, 1) : null;
+			boolean countsInStatement = dialect.countsInStatement();
+			this.insertCountedOne = countsInStatement ? dialect.insertCounted(tasks, counts, 1, false) : null;
+			this.insertCountedAndNotifiedOne = (countsInStatement && dialect.supportsNotifications())
+					? dialect.insertCounted(tasks, counts, 1, true) : null;
+			this.acknowledgeCounted = countsInStatement ? dialect.acknowledgeCounted(tasks, counts) : null;
 			this.reserveReturning = dialect.reservesWithReturning() ? dialect.reserveReturning(tasks) : null;
 			this.reserveSelect = dialect.reserveSelect(tasks);
 			this.acknowledge = dialect.acknowledge(tasks);
@@ -770,15 +901,27 @@ public class JdbcDriver implements QueueDriver {
 			this.release = dialect.release(tasks);
 			this.postpone = dialect.postpone(tasks);
 			this.extendLease = dialect.extendLease(tasks);
-			this.deadLetterReplace = dialect.deadLetterReplace(tasks, dead);
+			this.deadLetterOfId = dialect.deadLetterOfId(dead);
+			this.deadLetterDeleteById = dialect.deadLetterDeleteById(dead);
 			this.deadLetterCopy = dialect.deadLetterCopy(tasks, dead);
 			this.deadLetterDelete = dialect.deadLetterDelete(tasks);
 			this.deadLetterRequeue = dialect.deadLetterRequeue(tasks, dead);
 			this.deadLetterDeleteOne = dialect.deadLetterDeleteOne(dead);
 			this.purgeDeadLetters = dialect.purgeDeadLetters(dead);
 			this.deadLetters = dialect.deadLetters(dead);
-			this.counts = dialect.counts(tasks, dead);
+			this.countQueue = dialect.counts(tasks, counts);
 			this.ping = dialect.ping();
+		}
+
+		String insertCounted(int rows, boolean notify) {
+			if (rows == 1) {
+				return notify ? this.insertCountedAndNotifiedOne : this.insertCountedOne;
+			}
+			return this.dialect.insertCounted(this.tasks, this.counts, rows, notify);
+		}
+
+		String acknowledgeAllCounted(int rows) {
+			return this.dialect.acknowledgeAllCounted(this.tasks, this.counts, rows);
 		}
 
 		String insert(int rows) {

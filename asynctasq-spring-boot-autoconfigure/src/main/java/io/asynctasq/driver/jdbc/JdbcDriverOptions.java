@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * How a {@link JdbcDriver} names its tables and waits for work.
  *
- * @param tablePrefix prefix of the driver's tables ({@code <prefix>tasks}, {@code <prefix>dead_letters}),
+ * @param tablePrefix prefix of the driver's tables ({@code <prefix>tasks}, {@code <prefix>dead_letters},
+ * {@code <prefix>queue_counts}),
  * 1 to 40 letters, digits or underscores starting with a letter; it reaches SQL unquoted
  * @param pollBackoffMin first pause of a waiting reserve that found nothing
  * @param pollBackoffMax longest pause between two polls of an idle waiting reserve; the pause doubles from

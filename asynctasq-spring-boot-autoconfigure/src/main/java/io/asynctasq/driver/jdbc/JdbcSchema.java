@@ -43,7 +43,8 @@ public final class JdbcSchema {
 
 	/**
 	 * Creates the driver's tables and indexes when missing, on a connection of its own, committed whatever
-	 * the pool's auto-commit setting.
+	 * the pool's auto-commit setting. A queue totals table created next to tables of an earlier version is
+	 * filled from their rows (the script's last statement).
 	 */
 	public static void create(DataSource dataSource, JdbcDialect dialect, String tablePrefix) {
 		Resource script = new ByteArrayResource(script(dialect, tablePrefix).getBytes(StandardCharsets.UTF_8),
@@ -67,6 +68,7 @@ public final class JdbcSchema {
 				try (Statement statement = connection.createStatement()) {
 					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "tasks");
 					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "dead_letters");
+					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "queue_counts");
 				}
 				return null;
 			});

@@ -38,3 +38,21 @@ CREATE TABLE IF NOT EXISTS asynctasq_dead_letters (
 );
 
 CREATE INDEX IF NOT EXISTS asynctasq_dead_letters_queue_idx ON asynctasq_dead_letters (queue, seq);
+
+-- Totals per queue, for counts() (see schema-postgresql.sql).
+CREATE TABLE IF NOT EXISTS asynctasq_queue_counts (
+    queue        VARCHAR(80)  NOT NULL,
+    slot         SMALLINT     NOT NULL,
+    tasks        BIGINT       NOT NULL DEFAULT 0,
+    dead_letters BIGINT       NOT NULL DEFAULT 0,
+    CONSTRAINT asynctasq_queue_counts_pkey PRIMARY KEY (queue, slot)
+);
+
+-- Counts the rows once, when asynctasq_queue_counts is new, into slot -1 (see schema-postgresql.sql).
+INSERT INTO asynctasq_queue_counts (queue, slot, tasks, dead_letters)
+SELECT queue, -1, SUM(tasks), SUM(dead_letters)
+FROM (SELECT queue, COUNT(*) AS tasks, 0 AS dead_letters FROM asynctasq_tasks GROUP BY queue
+      UNION ALL
+      SELECT queue, 0, COUNT(*) FROM asynctasq_dead_letters GROUP BY queue) existing
+WHERE NOT EXISTS (SELECT 1 FROM asynctasq_queue_counts)
+GROUP BY queue;

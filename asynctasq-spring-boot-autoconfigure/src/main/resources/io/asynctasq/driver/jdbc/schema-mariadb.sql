@@ -6,15 +6,17 @@
 -- so the indexes are declared inside CREATE TABLE).
 --
 -- Times are DATETIME(6) in UTC (UTC_TIMESTAMP(6)), so the session time zone never matters.
--- asynctasq_tasks holds ready, delayed and in-flight tasks:
---   ready     lease_until IS NULL (or in the past: an expired lease) and available_at <= now
---   delayed   available_at > now
---   in flight lease_until > now; lease_token fences acknowledge/retry/release/dead-letter
+-- asynctasq_tasks holds ready, delayed and in-flight tasks (as in schema-postgresql.sql):
+--   ready     available_at <= now
+--   delayed   available_at > now, lease_token IS NULL
+--   in flight available_at > now, lease_token set: a reservation sets available_at (and lease_until)
+--             to its lease deadline; lease_token fences acknowledge/retry/release/dead-letter
 -- Reserve walks asynctasq_tasks_reserve_idx (queue, available_at, seq; InnoDB appends the primary key)
--- with LIMIT n and FOR UPDATE SKIP LOCKED at READ COMMITTED. The columns a reservation changes
--- (attempts, lease_token, lease_until) are in no secondary index, so the reserving UPDATE locks only the
--- clustered rows the SELECT already holds: no secondary-index locks that concurrent reservers could
--- wait on in the opposite order.
+-- with LIMIT n and FOR UPDATE SKIP LOCKED at READ COMMITTED, then updates the rows it locked by primary
+-- key; their new reserve_idx entries sit after now, where no reservation reads, and at READ COMMITTED
+-- no gap is locked. counts() reads the totals from asynctasq_queue_counts and ranges over only the
+-- delayed and in-flight rows. A table created before asynctasq_queue_counts existed gets it, counted
+-- once, from the last two statements of this script.
 
 CREATE TABLE IF NOT EXISTS asynctasq_tasks (
     seq          BIGINT       NOT NULL AUTO_INCREMENT,
@@ -48,3 +50,26 @@ CREATE TABLE IF NOT EXISTS asynctasq_dead_letters (
     UNIQUE KEY asynctasq_dead_letters_id_key (id),
     KEY asynctasq_dead_letters_queue_idx (queue, seq)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- Totals per queue, for counts() (see schema-postgresql.sql): 16 slot rows per queue, added to by the
+-- driver in the same transaction as every insert and delete of tasks and dead letters. Rows written or
+-- deleted by other means than the driver must add or subtract here too, or the counts drift; to count
+-- again from the tables, with no instance running:
+--   START TRANSACTION; DELETE FROM asynctasq_queue_counts; <the INSERT below>; COMMIT;
+CREATE TABLE IF NOT EXISTS asynctasq_queue_counts (
+    queue        VARCHAR(80)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    slot         SMALLINT     NOT NULL,
+    tasks        BIGINT       NOT NULL DEFAULT 0,
+    dead_letters BIGINT       NOT NULL DEFAULT 0,
+    PRIMARY KEY (queue, slot)
+) ENGINE=InnoDB;
+
+-- Counts the rows once, when asynctasq_queue_counts is new, into slot -1 (see schema-postgresql.sql);
+-- a table with rows skips the scans ("Impossible WHERE").
+INSERT IGNORE INTO asynctasq_queue_counts (queue, slot, tasks, dead_letters)
+SELECT queue, -1, SUM(tasks), SUM(dead_letters)
+FROM (SELECT queue, COUNT(*) AS tasks, 0 AS dead_letters FROM asynctasq_tasks GROUP BY queue
+      UNION ALL
+      SELECT queue, 0, COUNT(*) FROM asynctasq_dead_letters GROUP BY queue) existing
+WHERE NOT EXISTS (SELECT 1 FROM asynctasq_queue_counts)
+GROUP BY queue;

@@ -36,7 +36,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Rows written straight into the tasks table with SQL, as something other than the driver could write them
- * (odd attempt counters, a NULL body or enqueue time, a stale lease), next to tasks enqueued normally: a
+ * (odd attempt counters, a NULL body or enqueue time, a stale lease), next to tasks enqueued normally, each
+ * added to the queue totals as the schema script asks of other writers: a
  * reserve hands each odd row out on its own (as a corrupt reservation when its counter is out of range or a
  * column is missing), the other rows reserve normally, no counter overflows, and every corrupt row can be
  * dead-lettered. Under a real worker, next to tasks dispatched normally: every valid task runs once, each
@@ -294,6 +295,7 @@ class JdbcPoisonRowTests {
 			this.jdbc.update(this.dialect.resolve("INSERT INTO {tasks} (id, queue, body, attempts, available_at, "
 					+ "enqueued_at) VALUES (?, ?, ?, ?, {now}, " + (withEnqueuedAt ? "{now}" : "NULL") + ")",
 					this.prefix + "tasks", null), id, QUEUE, body, attempts);
+			countRow();
 		}
 
 		/** A row leased to a worker that vanished: token set, lease ended a minute ago. */
@@ -301,6 +303,12 @@ class JdbcPoisonRowTests {
 			this.jdbc.update(this.dialect.resolve("INSERT INTO {tasks} (id, queue, body, attempts, available_at, "
 					+ "enqueued_at, lease_token, lease_until) VALUES (?, ?, ?, ?, {now}, {now}, 'gone', {now+ms})",
 					this.prefix + "tasks", null), id, QUEUE, body, attempts, -60_000L);
+			countRow();
+		}
+
+		/** Adds one task of {@link #QUEUE} to the totals, in a slot the driver also writes. */
+		void countRow() {
+			this.jdbc.update(this.dialect.addCounts(this.prefix + "queue_counts", 1), QUEUE, 0, 1L, 0L);
 		}
 
 		int storedAttempts(String id) {
