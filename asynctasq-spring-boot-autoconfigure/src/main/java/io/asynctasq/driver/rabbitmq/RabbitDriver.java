@@ -118,6 +118,11 @@ public class RabbitDriver implements QueueDriver {
 	}
 
 	@Override
+	public boolean[] acknowledgeAll(List<Reservation> reservations) {
+		return this.settlement.acknowledgeAll(reservations);
+	}
+
+	@Override
 	public boolean retry(Reservation reservation, Duration delay) {
 		return this.settlement.retry(reservation, delay);
 	}

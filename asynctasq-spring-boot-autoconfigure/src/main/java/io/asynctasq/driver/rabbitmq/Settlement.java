@@ -1,7 +1,11 @@
 package io.asynctasq.driver.rabbitmq;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.Reservation;
@@ -9,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Settles reservations: acknowledge acks the delivery; retry, postpone and dead-letter publish the task's next
- * state with a confirm, then ack (a crash between the two can duplicate a task, never lose it); release gives
- * the task back to its buffer without touching the broker. A fenced reservation settles nothing.
+ * Settles reservations: acknowledge acks the delivery (a batch mostly in one multiple ack); retry, postpone
+ * and dead-letter publish the task's next state with a confirm, then ack (a crash between the two can
+ * duplicate a task, never lose it); release gives the task back to its buffer without touching the broker. A
+ * fenced reservation settles nothing.
  */
 final class Settlement {
 
@@ -32,6 +37,34 @@ final class Settlement {
 	boolean acknowledge(Reservation reservation) {
 		LeaseTable.Lease lease = this.leases.remove(reservation);
 		return lease != null && acknowledge(lease);
+	}
+
+	/**
+	 * Acknowledges the reservations that hold their task, per consumer in one call (mostly one multiple ack,
+	 * see {@link QueueConsumer#acknowledge}); element {@code i} answers for reservation {@code i}.
+	 */
+	boolean[] acknowledgeAll(List<Reservation> reservations) {
+		boolean[] acknowledged = new boolean[reservations.size()];
+		Map<QueueConsumer, List<long[]>> byConsumer = new LinkedHashMap<>();
+		for (int i = 0; i < reservations.size(); i++) {
+			LeaseTable.Lease lease = this.leases.remove(reservations.get(i));
+			if (lease != null) {
+				byConsumer.computeIfAbsent(lease.delivered.consumer, (consumer) -> new ArrayList<>())
+					.add(new long[] { lease.delivered.deliveryTag, i });
+			}
+		}
+		byConsumer.forEach((consumer, held) -> {
+			held.sort(Comparator.comparingLong((tagAndIndex) -> tagAndIndex[0]));
+			long[] tags = new long[held.size()];
+			for (int k = 0; k < tags.length; k++) {
+				tags[k] = held.get(k)[0];
+			}
+			boolean done = consumer.acknowledge(tags);
+			for (long[] tagAndIndex : held) {
+				acknowledged[(int) tagAndIndex[1]] = done;
+			}
+		});
+		return acknowledged;
 	}
 
 	boolean retry(Reservation reservation, Duration delay) {

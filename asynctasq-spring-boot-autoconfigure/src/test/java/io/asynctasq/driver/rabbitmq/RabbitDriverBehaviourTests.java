@@ -309,6 +309,44 @@ class RabbitDriverBehaviourTests {
 
 	@ParameterizedTest
 	@EnumSource(RabbitQueueType.class)
+	void acknowledgingABatchInOneMultipleAckLeavesTheTasksStillHeldWithTheBroker(RabbitQueueType type)
+			throws Exception {
+		String queue = queue("ack-batch");
+		RabbitDriver first = driver(type);
+		List<TaskMessage> tasks = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			tasks.add(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i }, Instant.now()));
+		}
+		first.enqueueAll(tasks, Duration.ZERO);
+		List<Reservation> reserved = new ArrayList<>();
+		await().until(() -> {
+			reserved.addAll(first.reserve(List.of(queue), 6 - reserved.size(), Duration.ofSeconds(30),
+					Duration.ofMillis(200)));
+			return reserved.size() == 6;
+		});
+		assertThat(reserved).extracting(Reservation::id).containsExactlyElementsOf(tasks.stream().map(TaskMessage::id).toList());
+
+		// the first two below every held task (one multiple ack), the fourth and fifth above the held third
+		assertThat(first.acknowledgeAll(List.of(reserved.get(1), reserved.get(0), reserved.get(3), reserved.get(4))))
+			.containsExactly(true, true, true, true);
+		assertThat(first.acknowledgeAll(List.of(reserved.get(0), reserved.get(2)))).as("once acknowledged, fenced")
+			.containsExactly(false, true);
+		assertThat(first.counts(queue)).isEqualTo(new QueueCounts(0, 0, 1, 0));
+		// the broker takes back what was not acknowledged: the last task only
+		first.close();
+
+		RabbitDriver second = driver(type);
+		List<Reservation> again = new ArrayList<>();
+		await().until(() -> again.addAll(second.reserve(List.of(queue), 6, Duration.ofSeconds(30),
+				Duration.ofMillis(200))));
+		assertThat(again).extracting(Reservation::id).containsExactly(tasks.get(5).id());
+		assertThat(second.reserve(List.of(queue), 6, Duration.ofSeconds(30), Duration.ofMillis(300))).isEmpty();
+		assertThat(second.acknowledgeAll(again)).containsExactly(true);
+		assertThat(second.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+	}
+
+	@ParameterizedTest
+	@EnumSource(RabbitQueueType.class)
 	void aCountRightAfterAnAcknowledgementThatFreesTheConsumersCreditCountsEveryTaskOnce(RabbitQueueType type) {
 		String queue = queue("credit");
 		// prefetch 1: each acknowledgement frees the credit the next task is delivered with
