@@ -340,6 +340,22 @@ public enum JdbcDialect {
 	}
 
 	/**
+	 * Which of {@code queues} queues have a task to reserve now, for a worker serving several: one
+	 * {@code EXISTS} per queue on the head of its reserve index, read only, so a reserve over 50 queues
+	 * asks one statement and then only the queues with work. Parameters: each queue. Returns pos (the
+	 * queue's 0-based place), in order.
+	 */
+	String queuesWithWork(String tasksTable, int queues) {
+		StringBuilder union = new StringBuilder();
+		for (int i = 0; i < queues; i++) {
+			union.append((i > 0) ? " UNION ALL " : "")
+				.append("SELECT ").append(i).append(" AS pos FROM (SELECT 1 AS one) one_row WHERE EXISTS (SELECT 1 FROM {tasks} ")
+				.append("WHERE queue = ? AND available_at <= {now} AND (lease_until IS NULL OR lease_until <= {now}))");
+		}
+		return resolve("SELECT pos FROM (" + union + ") with_work ORDER BY pos", tasksTable, null);
+	}
+
+	/**
 	 * First half of the two-statement reserve. Parameters: queue, limit. Returns seq, id, body,
 	 * attempts_made, enqueued_at, available_at, db_now.
 	 */
