@@ -329,6 +329,10 @@ public class JdbcDriver implements QueueDriver {
 				(size) -> this.dialect.queuesWithWork(this.tasksTable, size));
 		return withLockRetry("find the queues with tasks among " + queues,
 				() -> this.transactions.statement((connection) -> query(connection, statementSql, (statement) -> {
+					if (this.dialect.queuesWithWorkTakesArray()) {
+						statement.setArray(1, connection.createArrayOf("text", queues.toArray()));
+						return;
+					}
 					for (int i = 0; i < queues.size(); i++) {
 						statement.setString(i + 1, queues.get(i));
 					}
