@@ -6,6 +6,7 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.jdbc.JdbcDialect;
 import io.asynctasq.driver.jdbc.JdbcDriver;
+import io.asynctasq.driver.jdbc.JdbcSchema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -59,8 +60,7 @@ class JdbcPostgresApplicationTests {
 		@Bean
 		DisposableBean dropSampleTables(JdbcTemplate jdbc) {
 			return () -> {
-				jdbc.execute("DROP TABLE IF EXISTS sample_test_asynctasq_tasks");
-				jdbc.execute("DROP TABLE IF EXISTS sample_test_asynctasq_dead_letters");
+				JdbcSchema.drop(jdbc.getDataSource(), "sample_test_asynctasq_");
 				jdbc.execute("DROP TABLE IF EXISTS sample_orders");
 			};
 		}
