@@ -812,6 +812,16 @@ public class JdbcDriver implements QueueDriver {
 				+ ") could not " + operation + ": " + reason, ex);
 	}
 
+	/**
+	 * H2's {@code MERGE} is not atomic: two transactions writing a queue's new slot row of the totals at
+	 * once can both insert it, and the later one fails on the key; run again, it finds the row and adds.
+	 */
+	private static boolean isFirstCountRace(SQLException sql) {
+		String message = sql.getMessage();
+		return sql.getErrorCode() == 23505 && message != null
+				&& message.toUpperCase(java.util.Locale.ROOT).contains("QUEUE_COUNTS");
+	}
+
 	/** Deadlock victim or lock wait timeout: PostgreSQL 40P01/40001/55P03, MySQL/MariaDB 1213/1205, H2 40001/50200. */
 	static boolean isLockConflict(Throwable ex) {
 		return ex instanceof PessimisticLockingFailureException || Causes.anyMatch(ex, (cause) -> {
@@ -821,7 +831,7 @@ public class JdbcDriver implements QueueDriver {
 			String state = sql.getSQLState();
 			int code = sql.getErrorCode();
 			return "40001".equals(state) || "40P01".equals(state) || "55P03".equals(state) || code == 1213
-					|| code == 1205 || code == 50200;
+					|| code == 1205 || code == 50200 || isFirstCountRace(sql);
 		});
 	}
 
