@@ -9,6 +9,7 @@ import io.asynctasq.dispatch.DefaultTaskDispatcher;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
+import io.asynctasq.events.AsyncTasqEventRecorder;
 import io.asynctasq.runtime.AsyncTasqComponents;
 import io.asynctasq.runtime.InfrastructureLifecycle;
 import io.asynctasq.task.TaskAnnotationBeanPostProcessor;
@@ -33,7 +34,8 @@ import org.springframework.core.env.Environment;
 /**
  * Auto-configuration of AsyncTasQ: the task registry, the driver chosen by {@code asynctasq.driver},
  * the {@link TaskDispatcher}, the worker and their lifecycle. Every bean backs off when the
- * application defines its own.
+ * application defines its own. Events go to the {@link AsyncTasqEventListener} (Spring application events
+ * unless the application has its own) and to every {@link AsyncTasqEventRecorder} bean (metrics).
  */
 @AutoConfiguration
 @EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class })
@@ -89,17 +91,21 @@ public final class AsyncTasqAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(TaskDispatcher.class)
 	DefaultTaskDispatcher taskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
-			AsyncTasqProperties properties, AsyncTasqDispatchProperties dispatch, AsyncTasqEventListener events) {
+			AsyncTasqProperties properties, AsyncTasqDispatchProperties dispatch, AsyncTasqEventListener events,
+			ObjectProvider<AsyncTasqEventRecorder> recorders) {
 		return AsyncTasqComponents.dispatcher(driver, registry, codec, properties.getDefaultQueue(),
-				dispatch.getTimeout(), dispatch.getMaxPayloadSize().toBytes(), events);
+				dispatch.getTimeout(), dispatch.getMaxPayloadSize().toBytes(),
+				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
 	Worker asyncTasqWorker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
-			AsyncTasqProperties properties, AsyncTasqEventListener events, Environment environment) {
-		return new Worker(driver, registry, codec, workerSettings(properties, environment), events);
+			AsyncTasqProperties properties, AsyncTasqEventListener events, ObjectProvider<AsyncTasqEventRecorder> recorders,
+			Environment environment) {
+		return new Worker(driver, registry, codec, workerSettings(properties, environment),
+				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
 	}
 
 	@Bean

@@ -7,6 +7,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one way into a driver: the dispatcher, the worker, health and inspection call a driver through it. It
@@ -17,9 +22,13 @@ import java.util.function.BooleanSupplier;
  */
 public final class DriverFacade implements QueueDriver {
 
+	private static final Logger logger = LoggerFactory.getLogger(DriverFacade.class);
+
 	private final QueueDriver driver;
 
 	private volatile boolean closed;
+
+	private volatile DriverCallListener calls = DriverCallListener.NONE;
 
 	private DriverFacade(QueueDriver driver) {
 		this.driver = Objects.requireNonNull(driver, "driver");
@@ -34,6 +43,11 @@ public final class DriverFacade implements QueueDriver {
 			return facade;
 		}
 		return facades.computeIfAbsent(driver, DriverFacade::new);
+	}
+
+	/** Tells {@code listener} of every call to the driver from now on, replacing the previous listener. */
+	public void listenToCalls(DriverCallListener listener) {
+		this.calls = Objects.requireNonNull(listener, "listener");
 	}
 
 	/** The driver behind this facade. */
@@ -61,7 +75,7 @@ public final class DriverFacade implements QueueDriver {
 		ensureOpen();
 		Objects.requireNonNull(message, "message");
 		checkDelay(delay);
-		translate("enqueue task " + message.id(), () -> {
+		translate(DriverOperation.ENQUEUE, "enqueue task " + message.id(), () -> {
 			this.driver.enqueue(message, delay);
 			return null;
 		});
@@ -78,7 +92,7 @@ public final class DriverFacade implements QueueDriver {
 		for (TaskMessage message : messages) {
 			Objects.requireNonNull(message, "a message of messages");
 		}
-		translate("enqueue " + messages.size() + " tasks", () -> {
+		translate(DriverOperation.ENQUEUE_ALL, "enqueue " + messages.size() + " tasks", () -> {
 			this.driver.enqueueAll(messages, delay);
 			return null;
 		});
@@ -102,18 +116,27 @@ public final class DriverFacade implements QueueDriver {
 		if (Thread.interrupted()) {
 			throw new InterruptedException("Interrupted before reserving from " + queues);
 		}
+		long start = System.nanoTime();
 		try {
-			return this.driver.reserve(queues, max, lease, wait);
+			List<Reservation> reserved = this.driver.reserve(queues, max, lease, wait);
+			completed(DriverOperation.RESERVE, start, null);
+			return reserved;
 		}
 		catch (RuntimeException ex) {
-			throw translated("reserve from " + queues, ex);
+			RuntimeException error = translated("reserve from " + queues, ex);
+			completed(DriverOperation.RESERVE, start, error);
+			throw error;
+		}
+		catch (InterruptedException ex) {
+			completed(DriverOperation.RESERVE, start, ex);
+			throw ex;
 		}
 	}
 
 	@Override
 	public boolean acknowledge(Reservation reservation) {
 		ensureOpen();
-		return onTask("acknowledge", reservation, () -> this.driver.acknowledge(reservation));
+		return onTask(DriverOperation.ACKNOWLEDGE, "acknowledge", reservation, () -> this.driver.acknowledge(reservation));
 	}
 
 	@Override
@@ -126,7 +149,7 @@ public final class DriverFacade implements QueueDriver {
 		for (Reservation reservation : reservations) {
 			Objects.requireNonNull(reservation, "a reservation of reservations");
 		}
-		boolean[] acknowledged = translate("acknowledge " + reservations.size() + " tasks",
+		boolean[] acknowledged = translate(DriverOperation.ACKNOWLEDGE_ALL, "acknowledge " + reservations.size() + " tasks",
 				() -> this.driver.acknowledgeAll(reservations));
 		if (acknowledged.length != reservations.size()) {
 			throw new DriverException("The " + this.driver.name() + " driver answered " + acknowledged.length
@@ -139,41 +162,41 @@ public final class DriverFacade implements QueueDriver {
 	public boolean retry(Reservation reservation, Duration delay) {
 		ensureOpen();
 		checkDelay(delay);
-		return onTask("retry", reservation, () -> this.driver.retry(reservation, delay));
+		return onTask(DriverOperation.RETRY, "retry", reservation, () -> this.driver.retry(reservation, delay));
 	}
 
 	@Override
 	public boolean release(Reservation reservation) {
 		ensureOpen();
-		return onTask("release", reservation, () -> this.driver.release(reservation));
+		return onTask(DriverOperation.RELEASE, "release", reservation, () -> this.driver.release(reservation));
 	}
 
 	@Override
 	public boolean postpone(Reservation reservation, Duration delay) {
 		ensureOpen();
 		checkDelay(delay);
-		return onTask("postpone", reservation, () -> this.driver.postpone(reservation, delay));
+		return onTask(DriverOperation.POSTPONE, "postpone", reservation, () -> this.driver.postpone(reservation, delay));
 	}
 
 	@Override
 	public boolean deadLetter(Reservation reservation, DeadLetter.Failure failure) {
 		ensureOpen();
 		Objects.requireNonNull(failure, "failure");
-		return onTask("dead-letter", reservation, () -> this.driver.deadLetter(reservation, failure));
+		return onTask(DriverOperation.DEAD_LETTER, "dead-letter", reservation, () -> this.driver.deadLetter(reservation, failure));
 	}
 
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
 		ensureOpen();
 		checkLease(lease);
-		return onTask("extend the lease of", reservation, () -> this.driver.extendLease(reservation, lease));
+		return onTask(DriverOperation.EXTEND_LEASE, "extend the lease of", reservation, () -> this.driver.extendLease(reservation, lease));
 	}
 
 	@Override
 	public QueueCounts counts(String queue) {
 		ensureOpen();
 		QueueNames.validate(queue);
-		return translate("count queue '" + queue + "'", () -> this.driver.counts(queue));
+		return translate(DriverOperation.COUNTS, "count queue '" + queue + "'", () -> this.driver.counts(queue));
 	}
 
 	@Override
@@ -186,7 +209,7 @@ public final class DriverFacade implements QueueDriver {
 		if (limit == 0) {
 			return List.of();
 		}
-		return translate("list the dead letters of queue '" + queue + "'",
+		return translate(DriverOperation.DEAD_LETTERS, "list the dead letters of queue '" + queue + "'",
 				() -> this.driver.deadLetters(queue, offset, limit));
 	}
 
@@ -195,7 +218,7 @@ public final class DriverFacade implements QueueDriver {
 		ensureOpen();
 		QueueNames.validate(queue);
 		Objects.requireNonNull(taskId, "taskId");
-		return translate("retry dead letter " + taskId + " of queue '" + queue + "'",
+		return translate(DriverOperation.RETRY_DEAD_LETTER, "retry dead letter " + taskId + " of queue '" + queue + "'",
 				() -> this.driver.retryDeadLetter(queue, taskId));
 	}
 
@@ -203,13 +226,14 @@ public final class DriverFacade implements QueueDriver {
 	public long purgeDeadLetters(String queue) {
 		ensureOpen();
 		QueueNames.validate(queue);
-		return translate("purge the dead letters of queue '" + queue + "'", () -> this.driver.purgeDeadLetters(queue));
+		return translate(DriverOperation.PURGE_DEAD_LETTERS, "purge the dead letters of queue '" + queue + "'",
+				() -> this.driver.purgeDeadLetters(queue));
 	}
 
 	@Override
 	public void ping() {
 		ensureOpen();
-		translate("answer a ping", () -> {
+		translate(DriverOperation.PING, "answer a ping", () -> {
 			this.driver.ping();
 			return null;
 		});
@@ -250,22 +274,45 @@ public final class DriverFacade implements QueueDriver {
 	}
 
 	/** A call on one reserved task; the text naming it for an error is made only when there is one. */
-	private boolean onTask(String operation, Reservation reservation, BooleanSupplier call) {
+	private boolean onTask(DriverOperation operation, String what, Reservation reservation, BooleanSupplier call) {
 		Objects.requireNonNull(reservation, "reservation");
+		long start = System.nanoTime();
 		try {
-			return call.getAsBoolean();
+			boolean done = call.getAsBoolean();
+			completed(operation, start, null);
+			return done;
 		}
 		catch (RuntimeException ex) {
-			throw translated(operation + " task " + reservation.id(), ex);
+			RuntimeException error = translated(what + " task " + reservation.id(), ex);
+			completed(operation, start, error);
+			throw error;
 		}
 	}
 
-	private <T> T translate(String operation, java.util.function.Supplier<T> call) {
+	private <T> T translate(DriverOperation operation, String what, Supplier<T> call) {
+		long start = System.nanoTime();
 		try {
-			return call.get();
+			T result = call.get();
+			completed(operation, start, null);
+			return result;
 		}
 		catch (RuntimeException ex) {
-			throw translated(operation, ex);
+			RuntimeException error = translated(what, ex);
+			completed(operation, start, error);
+			throw error;
+		}
+	}
+
+	private void completed(DriverOperation operation, long start, @Nullable Throwable error) {
+		DriverCallListener listener = this.calls;
+		if (listener == DriverCallListener.NONE) {
+			return;
+		}
+		try {
+			listener.completed(operation, System.nanoTime() - start, error);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("The driver call listener failed on {}; ignored", operation, ex);
 		}
 	}
 

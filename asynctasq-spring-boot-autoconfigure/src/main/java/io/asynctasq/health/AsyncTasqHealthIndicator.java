@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.inspection.QueueCountsSnapshot;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerStatus;
 import org.jspecify.annotations.Nullable;

@@ -40,15 +40,16 @@ final class OutcomeRecorder {
 	/**
 	 * Records how an attempt that failed with {@code error} ended: retried or dead-lettered as its retry policy
 	 * says. A driver failure is logged: the task then comes back when its lease expires.
+	 * @param duration how long the attempt ran
 	 */
-	void attemptFailed(Reservation reservation, PreparedAttempt attempt, Throwable error) {
+	void attemptFailed(Reservation reservation, PreparedAttempt attempt, Throwable error, Duration duration) {
 		try {
 			if (RetryPolicy.shouldRetry(attempt.task(), attempt.options(), attempt.context().attempt(), error,
 					attempt.context())) {
-				retry(reservation, attempt, error);
+				retry(reservation, attempt, error, duration);
 			}
 			else {
-				failPermanently(reservation, attempt, error);
+				failPermanently(reservation, attempt, error, duration);
 			}
 		}
 		catch (RuntimeException ex) {
@@ -68,7 +69,7 @@ final class OutcomeRecorder {
 		}
 		else if (preparation instanceof Preparation.Exhausted exhausted) {
 			// a driver failure here is the worker's: the task's lease expires and it is dead-lettered next time
-			failPermanently(reservation, exhausted.attempt(), exhausted.error());
+			failPermanently(reservation, exhausted.attempt(), exhausted.error(), null);
 		}
 		else {
 			throw new IllegalArgumentException("Not a way to settle an unrun task: " + preparation);
@@ -97,7 +98,7 @@ final class OutcomeRecorder {
 				attempt.context().attempt(), duration, this.worker.workerId(), Instant.now()));
 	}
 
-	private void retry(Reservation reservation, PreparedAttempt attempt, Throwable error) {
+	private void retry(Reservation reservation, PreparedAttempt attempt, Throwable error, Duration duration) {
 		RunningTaskContext context = attempt.context();
 		Duration delay = RetryPolicy.delayAfter(attempt.options(), context.attempt());
 		if (!this.driver.retry(reservation, delay)) {
@@ -109,11 +110,15 @@ final class OutcomeRecorder {
 		logger.warn("Task {} '{}' attempt {}/{} failed ({}); retrying in {} ms", reservation.id(), attempt.taskName(),
 				context.attempt(), context.maxAttempts(), error.toString(), delay.toMillis());
 		this.worker.publish(new TaskEvent.Retrying(reservation.id(), attempt.taskName(), reservation.queue(),
-				context.attempt(), delay, error, Instant.now()));
+				context.attempt(), duration, delay, error, Instant.now()));
 	}
 
-	/** Dead-letters the task, then fires the failure event and the failure hook, once. */
-	private void failPermanently(Reservation reservation, PreparedAttempt attempt, Throwable error) {
+	/**
+	 * Dead-letters the task, then fires the failure event and the failure hook, once.
+	 * @param duration how long the last attempt ran; {@code null} when none ran here
+	 */
+	private void failPermanently(Reservation reservation, PreparedAttempt attempt, Throwable error,
+			@Nullable Duration duration) {
 		if (!deadLetter(reservation, attempt.taskName(), DeadLetter.Failure.of("failed", error))) {
 			logger.warn("Task {} '{}' failed but its lease was lost; not dead-lettering it", reservation.id(),
 					attempt.taskName());
@@ -125,7 +130,7 @@ final class OutcomeRecorder {
 				reservation.id(), attempt.taskName(), context.attempt(), error);
 		Instant now = Instant.now();
 		this.worker.publish(new TaskEvent.Failed(reservation.id(), attempt.taskName(), reservation.queue(),
-				context.attempt(), error, now));
+				context.attempt(), duration, error, now));
 		this.worker.publish(new TaskEvent.DeadLettered(reservation.id(), attempt.taskName(), reservation.queue(),
 				context.attempt(), "failed", now));
 		try {

@@ -41,6 +41,9 @@ final class TaskAttempt {
 
 	private volatile @Nullable CompletableFuture<?> pendingResult;
 
+	/** When the attempt started; {@code null} before it did. */
+	private volatile @Nullable Instant startedAt;
+
 	TaskAttempt(TaskExecution execution, PreparedAttempt prepared, Worker worker) {
 		this.execution = execution;
 		this.prepared = prepared;
@@ -62,12 +65,13 @@ final class TaskAttempt {
 			armTimeout(this.prepared.options().timeout());
 		}
 		Instant startedAt = Instant.now();
+		this.startedAt = startedAt;
 		RunningTaskContext context = this.prepared.context();
 		String id = this.execution.reservation().id();
 		logger.debug("Task {} '{}' attempt {}/{} started", id, context.taskName(), context.attempt(),
 				context.maxAttempts());
 		this.worker.publish(new TaskEvent.Started(id, context.taskName(), context.queue(), context.attempt(),
-				this.worker.workerId(), startedAt));
+				this.execution.reservation().message().enqueuedAt(), this.worker.workerId(), startedAt));
 		Object result;
 		try {
 			result = this.prepared.task().invoker().invoke(this.prepared.args(), context);
@@ -156,6 +160,11 @@ final class TaskAttempt {
 		return new TaskTimeoutException(this.prepared.taskName(), this.prepared.options().timeout());
 	}
 
+	/** When the attempt started, or {@code null} when it has not. */
+	@Nullable Instant startedAt() {
+		return this.startedAt;
+	}
+
 	/** Shutdown released the task: interrupts its method or cancels the future it returned. */
 	void abandon() {
 		interruptRunner();
@@ -196,7 +205,8 @@ final class TaskAttempt {
 			return;
 		}
 		try {
-			this.worker.recorder().attemptFailed(this.execution.reservation(), this.prepared, error);
+			this.worker.recorder().attemptFailed(this.execution.reservation(), this.prepared, error,
+					Duration.between(startedAt, Instant.now()));
 		}
 		finally {
 			this.execution.end();

@@ -1,9 +1,12 @@
 package io.asynctasq.worker;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.asynctasq.driver.Reservation;
+import io.asynctasq.events.TaskEvent;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -187,6 +190,11 @@ final class TaskExecution implements Runnable {
 		if (running != null
 				&& (previous == State.RUNNING || previous == State.ENDED || previous == State.TIMED_OUT)) {
 			running.abandon();
+			Instant startedAt = running.startedAt();
+			Instant now = Instant.now();
+			this.worker.publish(new TaskEvent.Released(this.reservation.id(), this.taskName, this.reservation.queue(),
+					this.reservation.attempt(), (startedAt != null) ? Duration.between(startedAt, now) : Duration.ZERO,
+					this.worker.workerId(), now));
 		}
 		end();
 		return true;

@@ -171,7 +171,13 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 				: this.stopping ? WorkerStatus.State.DRAINING : WorkerStatus.State.RUNNING;
 		long reserveStarted = this.reserveStartedAt;
 		Thread fetching = this.fetcher;
-		return new WorkerStatus(state, this.queues, this.settings.concurrency(), this.active.size(),
+		int busy;
+		int waiting;
+		synchronized (this.prefetched) {
+			busy = this.settings.concurrency() - this.freeRunSlots;
+			waiting = this.prefetched.size();
+		}
+		return new WorkerStatus(state, this.queues, this.settings.concurrency(), this.active.size(), busy, waiting,
 				this.processed.get(), this.lastFetchAt, this.fetchFailures, this.lastFetchFailure,
 				(reserveStarted != 0) ? Duration.ofNanos(System.nanoTime() - reserveStarted) : null,
 				this.running && fetching != null && fetching.isAlive());

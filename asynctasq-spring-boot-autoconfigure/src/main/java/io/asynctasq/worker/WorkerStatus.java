@@ -13,6 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @param queues queues served, in strict priority order (empty before the first start)
  * @param concurrency maximum tasks running at once
  * @param inFlight tasks reserved and not finished (running or prefetched)
+ * @param busy run slots taken: tasks running or being handed a thread
+ * @param prefetched reserved tasks waiting for a free run slot
  * @param processed attempts finished since the worker was created
  * @param lastFetchAt when a reserve call last returned (with or without tasks), or {@code null}
  * @param fetchFailures reserve calls that failed in a row since the last one that returned
@@ -21,8 +23,8 @@ import org.jspecify.annotations.Nullable;
  * loop is not in one (it may be waiting for a free slot)
  * @param fetcherAlive whether the fetch loop's thread is alive (always {@code false} when stopped)
  */
-public record WorkerStatus(State state, List<String> queues, int concurrency, int inFlight, long processed,
-		@Nullable Instant lastFetchAt, int fetchFailures, @Nullable Throwable lastFetchFailure,
+public record WorkerStatus(State state, List<String> queues, int concurrency, int inFlight, int busy, int prefetched,
+		long processed, @Nullable Instant lastFetchAt, int fetchFailures, @Nullable Throwable lastFetchFailure,
 		@Nullable Duration reserveRunningFor, boolean fetcherAlive) {
 
 	/** Reserve calls failing in a row before the fetch loop counts as failing. */

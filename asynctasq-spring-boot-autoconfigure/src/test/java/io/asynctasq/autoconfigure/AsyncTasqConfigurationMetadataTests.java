@@ -130,6 +130,7 @@ class AsyncTasqConfigurationMetadataTests {
 		roots.put("asynctasq.jdbc.", new AsyncTasqJdbcProperties());
 		roots.put("asynctasq.dispatch.", new AsyncTasqDispatchProperties());
 		roots.put("asynctasq.health.", new AsyncTasqHealthProperties());
+		roots.put("asynctasq.metrics.", new AsyncTasqMetricsProperties());
 		roots.put("asynctasq.", new AsyncTasqProperties());
 		ConversionService conversion = ApplicationConversionService.getSharedInstance();
 		Map<String, JsonNode> properties = asyncTasqProperties();

@@ -81,7 +81,7 @@ class ShutdownLifecycleTests {
 		// (the dispatcher publishes Enqueued after the driver accepted the task, so it may come after Started)
 		assertThat(probe.taskEvents).filteredOn((event) -> event.taskId().equals(blocker))
 			.filteredOn((event) -> !(event instanceof TaskEvent.Enqueued))
-			.hasExactlyElementsOfTypes(TaskEvent.Started.class);
+			.hasExactlyElementsOfTypes(TaskEvent.Started.class, TaskEvent.Released.class);
 		// nothing new started once shutdown began
 		assertThat(tasks.queuedRuns).isEmpty();
 		// the interrupted task went back to the front of its queue without burning its attempt, the

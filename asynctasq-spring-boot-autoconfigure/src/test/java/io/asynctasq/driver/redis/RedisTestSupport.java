@@ -45,7 +45,7 @@ public final class RedisTestSupport {
 	}
 
 	/** Deletes every key starting with {@code prefix + ":"}; returns how many. */
-	static long deleteKeys(LettuceConnectionFactory factory, String prefix) {
+	public static long deleteKeys(LettuceConnectionFactory factory, String prefix) {
 		List<byte[]> keys = keys(factory, prefix);
 		long deleted = 0;
 		try (RedisConnection connection = factory.getConnection()) {

@@ -36,7 +36,7 @@ class RedisEventPublisherTests {
 			Instant at = Instant.parse("2026-01-02T03:04:05Z");
 			TaskEvent.Completed completed = new TaskEvent.Completed("t-1", "send-email", "emails", 2,
 					Duration.ofMillis(1500), "worker-1", at);
-			TaskEvent.Failed failed = new TaskEvent.Failed("t-2", "send-email", "emails", 3,
+			TaskEvent.Failed failed = new TaskEvent.Failed("t-2", "send-email", "emails", 3, Duration.ofMillis(40),
 					new IllegalStateException("boom"), at);
 
 			// Pub/Sub drops what is published before the subscription is active: publish until one arrives

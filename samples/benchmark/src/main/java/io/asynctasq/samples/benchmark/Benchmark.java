@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the standard scenarios for each chosen driver (burst, burst with per-task metrics, one by one,
+ * Runs the standard scenarios for each chosen driver (burst, burst with AsyncTasQ's metrics, one by one,
  * trickle, memory and idle CPU, raw limit: 3 measured runs after warm-up bursts of at most 5,000 tasks for 3 seconds, medians reported) and,
  * when asked, the {@link ScaleScenarios}; prints Markdown tables, and writes the raw figures to a JSON file.
  */
@@ -77,7 +77,7 @@ public final class Benchmark {
 				bursts.add(burst(setup, this.options.tasks(), this.options.batch()));
 			}
 			for (int run = 1; run <= this.options.runs(); run++) {
-				logger.info("{}: burst run with per-task metrics {}/{}", setup.label(), run, this.options.runs());
+				logger.info("{}: burst run with metrics {}/{}", setup.label(), run, this.options.runs());
 				meteredBursts.add(burst(setup, this.options.tasks(), this.options.batch(), new SimpleMeterRegistry()));
 			}
 			for (int run = 1; run <= this.options.runs(); run++) {
@@ -115,7 +115,7 @@ public final class Benchmark {
 		return burst(setup, tasks, batch, null);
 	}
 
-	/** {@link #burst(DriverSetup, int, int)} with per-task meters recorded in {@code metrics} when not null. */
+	/** {@link #burst(DriverSetup, int, int)} with AsyncTasQ's meters recorded in {@code metrics} when not null. */
 	private Report.Burst burst(DriverSetup setup, int tasks, int batch, @Nullable MeterRegistry metrics)
 			throws Exception {
 		try (Harness harness = new Harness(setup, this.options.concurrency(), List.of(nextQueue()), metrics)) {

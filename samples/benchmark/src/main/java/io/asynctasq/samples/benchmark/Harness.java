@@ -3,27 +3,26 @@ package io.asynctasq.samples.benchmark;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
+import io.asynctasq.events.AsyncTasqEventRecorder;
 import io.asynctasq.events.TaskEvent;
+import io.asynctasq.metrics.AsyncTasqMetrics;
 import io.asynctasq.task.AnnotatedTasks;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.ExecutorMode;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,8 +48,8 @@ final class Harness implements AutoCloseable {
 	}
 
 	/**
-	 * @param metrics where a listener records, per task, a started counter and a duration timer (what a
-	 * metrics integration costs at least); {@code null} for none
+	 * @param metrics where AsyncTasQ's meters ({@link AsyncTasqMetrics}: tasks, their waits and executions,
+	 * driver calls) are recorded; {@code null} for none
 	 */
 	Harness(DriverSetup setup, int concurrency, List<String> queues, @Nullable MeterRegistry metrics) {
 		this.queues = List.copyOf(queues);
@@ -60,20 +59,20 @@ final class Harness implements AutoCloseable {
 		TaskRegistry registry = new TaskRegistry();
 		new AnnotatedTasks(null).registerTasksOf(this.probe, registry);
 		PayloadCodec codec = new PayloadCodec();
-		TaskMeters meters = (metrics != null) ? new TaskMeters(metrics) : null;
-		AsyncTasqEventListener listener = (event) -> {
-			if (event instanceof TaskEvent.Completed completed) {
-				if (meters != null) {
-					meters.completed(completed);
-				}
+		AsyncTasqEventListener probeListener = (event) -> {
+			if (event instanceof TaskEvent.Completed) {
 				this.probe.currentRun().completed();
 			}
-			else if (meters != null && event instanceof TaskEvent.Started started) {
-				meters.started(started);
-			}
 		};
+		List<AsyncTasqEventRecorder> recorders = List.of();
+		if (metrics != null) {
+			AsyncTasqMetrics meters = new AsyncTasqMetrics(metrics, this.driver.name(), null, List::of, () -> null);
+			DriverFacade.of(this.driver).listenToCalls(meters);
+			recorders = List.of(meters);
+		}
+		AsyncTasqEventListener listener = AsyncTasqEventListener.withRecorders(probeListener, recorders);
 		this.dispatcher = new DefaultTaskDispatcher(this.driver, registry, codec, this.queue, Runnable::run,
-				AsyncTasqEventListener.NONE);
+				AsyncTasqEventListener.withRecorders(AsyncTasqEventListener.NONE, recorders));
 		TaskOptions defaults = new TaskOptions(this.queue, 3, Duration.ZERO, Duration.ofSeconds(1), null, null, 0.0,
 				Duration.ofSeconds(60)).orElse(TaskOptions.DEFAULTS);
 		this.worker = new Worker(this.driver, registry, codec, new WorkerSettings(this.queues, concurrency, concurrency,
@@ -148,34 +147,6 @@ final class Harness implements AutoCloseable {
 		}
 		assertDrained();
 		return run.latencyMillis();
-	}
-
-	/** Per task and queue, a started counter and a duration timer, found once and kept. */
-	private static final class TaskMeters {
-
-		private final MeterRegistry registry;
-
-		private final Map<List<String>, Counter> started = new ConcurrentHashMap<>();
-
-		private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
-
-		TaskMeters(MeterRegistry registry) {
-			this.registry = registry;
-		}
-
-		void started(TaskEvent.Started event) {
-			this.started.computeIfAbsent(List.of(event.taskName(), event.queue()),
-					(key) -> this.registry.counter("asynctasq.tasks.started", "task", key.get(0), "queue", key.get(1)))
-				.increment();
-		}
-
-		void completed(TaskEvent.Completed event) {
-			this.durations.computeIfAbsent(List.of(event.taskName(), event.queue()),
-					(key) -> this.registry.timer("asynctasq.tasks.duration", "task", key.get(0), "queue", key.get(1),
-							"outcome", "completed"))
-				.record(event.duration());
-		}
-
 	}
 
 	void assertDrained() {

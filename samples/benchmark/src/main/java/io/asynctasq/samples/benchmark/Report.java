@@ -37,8 +37,8 @@ final class Report {
 				System.getProperty("java.version"), System.getProperty("os.name")));
 		out.append(String.format(Locale.ROOT,
 				"burst: %,d no-op tasks from %d producers in batches of %d, worker concurrency %d; one by one: %,d "
-						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after %d s of warm-up; per-task metrics: a "
-						+ "Micrometer counter (started) and timer (duration) per task, in a SimpleMeterRegistry%n%n",
+						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after %d s of warm-up; with metrics: "
+						+ "AsyncTasQ's meters (tasks dispatched, waits, executions, driver calls) in a SimpleMeterRegistry%n%n",
 				this.options.tasks(), this.options.producers(), this.options.batch(), this.options.concurrency(),
 				Math.max(1, this.options.tasks() / 4),
 				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs(),
@@ -57,7 +57,7 @@ final class Report {
 	}
 
 	private void standardTable(StringBuilder out, List<Row> rows) {
-		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s | with per-task metrics (change) "
+		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s | with metrics (change) "
 				+ "| raw limit/s (processed / limit) "
 				+ "| burst dispatch→start p50 / p99 / max (ms) | trickle p50 / p99 / max (ms) "
 				+ "| heap after burst (MiB) | idle CPU (% of a core) |\n");

@@ -76,6 +76,19 @@ class RedisWebApplicationTests {
 		assertThat(health.statusCode()).isEqualTo(200);
 		assertThat(health.body()).contains("\"asynctasq\"").contains("\"driver\":\"redis\"")
 			.contains("\"orders\"");
+
+		// the task's meters, scraped as Prometheus text
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			HttpResponse<String> scrape = send(HttpRequest.newBuilder(url("/actuator/prometheus")).GET());
+			assertThat(scrape.statusCode()).isEqualTo(200);
+			assertThat(scrape.body())
+				.containsPattern("(?m)^asynctasq_tasks_execution_seconds_count\\{[^}]*outcome=\"success\"[^}]*"
+						+ "task=\"process-order\"[^}]*\\} 1(\\.0)?$")
+				.containsPattern("(?m)^asynctasq_tasks_dispatched_total\\{[^}]*queue=\"orders\"[^}]*\\} 1(\\.0)?$")
+				.contains("asynctasq_tasks_wait_seconds_count")
+				.containsPattern("(?m)^asynctasq_worker_concurrency(\\{[^}]*\\})? 4(\\.0)?$")
+				.containsPattern("asynctasq_driver_calls_seconds_count\\{driver=\"redis\",operation=\"reserve\"");
+		});
 	}
 
 	private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
