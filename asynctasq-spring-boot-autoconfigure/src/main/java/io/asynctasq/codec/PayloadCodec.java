@@ -3,6 +3,7 @@ package io.asynctasq.codec;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,8 +91,9 @@ public class PayloadCodec {
 	}
 
 	/**
-	 * Writes the envelope as one JSON object, {@code {"v":1,"task":..,"args":[..],"dispatchedAt":".."}} and the
-	 * options given at dispatch, around the arguments' bytes as they are.
+	 * Writes the envelope as one JSON object, {@code {"v":1,"task":..,"args":[..],"dispatchedAt":".."}}, the
+	 * options given at dispatch and its headers ({@code "headers":{"name":"value",..}}, left out when there are
+	 * none), around the arguments' bytes as they are.
 	 */
 	public byte[] encode(TaskEnvelope envelope) {
 		byte[] name = QUOTER.quoteAsUTF8(envelope.taskName());
@@ -102,7 +104,8 @@ public class PayloadCodec {
 		appendIfSet(tail, "timeoutMs", envelope.timeout());
 		appendIfSet(tail, "retryDelayMs", envelope.retryDelay());
 		appendIfSet(tail, "visibilityTimeoutMs", envelope.visibilityTimeout());
-		byte[] rest = tail.append('}').toString().getBytes(StandardCharsets.ISO_8859_1); // ASCII only
+		appendHeaders(tail, envelope.headers());
+		byte[] rest = tail.append('}').toString().getBytes(StandardCharsets.UTF_8);
 		byte[] body = new byte[HEAD.length + name.length + ARGS.length + args.length() + DISPATCHED_AT.length
 				+ rest.length];
 		int at = put(body, 0, HEAD);
@@ -185,6 +188,7 @@ public class PayloadCodec {
 		Object timeout = null;
 		Object retryDelay = null;
 		Object visibilityTimeout = null;
+		Map<String, String> headers = Map.of();
 		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
 			String field = parser.currentName();
 			JsonToken value = parser.nextToken();
@@ -213,6 +217,7 @@ public class PayloadCodec {
 				case "timeoutMs" -> timeout = wholeNumber(parser, field, true);
 				case "retryDelayMs" -> retryDelay = wholeNumber(parser, field, true);
 				case "visibilityTimeoutMs" -> visibilityTimeout = wholeNumber(parser, field, true);
+				case "headers" -> headers = headersAt(parser);
 				default -> parser.skipChildren(); // a field of a newer version, kept for it
 			}
 		}
@@ -225,7 +230,7 @@ public class PayloadCodec {
 		TaskEnvelope envelope;
 		try {
 			envelope = new TaskEnvelope(taskName, args, IsoInstants.parse(dispatchedAt), (Integer) valid(maxAttempts),
-					millis(valid(timeout)), millis(valid(retryDelay)), millis(valid(visibilityTimeout)));
+					millis(valid(timeout)), millis(valid(retryDelay)), millis(valid(visibilityTimeout)), headers);
 			if (envelope.hasOptions()) {
 				// options from a message are checked like options given at dispatch
 				envelope.options().checked();
@@ -391,6 +396,40 @@ public class PayloadCodec {
 				(key) -> this.mapper.readerFor(this.mapper.getTypeFactory().constructType(key))
 					// the arguments are read one after the other from one array
 					.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
+	}
+
+	private static void appendHeaders(StringBuilder json, Map<String, String> headers) {
+		if (headers.isEmpty()) {
+			return;
+		}
+		json.append(",\"headers\":{");
+		boolean first = true;
+		for (Map.Entry<String, String> header : headers.entrySet()) {
+			json.append(first ? "\"" : ",\"");
+			QUOTER.quoteAsString(header.getKey(), json);
+			json.append("\":\"");
+			QUOTER.quoteAsString(header.getValue(), json);
+			json.append('"');
+			first = false;
+		}
+		json.append('}');
+	}
+
+	/** The headers object: names to text values; anything else makes the envelope undecodable. */
+	private static Map<String, String> headersAt(JsonParser parser) {
+		if (parser.currentToken() != JsonToken.START_OBJECT) {
+			throw new UndecodableTaskException("payload has an invalid field: headers is not an object");
+		}
+		Map<String, String> headers = new LinkedHashMap<>();
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String name = parser.currentName();
+			if (parser.nextToken() != JsonToken.VALUE_STRING) {
+				throw new UndecodableTaskException("payload has an invalid field: headers: '" + abbreviate(name)
+						+ "' is not text");
+			}
+			headers.put(name, parser.getString());
+		}
+		return headers;
 	}
 
 	private static void appendIfSet(StringBuilder json, String field, @Nullable Object value) {

@@ -104,6 +104,40 @@ class PayloadCodecTests {
 	}
 
 	@Test
+	void headersTravelWithTheEnvelopeAndEnvelopesWithoutThemStillDecode() {
+		Instant now = Instant.parse("2025-01-01T00:00:00Z");
+		Map<String, String> headers = Map.of("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+				"tenant", "café \"north\"\n");
+		TaskEnvelope envelope = new TaskEnvelope("Codec.optional",
+				this.codec.encodeArguments("Codec.optional", new Object[] { Optional.empty(), "z" }), now, null, null,
+				null, null, headers);
+		byte[] body = this.codec.encode(envelope);
+		assertThat(this.codec.decode(body).headers()).isEqualTo(headers);
+		PayloadCodec.DecodedTask decoded = this.codec.decodeTask(body,
+				(name) -> name.equals("Codec.optional") ? definition("Codec.optional") : null);
+		assertThat(decoded.envelope().headers()).isEqualTo(headers);
+		assertThat(decoded.arguments()).containsExactly(Optional.empty(), "z");
+		// no headers: none written, and an envelope of a version without them decodes with none
+		byte[] plain = this.codec.encode(envelope.withHeaders(Map.of()));
+		assertThat(new String(plain, StandardCharsets.UTF_8)).doesNotContain("headers");
+		assertThat(this.codec.decode(plain).headers()).isEmpty();
+		assertThat(this.codec.decode("{\"v\":1,\"task\":\"x\",\"args\":[],\"dispatchedAt\":\"2025-01-01T00:00:00Z\"}"
+			.getBytes(StandardCharsets.UTF_8)).headers()).isEmpty();
+	}
+
+	@Test
+	void headersThatAreNotTextAreUndecodable() {
+		for (String headers : List.of("[]", "\"x\"", "{\"a\":1}", "{\"a\":{\"b\":\"c\"}}", "{\"a\":null}")) {
+			String body = "{\"task\":\"x\",\"args\":[],\"dispatchedAt\":\"2025-01-01T00:00:00Z\",\"headers\":"
+					+ headers + "}";
+			assertThatExceptionOfType(UndecodableTaskException.class).as(body)
+				.isThrownBy(() -> this.codec.decode(body.getBytes(StandardCharsets.UTF_8)))
+				.withMessageContaining("headers")
+				.withMessageContaining("invalid field");
+		}
+	}
+
+	@Test
 	void contextParameterIsNotPartOfThePayload() {
 		TaskDefinition task = definition("Codec.withContext");
 		assertThat(task.parameters()).hasSize(1);
