@@ -223,6 +223,15 @@ public final class DriverFacade implements QueueDriver {
 	}
 
 	@Override
+	public boolean deleteDeadLetter(String queue, String taskId) {
+		ensureOpen();
+		QueueNames.validate(queue);
+		Objects.requireNonNull(taskId, "taskId");
+		return translate(DriverOperation.DELETE_DEAD_LETTER, "delete dead letter " + taskId + " of queue '" + queue + "'",
+				() -> this.driver.deleteDeadLetter(queue, taskId));
+	}
+
+	@Override
 	public long purgeDeadLetters(String queue) {
 		ensureOpen();
 		QueueNames.validate(queue);

@@ -132,6 +132,14 @@ public interface QueueDriver extends AutoCloseable {
 	 */
 	boolean retryDeadLetter(String queue, String taskId);
 
+	/**
+	 * Deletes one dead letter for good. {@code false} when no such dead letter exists. Drivers written before
+	 * this operation existed do not support it: the default throws {@link UnsupportedOperationException}.
+	 */
+	default boolean deleteDeadLetter(String queue, String taskId) {
+		throw new UnsupportedOperationException("The " + name() + " driver cannot delete one dead letter");
+	}
+
 	/** Deletes every dead letter of one queue; returns how many. */
 	long purgeDeadLetters(String queue);
 

@@ -711,6 +711,21 @@ public class JdbcDriver implements QueueDriver {
 	}
 
 	@Override
+	public boolean deleteDeadLetter(String queue, String taskId) {
+		return withLockRetry("delete dead letter " + taskId + " of queue '" + queue + "'",
+				() -> this.transactions.transaction((connection) -> {
+					int deleted = update(connection, this.sql.deadLetterDeleteOne, (statement) -> {
+						statement.setString(1, queue);
+						statement.setString(2, taskId);
+					});
+					if (deleted > 0) {
+						this.counts.add(connection, new JdbcCounts.Changes().add(queue, 0, -deleted));
+					}
+					return deleted > 0;
+				}));
+	}
+
+	@Override
 	public long purgeDeadLetters(String queue) {
 		return withLockRetry("purge the dead letters of queue '" + queue + "'",
 				() -> this.transactions.transaction((connection) -> {

@@ -216,6 +216,11 @@ public class MemoryDriver implements QueueDriver {
 	}
 
 	@Override
+	public boolean deleteDeadLetter(String queueName, String taskId) {
+		return locked(() -> queue(queueName).dead.remove(taskId) != null);
+	}
+
+	@Override
 	public long purgeDeadLetters(String queueName) {
 		return locked(() -> {
 			QueueState queue = queue(queueName);

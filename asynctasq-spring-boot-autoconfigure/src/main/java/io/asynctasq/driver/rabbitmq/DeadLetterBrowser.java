@@ -83,6 +83,19 @@ final class DeadLetterBrowser {
 
 	/** Moves the dead letter {@code taskId} back to its work queue, attempts reset. */
 	boolean retry(String queue, String taskId) {
+		return take(queue, taskId, true);
+	}
+
+	/** Deletes the dead letter {@code taskId} of {@code queue}; {@code false} when there is none. */
+	boolean delete(String queue, String taskId) {
+		return take(queue, taskId, false);
+	}
+
+	/**
+	 * Takes the dead letter {@code taskId} off the dead-letter queue, publishing it to its work queue first when
+	 * {@code requeue}; every message taken before it goes back, in order.
+	 */
+	private boolean take(String queue, String taskId, boolean requeue) {
 		this.broker.declare(queue);
 		String deadLetterQueue = this.topology.deadLetterQueue(queue);
 		return this.broker.admin((channel) -> {
@@ -101,9 +114,11 @@ final class DeadLetterBrowser {
 					current = response.getEnvelope().getDeliveryTag();
 					left = response.getMessageCount();
 					if (taskId.equals(response.getProps().getMessageId())) {
-						DeadLetter dead = TaskHeaders.deadLetter(queue, response);
-						this.publisher.publish(List.of(this.headers.task(dead.message(), 0, Duration.ZERO,
-								System.currentTimeMillis())));
+						if (requeue) {
+							DeadLetter dead = TaskHeaders.deadLetter(queue, response);
+							this.publisher.publish(List.of(this.headers.task(dead.message(), 0, Duration.ZERO,
+									System.currentTimeMillis())));
+						}
 						channel.basicAck(current, false);
 						current = -1;
 						found = true;

@@ -213,6 +213,11 @@ public class RabbitDriver implements QueueDriver {
 	}
 
 	@Override
+	public boolean deleteDeadLetter(String queue, String taskId) {
+		return this.deadLetters.delete(queue, taskId);
+	}
+
+	@Override
 	public long purgeDeadLetters(String queue) {
 		return this.deadLetters.purge(queue);
 	}

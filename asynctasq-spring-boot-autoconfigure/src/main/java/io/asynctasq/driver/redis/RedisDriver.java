@@ -76,6 +76,8 @@ public class RedisDriver implements QueueDriver {
 
 	private static final LuaScript RETRY_DEAD_LETTER = LuaScript.load("retryDeadLetter", 4);
 
+	private static final LuaScript DELETE_DEAD_LETTER = LuaScript.load("deleteDeadLetter", 2);
+
 	private static final LuaScript PURGE_DEAD_LETTERS = LuaScript.load("purgeDeadLetters", 2);
 
 	private static final LuaScript DEAD_LETTERS = LuaScript.load("deadLetters", 2);
@@ -531,6 +533,14 @@ public class RedisDriver implements QueueDriver {
 				ReturnType.INTEGER, List.of(queue.dead, queue.ready, queue.marker, queue.taskPrefix),
 				List.of(text(taskId))));
 		return moved != null && moved > 0;
+	}
+
+	@Override
+	public boolean deleteDeadLetter(String queueName, String taskId) {
+		RedisKeys queue = keys(queueName);
+		Long deleted = execute("deleteDeadLetter", (connection) -> run(connection, DELETE_DEAD_LETTER,
+				ReturnType.INTEGER, List.of(queue.dead, queue.taskPrefix), List.of(text(taskId))));
+		return deleted != null && deleted > 0;
 	}
 
 	/**

@@ -979,6 +979,33 @@ public abstract class QueueDriverContractTests {
 		}
 
 		@Test
+		@DisplayName("deleteDeadLetter deletes that dead letter only, once; a ready task or an unknown id is left alone")
+		void deleteDeadLetter() throws Exception {
+			String queue = queue("dead-delete");
+			TaskMessage doomed = message(queue, "dead-delete-1");
+			TaskMessage kept = message(queue, "dead-delete-2");
+			TaskMessage ready = message(queue, "dead-delete-3");
+			driver().enqueueAll(List.of(doomed, kept), Duration.ZERO);
+			for (int i = 0; i < 2; i++) {
+				assertThat(driver().deadLetter(single(reserveNow(queue)), DeadLetter.Failure.of("failed"))).isTrue();
+			}
+			driver().enqueue(ready, Duration.ZERO);
+
+			assertThat(driver().deleteDeadLetter(queue, doomed.id())).isTrue();
+			assertThat(driver().deadLetters(queue, 0, 10)).extracting((dead) -> dead.message().id())
+				.containsExactly(kept.id());
+			assertThat(driver().counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 1));
+			assertThat(driver().deleteDeadLetter(queue, doomed.id())).as("deleteDeadLetter twice").isFalse();
+			assertThat(driver().deleteDeadLetter(queue, ready.id())).as("a ready task").isFalse();
+			assertThat(driver().deleteDeadLetter(queue, UUID.randomUUID().toString())).as("an unknown id").isFalse();
+			assertThat(driver().counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 1));
+			assertThat(single(reserveNow(queue)).id()).isEqualTo(ready.id());
+			// a deleted dead letter's id is free: enqueued again, it is a new task
+			driver().enqueue(doomed, Duration.ZERO);
+			assertThat(driver().counts(queue)).isEqualTo(new QueueCounts(1, 0, 1, 1));
+		}
+
+		@Test
 		@DisplayName("purgeDeadLetters deletes every dead letter of the queue and returns how many")
 		void purgeDeadLetters() throws Exception {
 			String queue = queue("dead-purge");
@@ -1103,6 +1130,8 @@ public abstract class QueueDriverContractTests {
 			assertThatThrownBy(() -> driver().deadLetters(queue, 0, 10)).as("deadLetters")
 				.isInstanceOf(IllegalStateException.class);
 			assertThatThrownBy(() -> driver().retryDeadLetter(queue, message.id())).as("retryDeadLetter")
+				.isInstanceOf(IllegalStateException.class);
+			assertThatThrownBy(() -> driver().deleteDeadLetter(queue, message.id())).as("deleteDeadLetter")
 				.isInstanceOf(IllegalStateException.class);
 			assertThatThrownBy(() -> driver().purgeDeadLetters(queue)).as("purgeDeadLetters")
 				.isInstanceOf(IllegalStateException.class);
