@@ -227,7 +227,8 @@ class AsyncTasqMetricsTests {
 
 		@Task(name = "metrics.slow", timeout = "100ms")
 		public void slow() throws InterruptedException {
-			Thread.sleep(10_000);
+			// runs past its timeout until the worker interrupts it
+			new CountDownLatch(1).await(10, TimeUnit.SECONDS);
 		}
 
 	}
