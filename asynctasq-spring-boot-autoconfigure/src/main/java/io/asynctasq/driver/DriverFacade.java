@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.WeakHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -240,6 +241,71 @@ public final class DriverFacade implements QueueDriver {
 	}
 
 	@Override
+	public Optional<StoredTask> find(String queue, String taskId) {
+		ensureOpen();
+		QueueNames.validate(queue);
+		Objects.requireNonNull(taskId, "taskId");
+		return translate(DriverOperation.FIND, "find task " + taskId + " in queue '" + queue + "'",
+				() -> this.driver.find(queue, taskId));
+	}
+
+	@Override
+	public boolean canFind() {
+		return this.driver.canFind();
+	}
+
+	@Override
+	public void recordResult(TaskResult result, Duration ttl) {
+		ensureOpen();
+		Objects.requireNonNull(result, "result");
+		checkLease(ttl);
+		translate(DriverOperation.RECORD_RESULT, "record the result of task " + result.taskId(), () -> {
+			this.driver.recordResult(result, ttl);
+			return null;
+		});
+	}
+
+	@Override
+	public Optional<TaskResult> result(String taskId) {
+		ensureOpen();
+		Objects.requireNonNull(taskId, "taskId");
+		return translate(DriverOperation.RESULT, "read the result of task " + taskId,
+				() -> this.driver.result(taskId));
+	}
+
+	@Override
+	public boolean storesResults() {
+		return this.driver.storesResults();
+	}
+
+	@Override
+	public void beat(WorkerHeartbeat heartbeat, Duration ttl) {
+		ensureOpen();
+		Objects.requireNonNull(heartbeat, "heartbeat");
+		checkLease(ttl);
+		translate(DriverOperation.BEAT, "record the heartbeat of worker " + heartbeat.workerId(), () -> {
+			this.driver.beat(heartbeat, ttl);
+			return null;
+		});
+	}
+
+	@Override
+	public void removeWorker(String workerId) {
+		ensureOpen();
+		Objects.requireNonNull(workerId, "workerId");
+		translate(DriverOperation.REMOVE_WORKER, "remove the heartbeat of worker " + workerId, () -> {
+			this.driver.removeWorker(workerId);
+			return null;
+		});
+	}
+
+	@Override
+	public List<WorkerHeartbeat> workers() {
+		ensureOpen();
+		return translate(DriverOperation.WORKERS, "list the workers", this.driver::workers);
+	}
+
+	@Override
 	public void ping() {
 		ensureOpen();
 		translate(DriverOperation.PING, "answer a ping", () -> {
@@ -327,12 +393,13 @@ public final class DriverFacade implements QueueDriver {
 
 	/**
 	 * What the caller gets when a driver call failed: the driver's own {@link DriverException}, a rule it
-	 * enforced ({@link IllegalArgumentException}, {@link IllegalStateException}) as it is, anything else a
+	 * enforced ({@link IllegalArgumentException}, {@link IllegalStateException}) or an operation it does not
+	 * support ({@link UnsupportedOperationException}) as it is, anything else a
 	 * client library threw as a {@link DriverException} naming the backend and the operation.
 	 */
 	private RuntimeException translated(String operation, RuntimeException error) {
 		if (error instanceof DriverException || error instanceof IllegalArgumentException
-				|| error instanceof IllegalStateException) {
+				|| error instanceof IllegalStateException || error instanceof UnsupportedOperationException) {
 			return error;
 		}
 		return new DriverException("The " + this.driver.name() + " driver could not " + operation + ": " + error,

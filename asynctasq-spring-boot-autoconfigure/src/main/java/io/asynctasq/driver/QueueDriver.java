@@ -2,6 +2,7 @@ package io.asynctasq.driver;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The one interface a storage backend implements. Every state change is atomic: a task is always in
@@ -142,6 +143,61 @@ public interface QueueDriver extends AutoCloseable {
 
 	/** Deletes every dead letter of one queue; returns how many. */
 	long purgeDeadLetters(String queue);
+
+	/**
+	 * Finds a task of {@code queue} by id wherever the backend holds it: ready, delayed, in flight or
+	 * dead-lettered. Empty when the queue holds no such task (it completed, or never existed). A driver whose
+	 * backend cannot look a message up by id answers {@link #canFind()} {@code false}; the default throws
+	 * {@link UnsupportedOperationException}.
+	 */
+	default Optional<StoredTask> find(String queue, String taskId) {
+		throw new UnsupportedOperationException("The " + name() + " driver cannot find a task by id");
+	}
+
+	/** Whether {@link #find} is supported. Default {@code false}. */
+	default boolean canFind() {
+		return false;
+	}
+
+	/**
+	 * Records what became of a task's latest attempt, replacing an earlier record of that task, kept for
+	 * {@code ttl} and then forgotten. The default throws {@link UnsupportedOperationException}: a driver that
+	 * stores results answers {@link #storesResults()} {@code true}.
+	 */
+	default void recordResult(TaskResult result, Duration ttl) {
+		throw new UnsupportedOperationException("The " + name() + " driver does not store task results");
+	}
+
+	/** The latest record of a task made by {@link #recordResult}, if it has not expired. */
+	default Optional<TaskResult> result(String taskId) {
+		throw new UnsupportedOperationException("The " + name() + " driver does not store task results");
+	}
+
+	/** Whether {@link #recordResult} and {@link #result} are supported. Default {@code false}. */
+	default boolean storesResults() {
+		return false;
+	}
+
+	/**
+	 * Records (or replaces) a worker's heartbeat; it expires when {@code ttl} passes without another. The
+	 * default throws {@link UnsupportedOperationException}.
+	 */
+	default void beat(WorkerHeartbeat heartbeat, Duration ttl) {
+		throw new UnsupportedOperationException("The " + name() + " driver does not record worker heartbeats");
+	}
+
+	/** Removes a worker's heartbeat at once (it stopped). Nothing happens when there is none. */
+	default void removeWorker(String workerId) {
+		throw new UnsupportedOperationException("The " + name() + " driver does not record worker heartbeats");
+	}
+
+	/**
+	 * The workers of the cluster whose heartbeat has not expired, ordered by worker id, as every instance
+	 * sharing the backend sees them.
+	 */
+	default List<WorkerHeartbeat> workers() {
+		throw new UnsupportedOperationException("The " + name() + " driver does not record worker heartbeats");
+	}
 
 	/**
 	 * Checks the backend answers.
