@@ -10,6 +10,7 @@ import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.AsyncTasqEventRecorder;
+import io.asynctasq.inspection.TaskInspector;
 import io.asynctasq.runtime.AsyncTasqComponents;
 import io.asynctasq.runtime.InfrastructureLifecycle;
 import io.asynctasq.task.TaskAnnotationBeanPostProcessor;
@@ -106,6 +107,14 @@ public final class AsyncTasqAutoConfiguration {
 			Environment environment) {
 		return new Worker(driver, registry, codec, workerSettings(properties, environment),
 				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TaskInspector asyncTasqTaskInspector(QueueDriver driver, PayloadCodec codec, TaskRegistry registry,
+			AsyncTasqProperties properties, ObjectProvider<Worker> worker) {
+		return new TaskInspector(driver, codec, () -> AsyncTasqComponents.watchedQueues(worker.getIfAvailable(),
+				properties.getWorker().getQueues(), properties.getDefaultQueue(), registry));
 	}
 
 	@Bean

@@ -131,6 +131,7 @@ class AsyncTasqConfigurationMetadataTests {
 		roots.put("asynctasq.dispatch.", new AsyncTasqDispatchProperties());
 		roots.put("asynctasq.health.", new AsyncTasqHealthProperties());
 		roots.put("asynctasq.metrics.", new AsyncTasqMetricsProperties());
+		roots.put("asynctasq.endpoint.", new AsyncTasqEndpointProperties());
 		roots.put("asynctasq.", new AsyncTasqProperties());
 		ConversionService conversion = ApplicationConversionService.getSharedInstance();
 		Map<String, JsonNode> properties = asyncTasqProperties();
@@ -146,7 +147,11 @@ class AsyncTasqConfigurationMetadataTests {
 					.reduce((camel, word) -> camel + Character.toUpperCase(word.charAt(0)) + word.substring(1))
 					.orElseThrow())
 				.collect(Collectors.joining("."));
-			Object documented = conversion.convert(property.path("defaultValue").asString(),
+			JsonNode defaultValue = property.path("defaultValue");
+			// a collection's default is documented as a JSON array, bound as a comma-separated list
+			String text = defaultValue.isArray() ? defaultValue.valueStream().map(JsonNode::asString)
+				.collect(Collectors.joining(",")) : defaultValue.asString();
+			Object documented = conversion.convert(text,
 					ClassUtils.resolvePrimitiveIfNecessary(root.getPropertyType(path)));
 			assertThat(root.getPropertyValue(path)).as("default of %s", name).isEqualTo(documented);
 		});
