@@ -6,8 +6,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.Principal;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.nio.charset.StandardCharsets;
 
 import io.asynctasq.Task;
 import io.asynctasq.TaskDispatcher;
@@ -29,7 +31,13 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.SecurityFilterChain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -37,7 +45,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The actuator endpoint {@code asynctasq} over HTTP in a web application on the memory driver: reads of the
  * overview, a queue, its dead letters (arguments masked) and a task's status; writes refused while disabled,
- * and working once enabled; not reachable until exposed; writes needing a role when Spring Security is present.
+ * and working once enabled; not reachable until exposed; with Spring Security (on this test's classpath), reads
+ * needing a user and writes one of the roles.
  */
 class AsyncTasqEndpointTests {
 
@@ -125,23 +134,46 @@ class AsyncTasqEndpointTests {
 	void isNotReachableOverHttpUntilExposed() throws Exception {
 		inApplication((app) -> {
 			app.get("/actuator/asynctasq", 404);
+			app.get("/actuator/health", 200);
 			assertThat(app.context.getBeansOfType(AsyncTasqEndpoint.class)).isEmpty();
 		});
 	}
 
 	@Test
-	void withSpringSecurityWritesNeedAUserWithOneOfTheRoles() {
+	void withSpringSecurityReadsNeedAUserAndWritesOneOfTheRoles() throws Exception {
+		inApplication((app) -> {
+			app.dispatcher().dispatch("endpoint.fail", "hidden");
+			await().atMost(Duration.ofSeconds(10)).until(() -> app.counts().deadLettered() == 1);
+			String deadLetters = "/actuator/asynctasq/queues/default/dead-letters";
+			app.sendAs(null, "GET", "/actuator/asynctasq", 401);
+			app.sendAs(null, "DELETE", deadLetters, 401);
+			// an operator reads, and sees no arguments (when-authorized needs one of the roles)
+			JsonNode page = json.readTree(app.sendAs("operator", "GET", deadLetters, 200));
+			assertThat(page.get("deadLetters").get(0).get("arguments").asString()).isEqualTo("******");
+			assertThat(app.sendAs("operator", "DELETE", deadLetters, 403)).contains("ASYNCTASQ_ADMIN");
+			assertThat(app.counts().deadLettered()).isEqualTo(1);
+			page = json.readTree(app.sendAs("admin", "GET", deadLetters, 200));
+			assertThat(page.get("deadLetters").get(0).get("arguments").get(0).asString()).isEqualTo("hidden");
+			assertThat(json.readTree(app.sendAs("admin", "DELETE", deadLetters, 200)).get("deleted").asLong())
+				.isEqualTo(1);
+		}, "management.endpoints.web.exposure.include=asynctasq", "asynctasq.endpoint.write-operations=true",
+				"asynctasq.endpoint.show-arguments=when-authorized");
+	}
+
+	@Test
+	void withoutSpringSecurityWritesNeedNoRole() {
 		QueueDriver driver = new MemoryDriver();
 		try {
-			TaskInspector inspector = new TaskInspector(driver, new PayloadCodec(), () -> java.util.List.of("default"));
-			AsyncTasqEndpoint endpoint = new AsyncTasqEndpoint(inspector, true, Show.WHEN_AUTHORIZED,
-					Set.of("ASYNCTASQ_ADMIN"), true);
-			WebEndpointResponse<Object> anonymous = endpoint.purge("queues", "default", "dead-letters",
-					SecurityContext.NONE);
-			assertThat(anonymous.getStatus()).isEqualTo(403);
-			assertThat(anonymous.getBody().toString()).contains("ASYNCTASQ_ADMIN");
-			assertThat(endpoint.purge("queues", "default", "dead-letters", user("OPERATOR")).getStatus()).isEqualTo(403);
-			assertThat(endpoint.purge("queues", "default", "dead-letters", user("ASYNCTASQ_ADMIN")).getStatus())
+			TaskInspector inspector = new TaskInspector(driver, new PayloadCodec(), () -> List.of("default"));
+			AsyncTasqEndpoint endpoint = new AsyncTasqEndpoint(inspector, true, Show.NEVER, Set.of("ASYNCTASQ_ADMIN"),
+					false);
+			assertThat(endpoint.purge("queues", "default", "dead-letters", SecurityContext.NONE).getStatus())
+				.isEqualTo(200);
+			AsyncTasqEndpoint secured = new AsyncTasqEndpoint(inspector, true, Show.NEVER, Set.of("ASYNCTASQ_ADMIN"),
+					true);
+			assertThat(secured.purge("queues", "default", "dead-letters", SecurityContext.NONE).getStatus())
+				.isEqualTo(403);
+			assertThat(secured.purge("queues", "default", "dead-letters", user("ASYNCTASQ_ADMIN")).getStatus())
 				.isEqualTo(200);
 		}
 		finally {
@@ -211,12 +243,21 @@ class AsyncTasqEndpointTests {
 		}
 
 		String send(String method, String path, int status) throws Exception {
+			return sendAs("admin", method, path, status);
+		}
+
+		/** Sends a request as {@code user} (its password is its name), or anonymously when {@code null}. */
+		String sendAs(String user, String method, String path, int status) throws Exception {
 			int port = this.context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
 			// as Boot's documentation calls a write operation: POST with a JSON content type
-			HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+			HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
 				.header("Content-Type", "application/json")
-				.method(method, HttpRequest.BodyPublishers.noBody())
-				.build();
+				.method(method, HttpRequest.BodyPublishers.noBody());
+			if (user != null) {
+				builder.header("Authorization", "Basic " + Base64.getEncoder()
+					.encodeToString((user + ":" + user).getBytes(StandardCharsets.UTF_8)));
+			}
+			HttpRequest request = builder.build();
 			HttpResponse<String> response = this.http.send(request, HttpResponse.BodyHandlers.ofString());
 			assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(status);
 			return response.body();
@@ -227,6 +268,22 @@ class AsyncTasqEndpointTests {
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
 	static class EndpointApplication {
+
+		/** What an application with Spring Security writes for its actuator: HTTP Basic, no CSRF on it. */
+		@Bean
+		SecurityFilterChain securityFilterChain(HttpSecurity http) {
+			return http.authorizeHttpRequests((requests) -> requests.anyRequest().authenticated())
+				.httpBasic(Customizer.withDefaults())
+				.csrf((csrf) -> csrf.ignoringRequestMatchers(EndpointRequest.toAnyEndpoint()))
+				.build();
+		}
+
+		@Bean
+		InMemoryUserDetailsManager users() {
+			return new InMemoryUserDetailsManager(
+					User.withUsername("operator").password("{noop}operator").roles("OPERATOR").build(),
+					User.withUsername("admin").password("{noop}admin").roles("ASYNCTASQ_ADMIN").build());
+		}
 
 		@Bean
 		EndpointTasks endpointTasks() {
