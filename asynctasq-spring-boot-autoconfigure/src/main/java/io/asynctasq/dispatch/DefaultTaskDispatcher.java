@@ -395,7 +395,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		@Override
 		public List<String> dispatchAll(List<Object[]> argumentLists) {
 			requireBlockingAllowed();
-			List<Prepared> prepared = argumentLists.stream().map((args) -> prepare(this, args)).toList();
+			List<Prepared> prepared = prepareAll(argumentLists);
 			List<String> ids = prepared.stream().map((each) -> each.message.id()).toList();
 			if (prepared.isEmpty()) {
 				return ids;
@@ -406,6 +406,21 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 				sendAll.run();
 			}
 			return ids;
+		}
+
+		/** Prepares every dispatch of a batch; when one is refused, the batch's started observations stop. */
+		private List<Prepared> prepareAll(List<Object[]> argumentLists) {
+			List<Prepared> prepared = new ArrayList<>(argumentLists.size());
+			try {
+				for (Object[] args : argumentLists) {
+					prepared.add(prepare(this, args));
+				}
+			}
+			catch (RuntimeException ex) {
+				prepared.forEach((each) -> each.observation.stop(TaskObservationOutcomes.FAILED, ex));
+				throw ex;
+			}
+			return prepared;
 		}
 
 		private void requireBlockingAllowed() {

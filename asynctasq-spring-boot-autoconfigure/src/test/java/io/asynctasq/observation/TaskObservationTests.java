@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.asynctasq.Task;
 import io.asynctasq.TaskDispatcher;
@@ -12,9 +14,13 @@ import io.asynctasq.autoconfigure.AsyncTasqAutoConfiguration;
 import io.asynctasq.autoconfigure.AsyncTasqObservationAutoConfiguration;
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.codec.TaskEnvelope;
+import io.asynctasq.autoconfigure.AsyncTasqRedisAutoConfiguration;
+import io.asynctasq.driver.DriverFacade;
+import io.asynctasq.driver.DriverOperation;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.redis.RedisTestSupport;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -26,9 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -159,6 +167,60 @@ class TaskObservationTests {
 			});
 	}
 
+	@Test
+	void everyDispatchOfABatchIsObserved() {
+		this.runner.withUserConfiguration(Registry.class)
+			.withPropertyValues("asynctasq.worker.enabled=false")
+			.run((context) -> {
+				List<String> ids = context.getBean(TaskDispatcher.class)
+					.task("observed.run")
+					.dispatchAll(List.of(new Object[] { "1" }, new Object[] { "2" }));
+				assertThat(context.getBean(HeaderWriter.class).stoppedDispatches)
+					.map((dispatch) -> dispatch.getTaskId() + " " + dispatch.getOutcome())
+					.containsExactlyInAnyOrder(ids.get(0) + " enqueued", ids.get(1) + " enqueued");
+			});
+	}
+
+	@Test
+	void theDriverCallOfADispatchRunsInTheDispatchsContextOnTheExecutor() {
+		String prefix = "observation-" + UUID.randomUUID().toString().substring(0, 8);
+		try {
+			this.runner.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
+					AsyncTasqRedisAutoConfiguration.class))
+				.withUserConfiguration(Registry.class)
+				.withPropertyValues("asynctasq.worker.enabled=false", "asynctasq.driver=redis",
+						"asynctasq.redis.key-prefix=" + prefix, "spring.data.redis.host=127.0.0.1",
+						"spring.data.redis.port=6379")
+				.run((context) -> {
+					TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+					Map<String, String> currentByThread = new ConcurrentHashMap<>();
+					DriverFacade.of(context.getBean(QueueDriver.class)).listenToCalls((operation, nanos, error) -> {
+						if (operation == DriverOperation.ENQUEUE) {
+							Observation current = registry.getCurrentObservation();
+							currentByThread.put(Thread.currentThread().getName(),
+									(current != null) ? ((TaskDispatchContext) current.getContext()).getTaskId()
+											: "none");
+						}
+					});
+					TaskDispatcher dispatcher = context.getBean(TaskDispatcher.class);
+					String id = dispatcher.dispatch("observed.run", "a");
+					String asyncId = dispatcher.dispatchAsync("observed.run", "b").join();
+					assertThat(currentByThread).hasSize(2)
+						.allSatisfy((thread, taskId) -> assertThat(thread).startsWith("asynctasq-dispatch-"))
+						.containsValues(id, asyncId);
+				});
+		}
+		finally {
+			LettuceConnectionFactory factory = RedisTestSupport.connectionFactory(null);
+			try {
+				RedisTestSupport.deleteKeys(factory, prefix);
+			}
+			finally {
+				factory.destroy();
+			}
+		}
+	}
+
 	private static Map<String, String> headersOfDispatched(TaskDispatcher dispatcher, QueueDriver driver,
 			PayloadCodec codec) throws InterruptedException {
 		dispatcher.dispatch("observed.run", "x");
@@ -210,10 +272,19 @@ class TaskObservationTests {
 
 	}
 
-	/** Writes a trace header into every sender's carrier, and records what each receiver's carrier held. */
+	/** Writes a trace header into every sender's carrier, records what each receiver's carrier held and the stopped dispatches. */
 	static class HeaderWriter implements ObservationHandler<Observation.Context> {
 
 		final Map<String, String> received = new ConcurrentHashMap<>();
+
+		final List<TaskDispatchContext> stoppedDispatches = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void onStop(Observation.Context context) {
+			if (context instanceof TaskDispatchContext dispatch) {
+				this.stoppedDispatches.add(dispatch);
+			}
+		}
 
 		@Override
 		@SuppressWarnings("unchecked")
