@@ -207,10 +207,9 @@ final class TaskAttempt {
 			}
 			error = timeout;
 		}
-		this.observation.stop((error == null) ? TaskObservationOutcomes.SUCCESS
-				: (error instanceof TaskTimeoutException) ? TaskObservationOutcomes.TIMEOUT
-						: TaskObservationOutcomes.FAILURE, error);
+		TaskObserver.ExecutionObservation observation = this.observation;
 		if (error == null) {
+			observation.stop(TaskObservationOutcomes.SUCCESS, null);
 			// the thread moves on to the next task, the fetcher may reserve another; the execution ends once the
 			// driver acknowledged this one
 			this.execution.freeRunSlot();
@@ -218,11 +217,14 @@ final class TaskAttempt {
 			this.worker.recorder().succeeded(this.execution, this.prepared, startedAt);
 			return;
 		}
-		try {
+		// the failure is recorded (and logged) in the attempt's trace
+		try (TaskObserver.Scope scope = observation.openScope()) {
 			this.worker.recorder().attemptFailed(this.execution.reservation(), this.prepared, error,
 					Duration.between(startedAt, Instant.now()));
 		}
 		finally {
+			observation.stop((error instanceof TaskTimeoutException) ? TaskObservationOutcomes.TIMEOUT
+					: TaskObservationOutcomes.FAILURE, error);
 			this.execution.end();
 		}
 	}
