@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.asynctasq.Task;
@@ -105,6 +107,21 @@ class TaskObservationTests {
 	}
 
 	@Test
+	void anAttemptPastItsTimeoutIsObservedAsATimeout() {
+		this.runner.withUserConfiguration(Registry.class).run((context) -> {
+			TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
+			context.getBean(TaskDispatcher.class).task("observed.slow").maxAttempts(1).dispatch();
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> TestObservationRegistryAssert.assertThat(registry)
+					.hasObservationWithNameEqualTo("asynctasq.execution")
+					.that()
+					.hasBeenStopped()
+					.hasLowCardinalityKeyValue("outcome", "timeout")
+					.hasError());
+		});
+	}
+
+	@Test
 	void anOldEnvelopeWithoutHeadersStillRunsAndIsObserved() {
 		this.runner.withUserConfiguration(Registry.class).run((context) -> {
 			PayloadCodec codec = context.getBean(PayloadCodec.class);
@@ -193,21 +210,21 @@ class TaskObservationTests {
 						"spring.data.redis.port=6379")
 				.run((context) -> {
 					TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
-					Map<String, String> currentByThread = new ConcurrentHashMap<>();
+					// the dispatch current in each enqueue, by the thread it ran on
+					List<String> enqueues = new CopyOnWriteArrayList<>();
 					DriverFacade.of(context.getBean(QueueDriver.class)).listenToCalls((operation, nanos, error) -> {
 						if (operation == DriverOperation.ENQUEUE) {
 							Observation current = registry.getCurrentObservation();
-							currentByThread.put(Thread.currentThread().getName(),
-									(current != null) ? ((TaskDispatchContext) current.getContext()).getTaskId()
-											: "none");
+							enqueues.add(((current != null) ? ((TaskDispatchContext) current.getContext()).getTaskId()
+									: "none") + " on " + Thread.currentThread().getName());
 						}
 					});
 					TaskDispatcher dispatcher = context.getBean(TaskDispatcher.class);
 					String id = dispatcher.dispatch("observed.run", "a");
 					String asyncId = dispatcher.dispatchAsync("observed.run", "b").join();
-					assertThat(currentByThread).hasSize(2)
-						.allSatisfy((thread, taskId) -> assertThat(thread).startsWith("asynctasq-dispatch-"))
-						.containsValues(id, asyncId);
+					assertThat(enqueues).hasSize(2)
+						.anySatisfy((enqueue) -> assertThat(enqueue).startsWith(id + " on asynctasq-dispatch-"))
+						.anySatisfy((enqueue) -> assertThat(enqueue).startsWith(asyncId + " on asynctasq-dispatch-"));
 				});
 		}
 		finally {
@@ -246,6 +263,12 @@ class TaskObservationTests {
 		@Task(name = "observed.run")
 		public void run(String value) {
 			this.mdc.put(MDC.get("asynctasq.taskId"), Map.copyOf(MDC.getCopyOfContextMap()));
+		}
+
+		@Task(name = "observed.slow", timeout = "100ms")
+		public void slow() throws InterruptedException {
+			// runs past its timeout until the worker interrupts it
+			new CountDownLatch(1).await(10, TimeUnit.SECONDS);
 		}
 
 		@Task(name = "observed.fail")
