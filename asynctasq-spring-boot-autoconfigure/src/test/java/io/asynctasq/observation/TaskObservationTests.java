@@ -172,6 +172,27 @@ class TaskObservationTests {
 	}
 
 	@Test
+	void aConventionOfTheApplicationReplacesTheDefault() {
+		this.runner.withUserConfiguration(Registry.class)
+			.withBean(TaskDispatchObservationConvention.class, () -> new DefaultTaskDispatchObservationConvention() {
+
+				@Override
+				public String getName() {
+					return "custom.dispatch";
+				}
+
+			})
+			.withPropertyValues("asynctasq.worker.enabled=false")
+			.run((context) -> {
+				context.getBean(TaskDispatcher.class).dispatch("observed.run", "c");
+				TestObservationRegistryAssert.assertThat(context.getBean(TestObservationRegistry.class))
+					.hasObservationWithNameEqualTo("custom.dispatch")
+					.that()
+					.hasLowCardinalityKeyValue("task", "observed.run");
+			});
+	}
+
+	@Test
 	void anObserverOfTheApplicationIsUsed() {
 		this.runner.withUserConfiguration(Registry.class)
 			.withBean("customObserver", TaskObserver.class, () -> TaskObserver.NONE)
