@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -23,6 +24,8 @@ import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.TaskEvent;
+import io.asynctasq.observation.TaskObservationOutcomes;
+import io.asynctasq.observation.TaskObserver;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
@@ -54,6 +57,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	private final long maxPayloadSize;
 
 	private volatile DispatchDeferral deferral = DispatchDeferral.NONE;
+
+	private volatile TaskObserver observer = TaskObserver.NONE;
 
 	private volatile boolean closed;
 
@@ -144,6 +149,11 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		this.deferral = Objects.requireNonNull(deferral, "deferral");
 	}
 
+	/** Observes each dispatch with {@code observer} (tracing). Default: {@link TaskObserver#NONE}. */
+	public void setTaskObserver(TaskObserver observer) {
+		this.observer = Objects.requireNonNull(observer, "observer");
+	}
+
 	/** Refuses further dispatches; called when the application shuts down, before the driver closes. */
 	public void close() {
 		this.closed = true;
@@ -166,28 +176,47 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 				: (dispatch.task != null && dispatch.task.options().queue() != null) ? dispatch.task.options().queue()
 						: this.defaultQueue);
 		Instant now = Instant.now();
-		TaskEnvelope envelope = new TaskEnvelope(dispatch.taskName,
-				this.codec.encodeArguments(dispatch.taskName, values), now, dispatch.maxAttempts, dispatch.timeout,
-				dispatch.retryDelay, dispatch.visibilityTimeout);
-		Duration delay = (dispatch.delay != null) ? dispatch.delay : Duration.ZERO;
-		byte[] body = this.codec.encode(envelope);
-		if (body.length > this.maxPayloadSize) {
-			throw new IllegalArgumentException("Task '" + dispatch.taskName + "' encodes to " + body.length
-					+ " bytes, more than asynctasq.dispatch.max-payload-size (" + this.maxPayloadSize + " bytes): pass "
-					+ "a reference to large data (an id, a URL) instead of the data, or raise the limit");
+		String id = TaskIds.next();
+		TaskObserver.DispatchObservation observation = this.observer.dispatchStarted(id, dispatch.taskName, queue);
+		try {
+			TaskEnvelope envelope = new TaskEnvelope(dispatch.taskName,
+					this.codec.encodeArguments(dispatch.taskName, values), now, dispatch.maxAttempts, dispatch.timeout,
+					dispatch.retryDelay, dispatch.visibilityTimeout);
+			Map<String, String> headers = observation.headers();
+			if (!headers.isEmpty()) {
+				envelope = envelope.withHeaders(headers);
+			}
+			Duration delay = (dispatch.delay != null) ? dispatch.delay : Duration.ZERO;
+			byte[] body = this.codec.encode(envelope);
+			if (body.length > this.maxPayloadSize) {
+				throw new IllegalArgumentException("Task '" + dispatch.taskName + "' encodes to " + body.length
+						+ " bytes, more than asynctasq.dispatch.max-payload-size (" + this.maxPayloadSize
+						+ " bytes): pass a reference to large data (an id, a URL) instead of the data, or raise the "
+						+ "limit");
+			}
+			TaskMessage message = new TaskMessage(id, queue, body, now);
+			return new Prepared(dispatch.taskName, message, delay, observation);
 		}
-		TaskMessage message = new TaskMessage(TaskIds.next(), queue, body, now);
-		return new Prepared(dispatch.taskName, message, delay);
+		catch (RuntimeException ex) {
+			observation.stop(TaskObservationOutcomes.FAILED, ex);
+			throw ex;
+		}
 	}
 
 	private String send(Prepared prepared) {
-		ensureOpen(prepared.taskName);
-		Runnable enqueue = () -> this.driver.enqueue(prepared.message, prepared.delay);
-		if (runsOnCallerThread()) {
-			enqueue.run();
+		try {
+			ensureOpen(prepared.taskName);
+			Runnable enqueue = prepared.observation.wrap(() -> this.driver.enqueue(prepared.message, prepared.delay));
+			if (runsOnCallerThread()) {
+				enqueue.run();
+			}
+			else {
+				this.driverCalls.run(describe(prepared), enqueue);
+			}
 		}
-		else {
-			this.driverCalls.run(describe(prepared), enqueue);
+		catch (RuntimeException ex) {
+			prepared.observation.stop(TaskObservationOutcomes.FAILED, ex);
+			throw ex;
 		}
 		announce(prepared);
 		return prepared.message.id();
@@ -197,13 +226,21 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	private CompletableFuture<String> sendAsync(Prepared prepared) {
 		try {
 			ensureOpen(prepared.taskName);
-			return this.driverCalls.submit(describe(prepared), () -> this.driver.enqueue(prepared.message, prepared.delay))
+			return this.driverCalls
+				.submit(describe(prepared),
+						prepared.observation.wrap(() -> this.driver.enqueue(prepared.message, prepared.delay)))
+				.whenComplete((ignored, error) -> {
+					if (error != null) {
+						prepared.observation.stop(TaskObservationOutcomes.FAILED, error);
+					}
+				})
 				.thenApply((ignored) -> {
 					announce(prepared);
 					return prepared.message.id();
 				});
 		}
 		catch (RuntimeException ex) {
+			prepared.observation.stop(TaskObservationOutcomes.FAILED, ex);
 			return CompletableFuture.failedFuture(ex);
 		}
 	}
@@ -211,15 +248,22 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	/** Sends dispatches of one task with the same options (queue, delay) in one driver call. */
 	private void sendAll(List<Prepared> prepared) {
 		Prepared first = prepared.get(0);
-		ensureOpen(first.taskName);
-		Runnable enqueueAll = () -> this.driver.enqueueAll(prepared.stream().map(Prepared::message).toList(),
-				first.delay);
-		if (runsOnCallerThread()) {
-			enqueueAll.run();
+		try {
+			ensureOpen(first.taskName);
+			// one driver call for all: it runs in the context of the first dispatch
+			Runnable enqueueAll = first.observation.wrap(() -> this.driver
+				.enqueueAll(prepared.stream().map(Prepared::message).toList(), first.delay));
+			if (runsOnCallerThread()) {
+				enqueueAll.run();
+			}
+			else {
+				this.driverCalls.run("enqueue " + prepared.size() + " tasks '" + first.taskName + "' on queue '"
+						+ first.message.queue() + "'", enqueueAll);
+			}
 		}
-		else {
-			this.driverCalls.run("enqueue " + prepared.size() + " tasks '" + first.taskName + "' on queue '"
-					+ first.message.queue() + "'", enqueueAll);
+		catch (RuntimeException ex) {
+			prepared.forEach((each) -> each.observation.stop(TaskObservationOutcomes.FAILED, ex));
+			throw ex;
 		}
 		prepared.forEach(this::announce);
 	}
@@ -243,6 +287,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		TaskMessage message = prepared.message;
 		logger.debug("Task {} '{}' enqueued on queue '{}' (delay {})", message.id(), prepared.taskName,
 				message.queue(), prepared.delay);
+		prepared.observation.stop(TaskObservationOutcomes.ENQUEUED, null);
 		Instant enqueuedAt = Instant.now();
 		this.deferral.runAfterCommit(() -> AsyncTasqEventListener.deliver(this.events,
 				new TaskEvent.Enqueued(message.id(), prepared.taskName, message.queue(), prepared.delay, enqueuedAt)));
@@ -255,7 +300,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		}
 	}
 
-	private record Prepared(String taskName, TaskMessage message, Duration delay) {
+	private record Prepared(String taskName, TaskMessage message, Duration delay,
+			TaskObserver.DispatchObservation observation) {
 	}
 
 	/** A method reference's arity counts a {@code TaskContext} parameter; its value is not dispatched. */
@@ -349,7 +395,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		@Override
 		public List<String> dispatchAll(List<Object[]> argumentLists) {
 			requireBlockingAllowed();
-			List<Prepared> prepared = argumentLists.stream().map((args) -> prepare(this, args)).toList();
+			List<Prepared> prepared = prepareAll(argumentLists);
 			List<String> ids = prepared.stream().map((each) -> each.message.id()).toList();
 			if (prepared.isEmpty()) {
 				return ids;
@@ -360,6 +406,21 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 				sendAll.run();
 			}
 			return ids;
+		}
+
+		/** Prepares every dispatch of a batch; when one is refused, the batch's started observations stop. */
+		private List<Prepared> prepareAll(List<Object[]> argumentLists) {
+			List<Prepared> prepared = new ArrayList<>(argumentLists.size());
+			try {
+				for (Object[] args : argumentLists) {
+					prepared.add(prepare(this, args));
+				}
+			}
+			catch (RuntimeException ex) {
+				prepared.forEach((each) -> each.observation.stop(TaskObservationOutcomes.FAILED, ex));
+				throw ex;
+			}
+			return prepared;
 		}
 
 		private void requireBlockingAllowed() {
@@ -394,6 +455,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		}
 
 		private static void logDropped(Prepared prepared) {
+			prepared.observation.stop(TaskObservationOutcomes.DROPPED, null);
 			logger.debug("Task {} '{}' not dispatched: its transaction rolled back", prepared.message.id(),
 					prepared.taskName);
 		}

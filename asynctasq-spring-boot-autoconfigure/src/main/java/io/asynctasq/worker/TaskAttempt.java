@@ -9,6 +9,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.asynctasq.events.TaskEvent;
+import io.asynctasq.observation.TaskObservationOutcomes;
+import io.asynctasq.observation.TaskObserver;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,9 @@ final class TaskAttempt {
 
 	private volatile @Nullable CompletableFuture<?> pendingResult;
 
+	/** Observes the attempt (tracing); set on the task thread before the attempt's method runs. */
+	private volatile TaskObserver.ExecutionObservation observation = TaskObserver.ExecutionObservation.NONE;
+
 	/** When the attempt started; {@code null} before it did. */
 	private volatile @Nullable Instant startedAt;
 
@@ -72,8 +77,11 @@ final class TaskAttempt {
 				context.maxAttempts());
 		this.worker.publish(new TaskEvent.Started(id, context.taskName(), context.queue(), context.attempt(),
 				this.execution.reservation().message().enqueuedAt(), this.worker.workerId(), startedAt));
+		TaskObserver.ExecutionObservation observation = this.worker.taskObserver()
+			.executionStarted(id, context.taskName(), context.queue(), context.attempt(), this.prepared.headers());
+		this.observation = observation;
 		Object result;
-		try {
+		try (TaskObserver.Scope scope = observation.openScope()) {
 			result = this.prepared.task().invoker().invoke(this.prepared.args(), context);
 		}
 		catch (Throwable ex) {
@@ -106,12 +114,14 @@ final class TaskAttempt {
 			this.execution.endAttempt();
 			this.worker.executor().execute(() -> {
 				MDC.put(TaskExecution.MDC_TASK_ID, this.execution.reservation().id());
+				MDC.put(TaskExecution.MDC_TASK, this.prepared.taskName());
 				try {
 					finish(startedAt,
 							(error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error);
 				}
 				finally {
 					MDC.remove(TaskExecution.MDC_TASK_ID);
+					MDC.remove(TaskExecution.MDC_TASK);
 				}
 			});
 		});
@@ -186,6 +196,7 @@ final class TaskAttempt {
 		cancelTimeout();
 		TaskExecution.State ended = this.execution.startRecording();
 		if (ended == null) {
+			this.observation.stop(TaskObservationOutcomes.RELEASED, null);
 			this.execution.end(); // released by shutdown
 			return;
 		}
@@ -196,7 +207,9 @@ final class TaskAttempt {
 			}
 			error = timeout;
 		}
+		TaskObserver.ExecutionObservation observation = this.observation;
 		if (error == null) {
+			observation.stop(TaskObservationOutcomes.SUCCESS, null);
 			// the thread moves on to the next task, the fetcher may reserve another; the execution ends once the
 			// driver acknowledged this one
 			this.execution.freeRunSlot();
@@ -204,11 +217,14 @@ final class TaskAttempt {
 			this.worker.recorder().succeeded(this.execution, this.prepared, startedAt);
 			return;
 		}
-		try {
+		// the failure is recorded (and logged) in the attempt's trace
+		try (TaskObserver.Scope scope = observation.openScope()) {
 			this.worker.recorder().attemptFailed(this.execution.reservation(), this.prepared, error,
 					Duration.between(startedAt, Instant.now()));
 		}
 		finally {
+			observation.stop((error instanceof TaskTimeoutException) ? TaskObservationOutcomes.TIMEOUT
+					: TaskObservationOutcomes.FAILURE, error);
 			this.execution.end();
 		}
 	}

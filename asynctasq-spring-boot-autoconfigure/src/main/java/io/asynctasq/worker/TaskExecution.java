@@ -24,6 +24,9 @@ final class TaskExecution implements Runnable {
 	/** MDC key holding the task id while task code runs. */
 	static final String MDC_TASK_ID = "asynctasq.taskId";
 
+	/** MDC key holding the task's name while task code runs. */
+	static final String MDC_TASK = "asynctasq.task";
+
 	/**
 	 * Where a reserved task is. Each move is one compare-and-set, made by one method of this class:
 	 * <ul>
@@ -146,6 +149,7 @@ final class TaskExecution implements Runnable {
 		try {
 			Preparation preparation = this.worker.preparer().prepare(this.reservation, this.lease);
 			this.taskName = preparation.taskName();
+			MDC.put(MDC_TASK, this.taskName);
 			if (preparation instanceof PreparedAttempt prepared) {
 				TaskAttempt attempt = new TaskAttempt(this, prepared, this.worker);
 				this.attempt = attempt;
@@ -163,6 +167,7 @@ final class TaskExecution implements Runnable {
 		}
 		finally {
 			MDC.remove(MDC_TASK_ID);
+			MDC.remove(MDC_TASK);
 		}
 	}
 

@@ -71,7 +71,8 @@ final class TaskPreparer {
 		TaskOptions options = envelope.hasOptions() ? envelope.options().orElse(optionsOf(task)) : optionsOf(task);
 		PreparedAttempt attempt = new PreparedAttempt(task, args, options,
 				new RunningTaskContext(reservation.id(), task.name(), reservation.attempt(), options.maxAttempts(),
-						reservation.queue(), envelope.dispatchedAt(), this.shuttingDown));
+						reservation.queue(), envelope.dispatchedAt(), this.shuttingDown),
+				envelope.headers());
 		if (reservation.attempt() > options.maxAttempts()) {
 			return new Preparation.Exhausted(attempt,
 					new AttemptsExhaustedException(task.name(), reservation.attempt(), options.maxAttempts()));

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,7 @@ import io.asynctasq.driver.Reservation;
 import io.asynctasq.events.AsyncTasqEvent;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.WorkerEvent;
+import io.asynctasq.observation.TaskObserver;
 import io.asynctasq.task.TaskDefinition;
 import io.asynctasq.task.TaskRegistry;
 import org.jspecify.annotations.Nullable;
@@ -103,6 +105,8 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private final OutcomeRecorder recorder;
 
+	private volatile TaskObserver taskObserver = TaskObserver.NONE;
+
 	/** The queues served since the last start: the configured ones, or the default and every registered task's. */
 	private volatile List<String> queues = List.of();
 
@@ -140,6 +144,15 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	public void setAutoStartup(boolean autoStartup) {
 		this.autoStartup = autoStartup;
+	}
+
+	/** Observes each attempt with {@code observer} (tracing). Default: {@link TaskObserver#NONE}. */
+	public void setTaskObserver(TaskObserver observer) {
+		this.taskObserver = Objects.requireNonNull(observer, "observer");
+	}
+
+	TaskObserver taskObserver() {
+		return this.taskObserver;
 	}
 
 	public String workerId() {

@@ -45,7 +45,7 @@ class AsyncTasqConfigurationMetadataTests {
 			"asynctasq.worker.concurrency", "asynctasq.worker.shutdown-timeout", "asynctasq.worker.poll-interval",
 			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor", "asynctasq.worker.unknown-task-grace",
 			"asynctasq.dispatch.timeout", "asynctasq.dispatch.max-payload-size", "asynctasq.health.timeout",
-			"asynctasq.health.counts-refresh");
+			"asynctasq.health.counts-refresh", "asynctasq.observations.enabled");
 
 	/** Properties without a default value: unset means something of its own. */
 	private static final List<String> WITHOUT_DEFAULT = List.of("asynctasq.worker.queues", "asynctasq.worker.prefetch");
@@ -132,6 +132,7 @@ class AsyncTasqConfigurationMetadataTests {
 		roots.put("asynctasq.health.", new AsyncTasqHealthProperties());
 		roots.put("asynctasq.metrics.", new AsyncTasqMetricsProperties());
 		roots.put("asynctasq.endpoint.", new AsyncTasqEndpointProperties());
+		roots.put("asynctasq.observations.", new AsyncTasqObservationProperties());
 		roots.put("asynctasq.", new AsyncTasqProperties());
 		ConversionService conversion = ApplicationConversionService.getSharedInstance();
 		Map<String, JsonNode> properties = asyncTasqProperties();
