@@ -38,7 +38,8 @@ import org.springframework.core.env.Environment;
  * unless the application has its own) and to every {@link AsyncTasqEventRecorder} bean (metrics).
  */
 @AutoConfiguration
-@EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class })
+@EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class,
+		AsyncTasqResultsProperties.class })
 public final class AsyncTasqAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(AsyncTasqAutoConfiguration.class);
@@ -103,9 +104,19 @@ public final class AsyncTasqAutoConfiguration {
 	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
 	Worker asyncTasqWorker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			AsyncTasqProperties properties, AsyncTasqEventListener events, ObjectProvider<AsyncTasqEventRecorder> recorders,
-			Environment environment) {
-		return new Worker(driver, registry, codec, workerSettings(properties, environment),
+			Environment environment, AsyncTasqResultsProperties results) {
+		Worker worker = new Worker(driver, registry, codec, workerSettings(properties, environment),
 				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
+		if (results.isEnabled()) {
+			if (!driver.storesResults()) {
+				throw new InvalidAsyncTasqPropertyException("asynctasq.results.enabled", true, "The " + driver.name()
+						+ " driver does not store task results.",
+						"Set asynctasq.results.enabled to false, or use a driver that stores results: memory, redis "
+								+ "or jdbc.");
+			}
+			worker.recordResults(results.getTtl());
+		}
+		return worker;
 	}
 
 	@Bean
