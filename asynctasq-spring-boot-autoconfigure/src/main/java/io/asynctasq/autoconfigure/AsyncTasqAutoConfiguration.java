@@ -10,6 +10,7 @@ import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.AsyncTasqEventRecorder;
+import io.asynctasq.inspection.TaskResultStore;
 import io.asynctasq.runtime.AsyncTasqComponents;
 import io.asynctasq.runtime.InfrastructureLifecycle;
 import io.asynctasq.task.TaskAnnotationBeanPostProcessor;
@@ -104,17 +105,23 @@ public final class AsyncTasqAutoConfiguration {
 	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
 	Worker asyncTasqWorker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			AsyncTasqProperties properties, AsyncTasqEventListener events, ObjectProvider<AsyncTasqEventRecorder> recorders,
-			Environment environment, AsyncTasqResultsProperties results) {
+			Environment environment, AsyncTasqResultsProperties results, ObjectProvider<TaskResultStore> resultStore) {
 		Worker worker = new Worker(driver, registry, codec, workerSettings(properties, environment),
 				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
 		if (results.isEnabled()) {
-			if (!driver.storesResults()) {
-				throw new InvalidAsyncTasqPropertyException("asynctasq.results.enabled", true, "The " + driver.name()
-						+ " driver does not store task results.",
-						"Set asynctasq.results.enabled to false, or use a driver that stores results: memory, redis "
-								+ "or jdbc.");
+			TaskResultStore store = resultStore.getIfAvailable(
+					() -> (results.getStore() == AsyncTasqResultsProperties.Store.DRIVER)
+							? AsyncTasqResultsAutoConfiguration.inQueueDriver(driver) : null);
+			if (store == null) {
+				String name = results.getStore().name().toLowerCase(Locale.ROOT);
+				throw new InvalidAsyncTasqPropertyException("asynctasq.results.store", name,
+						"Task results go to the application's " + (name.equals("jdbc") ? "DataSource" : "Redis")
+								+ ", and there is not exactly one.",
+						"Define one " + (name.equals("jdbc") ? "DataSource (spring.datasource.url)"
+								: "RedisConnectionFactory (spring.data.redis.host)")
+								+ ", or set asynctasq.results.store to another store.");
 			}
-			worker.recordResults(results.getTtl());
+			worker.recordResults(store.driver(), results.getTtl());
 		}
 		return worker;
 	}

@@ -21,6 +21,13 @@ public class AsyncTasqResultsProperties {
 	/** How long a result is kept after its last record. */
 	private Duration ttl = Worker.DEFAULT_RESULT_TTL;
 
+	/**
+	 * Where results are kept: in the queue driver's backend (driver), or in the application's DataSource (jdbc,
+	 * tables per asynctasq.jdbc.*) or Redis (redis, keys per asynctasq.redis.*) when the queue driver stores
+	 * none, as RabbitMQ.
+	 */
+	private Store store = Store.DRIVER;
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -29,12 +36,34 @@ public class AsyncTasqResultsProperties {
 		this.enabled = enabled;
 	}
 
+	public Store getStore() {
+		return this.store;
+	}
+
+	public void setStore(Store store) {
+		this.store = store;
+	}
+
 	public Duration getTtl() {
 		return this.ttl;
 	}
 
 	public void setTtl(Duration ttl) {
 		this.ttl = ttl;
+	}
+
+	/** Where task results are kept. */
+	public enum Store {
+
+		/** In the queue driver's backend. */
+		DRIVER,
+
+		/** In the application's DataSource, through a JDBC driver used only for results. */
+		JDBC,
+
+		/** In the application's Redis, through a Redis driver used only for results. */
+		REDIS
+
 	}
 
 }

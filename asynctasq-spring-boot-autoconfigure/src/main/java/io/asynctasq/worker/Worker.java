@@ -147,7 +147,15 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	 * @throws IllegalStateException when the driver does not store results
 	 */
 	public void recordResults(Duration ttl) {
-		this.recorder.recordResults(new TaskResults(this.driver, this.codec, ttl));
+		recordResults(this.driver, ttl);
+	}
+
+	/**
+	 * {@link #recordResults(Duration)} in {@code store} rather than the queue driver: a driver used only for
+	 * results, for a queue driver that stores none.
+	 */
+	public void recordResults(QueueDriver store, Duration ttl) {
+		this.recorder.recordResults(new TaskResults(DriverFacade.of(store), this.codec, ttl));
 	}
 
 	public void setPhase(int phase) {

@@ -11,6 +11,7 @@ import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.autoconfigure.AsyncTasqAutoConfiguration;
 import io.asynctasq.autoconfigure.AsyncTasqRedisAutoConfiguration;
+import io.asynctasq.autoconfigure.AsyncTasqResultsAutoConfiguration;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.TaskResult;
@@ -73,7 +74,8 @@ class WorkerResultsTests {
 		ApplicationContextRunner runner() {
 			return new ApplicationContextRunner()
 				.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
-						AsyncTasqRedisAutoConfiguration.class, AsyncTasqAutoConfiguration.class))
+						AsyncTasqRedisAutoConfiguration.class, AsyncTasqResultsAutoConfiguration.class,
+						AsyncTasqAutoConfiguration.class))
 				.withBean(ResultTasks.class)
 				.withPropertyValues(FAST)
 				.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379",
