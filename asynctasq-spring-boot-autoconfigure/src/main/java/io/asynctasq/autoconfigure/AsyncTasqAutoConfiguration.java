@@ -11,12 +11,14 @@ import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
 import io.asynctasq.events.AsyncTasqEventRecorder;
 import io.asynctasq.inspection.TaskInspector;
+import io.asynctasq.inspection.TaskResultStore;
 import io.asynctasq.runtime.AsyncTasqComponents;
 import io.asynctasq.runtime.InfrastructureLifecycle;
 import io.asynctasq.task.TaskAnnotationBeanPostProcessor;
 import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +41,8 @@ import org.springframework.core.env.Environment;
  * unless the application has its own) and to every {@link AsyncTasqEventRecorder} bean (metrics).
  */
 @AutoConfiguration
-@EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class })
+@EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class,
+		AsyncTasqResultsProperties.class })
 public final class AsyncTasqAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(AsyncTasqAutoConfiguration.class);
@@ -104,17 +107,50 @@ public final class AsyncTasqAutoConfiguration {
 	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
 	Worker asyncTasqWorker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			AsyncTasqProperties properties, AsyncTasqEventListener events, ObjectProvider<AsyncTasqEventRecorder> recorders,
-			Environment environment) {
-		return new Worker(driver, registry, codec, workerSettings(properties, environment),
+			Environment environment, AsyncTasqResultsProperties results, ObjectProvider<TaskResultStore> resultStore) {
+		Worker worker = new Worker(driver, registry, codec, workerSettings(properties, environment),
 				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
+		TaskResultStore store = resultStore(driver, results, resultStore);
+		if (store != null) {
+			worker.recordResults(store.driver(), results.getTtl());
+		}
+		return worker;
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	TaskInspector asyncTasqTaskInspector(QueueDriver driver, PayloadCodec codec, TaskRegistry registry,
-			AsyncTasqProperties properties, ObjectProvider<Worker> worker) {
-		return new TaskInspector(driver, codec, () -> AsyncTasqComponents.watchedQueues(worker.getIfAvailable(),
-				properties.getWorker().getQueues(), properties.getDefaultQueue(), registry));
+			AsyncTasqProperties properties, ObjectProvider<Worker> worker, AsyncTasqResultsProperties results,
+			ObjectProvider<TaskResultStore> resultStore) {
+		TaskResultStore store = resultStore(driver, results, resultStore);
+		return new TaskInspector(driver, (store != null) ? store.driver() : null, codec,
+				() -> AsyncTasqComponents.knownQueues(worker.getIfAvailable(), properties.getWorker().getQueues(),
+						properties.getDefaultQueue(), registry));
+	}
+
+	/**
+	 * Where results are kept, when they are enabled: the application's store, else the queue driver when
+	 * {@code asynctasq.results.store=driver}.
+	 * @throws InvalidAsyncTasqPropertyException when results are enabled and there is no store for them
+	 */
+	private static @Nullable TaskResultStore resultStore(QueueDriver driver, AsyncTasqResultsProperties results,
+			ObjectProvider<TaskResultStore> resultStore) {
+		if (!results.isEnabled()) {
+			return null;
+		}
+		TaskResultStore store = resultStore.getIfAvailable(
+				() -> (results.getStore() == AsyncTasqResultsProperties.Store.DRIVER)
+						? AsyncTasqResultsAutoConfiguration.inQueueDriver(driver) : null);
+		if (store == null) {
+			String name = results.getStore().name().toLowerCase(Locale.ROOT);
+			throw new InvalidAsyncTasqPropertyException("asynctasq.results.store", name,
+					"Task results go to the application's " + (name.equals("jdbc") ? "DataSource" : "Redis")
+							+ ", and there is not exactly one.",
+					"Define one " + (name.equals("jdbc") ? "DataSource (spring.datasource.url)"
+							: "RedisConnectionFactory (spring.data.redis.host)")
+							+ ", or set asynctasq.results.store to another store.");
+		}
+		return store;
 	}
 
 	@Bean

@@ -3,6 +3,7 @@ package io.asynctasq.autoconfigure;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
+import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.jdbc.JdbcDriverOptions;
 import io.asynctasq.driver.redis.RedisDriver;
@@ -32,6 +33,9 @@ final class AsyncTasqPropertiesValidator implements BeanPostProcessor, PriorityO
 		}
 		else if (bean instanceof AsyncTasqHealthProperties health) {
 			validate(health);
+		}
+		else if (bean instanceof AsyncTasqResultsProperties results) {
+			validate(results);
 		}
 		else if (bean instanceof AsyncTasqRedisProperties redis) {
 			validate(redis);
@@ -90,6 +94,15 @@ final class AsyncTasqPropertiesValidator implements BeanPostProcessor, PriorityO
 					"must be a positive size, e.g. 1MB",
 					"Set asynctasq.dispatch.max-payload-size to a positive size such as 1MB, or remove it to use the "
 							+ "default.");
+		}
+	}
+
+	static void validate(AsyncTasqResultsProperties results) {
+		positive("asynctasq.results.ttl", results.getTtl(), "24h");
+		if (results.getTtl().compareTo(QueueDriver.MAX_DELAY) > 0) {
+			throw new InvalidAsyncTasqPropertyException("asynctasq.results.ttl", results.getTtl(),
+					"must be at most " + QueueDriver.MAX_DELAY.toDays() + " days",
+					"Set asynctasq.results.ttl to a shorter duration such as 24h, or remove it to use the default.");
 		}
 	}
 

@@ -91,6 +91,20 @@ public class PayloadCodec {
 	}
 
 	/**
+	 * Encodes a task's return value as JSON text, with the mapper that encodes arguments.
+	 * @throws IllegalArgumentException when the value cannot be written as JSON
+	 */
+	public String encodeValue(@Nullable Object value) {
+		try {
+			return this.mapper.writeValueAsString(value);
+		}
+		catch (JacksonException ex) {
+			throw new IllegalArgumentException("A value of type " + ((value != null) ? value.getClass().getName() : null)
+					+ " cannot be written as JSON: " + ex.getOriginalMessage(), ex);
+		}
+	}
+
+	/**
 	 * Writes the envelope as one JSON object, {@code {"v":1,"task":..,"args":[..],"dispatchedAt":".."}}, the
 	 * options given at dispatch and its headers ({@code "headers":{"name":"value",..}}, left out when there are
 	 * none), around the arguments' bytes as they are.

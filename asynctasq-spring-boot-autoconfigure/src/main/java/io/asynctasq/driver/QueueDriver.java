@@ -146,7 +146,9 @@ public interface QueueDriver extends AutoCloseable {
 
 	/**
 	 * Finds a task of {@code queue} by id wherever the backend holds it: ready, delayed, in flight or
-	 * dead-lettered. Empty when the queue holds no such task (it completed, or never existed). A driver whose
+	 * dead-lettered. Empty when the queue holds no such task (it completed, or never existed, or is in
+	 * another queue). As {@link #counts} sees them, a task whose lease expired and a delayed task now due are
+	 * ready; an in-flight task is due at its lease deadline, its running attempt counted. A driver whose
 	 * backend cannot look a message up by id answers {@link #canFind()} {@code false}; the default throws
 	 * {@link UnsupportedOperationException}.
 	 */
@@ -161,8 +163,10 @@ public interface QueueDriver extends AutoCloseable {
 
 	/**
 	 * Records what became of a task's latest attempt, replacing an earlier record of that task, kept for
-	 * {@code ttl} and then forgotten. The default throws {@link UnsupportedOperationException}: a driver that
-	 * stores results answers {@link #storesResults()} {@code true}.
+	 * {@code ttl} (positive, at most {@link #MAX_DELAY}) and then forgotten. Every instance sharing the backend
+	 * reads it; drivers that store text store {@link TaskResultJson}. The default throws
+	 * {@link UnsupportedOperationException}: a driver that stores results answers {@link #storesResults()}
+	 * {@code true}.
 	 */
 	default void recordResult(TaskResult result, Duration ttl) {
 		throw new UnsupportedOperationException("The " + name() + " driver does not store task results");

@@ -34,18 +34,24 @@ public class TaskInspector {
 
 	private final QueueDriver driver;
 
+	private final @Nullable QueueDriver results;
+
 	private final PayloadCodec codec;
 
 	private final Supplier<List<String>> queues;
 
 	/**
 	 * @param driver the driver to read (called through its {@link DriverFacade})
+	 * @param results the driver that keeps task results ({@link TaskResultStore#driver()}), or {@code null}
+	 * when results are not enabled
 	 * @param codec the codec that reads stored envelopes
 	 * @param queues the queues this application knows: those its worker serves, those configured and those of
 	 * its tasks
 	 */
-	public TaskInspector(QueueDriver driver, PayloadCodec codec, Supplier<List<String>> queues) {
+	public TaskInspector(QueueDriver driver, @Nullable QueueDriver results, PayloadCodec codec,
+			Supplier<List<String>> queues) {
 		this.driver = DriverFacade.of(driver);
+		this.results = (results != null) ? DriverFacade.of(results) : null;
 		this.codec = codec;
 		this.queues = queues;
 	}
@@ -127,8 +133,8 @@ public class TaskInspector {
 	/** What became of the task with this id. */
 	public TaskStatus status(String taskId) {
 		Objects.requireNonNull(taskId, "taskId");
-		boolean storesResults = this.driver.storesResults();
-		Optional<TaskResult> result = storesResults ? this.driver.result(taskId) : Optional.empty();
+		boolean storesResults = this.results != null;
+		Optional<TaskResult> result = (this.results != null) ? this.results.result(taskId) : Optional.empty();
 		Optional<StoredTask> stored = Optional.empty();
 		if (this.driver.canFind()) {
 			for (String queue : searchOrder(result.map(TaskResult::queue).orElse(null))) {
@@ -142,11 +148,12 @@ public class TaskInspector {
 			return fromStore(taskId, stored.get(), result.orElse(null));
 		}
 		if (result.isPresent()) {
-			return fromResult(result.get(), null);
+			return fromResult(result.get());
 		}
 		if (!this.driver.canFind() && !storesResults) {
-			return TaskStatus.unknown(taskId, "The " + this.driver.name() + " driver can neither find a task by id "
-					+ "nor store results; enable a results store (asynctasq.results.*) to follow tasks");
+			return TaskStatus.unknown(taskId, "The " + this.driver.name() + " driver cannot find a task by id and "
+					+ "results are not enabled: enable them (asynctasq.results.enabled, asynctasq.results.store) to "
+					+ "follow tasks");
 		}
 		if (!storesResults) {
 			return TaskStatus.unknown(taskId, "No queue holds this task: it completed (results are not enabled, "
@@ -198,14 +205,14 @@ public class TaskInspector {
 				(state == TaskStatus.State.RUNNING) ? "lease until " + stored.availableAt() : null);
 	}
 
-	private TaskStatus fromResult(TaskResult result, @Nullable String detail) {
+	private TaskStatus fromResult(TaskResult result) {
 		TaskStatus.State state = switch (result.outcome()) {
 			case SUCCEEDED -> TaskStatus.State.SUCCEEDED;
 			case RETRYING -> TaskStatus.State.RETRYING;
 			case DEAD_LETTERED -> TaskStatus.State.DEAD_LETTERED;
 		};
-		String why = detail;
-		if (why == null && state != TaskStatus.State.SUCCEEDED) {
+		String why = null;
+		if (state != TaskStatus.State.SUCCEEDED) {
 			why = this.driver.canFind() ? "From the recorded result only: no queue holds the task any more"
 					: "From the recorded result only: the " + this.driver.name()
 							+ " driver cannot find a task by id";

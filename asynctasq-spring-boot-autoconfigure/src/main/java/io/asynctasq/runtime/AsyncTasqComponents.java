@@ -72,6 +72,20 @@ public final class AsyncTasqComponents {
 	}
 
 	/**
+	 * Every queue this application knows, for inspection: those {@code worker} serves first, then the configured
+	 * ones, the default queue and the queue of every registered task.
+	 */
+	public static List<String> knownQueues(@Nullable Worker worker, List<String> configured, String defaultQueue,
+			TaskRegistry registry) {
+		Set<String> queues = new LinkedHashSet<>();
+		if (worker != null) {
+			queues.addAll(worker.queues());
+		}
+		queues.addAll(watchedQueues(null, configured, defaultQueue, registry));
+		return List.copyOf(queues);
+	}
+
+	/**
 	 * What closes, in order: the dispatcher (so no dispatch starts on a closing driver), the worker's
 	 * executors, then the driver.
 	 */

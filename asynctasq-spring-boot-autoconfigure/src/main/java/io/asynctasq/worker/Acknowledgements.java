@@ -1,6 +1,7 @@
 package io.asynctasq.worker;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -8,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +36,9 @@ final class Acknowledgements {
 
 	private final AtomicBoolean flushing = new AtomicBoolean();
 
-	/** A task whose attempt succeeded, waiting for its acknowledgement. */
-	record Succeeded(TaskExecution execution, PreparedAttempt attempt, Duration duration) {
+	/** A task whose attempt succeeded (it started at {@code startedAt}), waiting for its acknowledgement. */
+	record Succeeded(TaskExecution execution, PreparedAttempt attempt, Duration duration, Instant startedAt,
+			@Nullable Object value) {
 	}
 
 	Acknowledgements(QueueDriver driver, OutcomeRecorder recorder) {
@@ -84,8 +87,7 @@ final class Acknowledgements {
 			Succeeded succeeded = batch.get(i);
 			try {
 				if (acknowledged != null) {
-					this.recorder.acknowledged(succeeded.execution().reservation(), succeeded.attempt(),
-							succeeded.duration(), acknowledged[i]);
+					this.recorder.acknowledged(succeeded, acknowledged[i]);
 				}
 			}
 			finally {

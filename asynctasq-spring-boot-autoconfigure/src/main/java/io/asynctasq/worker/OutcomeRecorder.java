@@ -6,6 +6,7 @@ import java.time.Instant;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskResult;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.task.RetryPolicy;
 import org.jspecify.annotations.Nullable;
@@ -30,11 +31,19 @@ final class OutcomeRecorder {
 
 	private final Acknowledgements acknowledgements;
 
+	/** Records each attempt's outcome when results are enabled; {@code null} otherwise. */
+	private volatile @Nullable TaskResults results;
+
 	OutcomeRecorder(Worker worker, QueueDriver driver, UnknownTaskGrace grace) {
 		this.worker = worker;
 		this.driver = driver;
 		this.grace = grace;
 		this.acknowledgements = new Acknowledgements(driver, this);
+	}
+
+	/** Records results from now on ({@code null}: no more). */
+	void recordResults(@Nullable TaskResults results) {
+		this.results = results;
 	}
 
 	/**
@@ -80,13 +89,16 @@ final class OutcomeRecorder {
 	 * An attempt succeeded: its task is acknowledged with others that finished meanwhile, and its execution ends
 	 * once it is.
 	 */
-	void succeeded(TaskExecution execution, PreparedAttempt attempt, Instant startedAt) {
-		this.acknowledgements.add(
-				new Acknowledgements.Succeeded(execution, attempt, Duration.between(startedAt, Instant.now())));
+	void succeeded(TaskExecution execution, PreparedAttempt attempt, Instant startedAt, @Nullable Object value) {
+		this.acknowledgements.add(new Acknowledgements.Succeeded(execution, attempt,
+				Duration.between(startedAt, Instant.now()), startedAt, value));
 	}
 
 	/** The driver answered a succeeded task's acknowledgement: {@code false} when its lease was lost. */
-	void acknowledged(Reservation reservation, PreparedAttempt attempt, Duration duration, boolean acknowledged) {
+	void acknowledged(Acknowledgements.Succeeded succeeded, boolean acknowledged) {
+		Reservation reservation = succeeded.execution().reservation();
+		PreparedAttempt attempt = succeeded.attempt();
+		Duration duration = succeeded.duration();
 		if (!acknowledged) {
 			logger.warn("Task {} '{}' completed but its lease was lost (it ran longer than its visibility timeout "
 					+ "without renewal); it may run again", reservation.id(), attempt.taskName());
@@ -96,6 +108,10 @@ final class OutcomeRecorder {
 		logger.debug("Task {} '{}' completed in {} ms", reservation.id(), attempt.taskName(), duration.toMillis());
 		this.worker.publish(new TaskEvent.Completed(reservation.id(), attempt.taskName(), reservation.queue(),
 				attempt.context().attempt(), duration, this.worker.workerId(), Instant.now()));
+		TaskResults results = this.results;
+		if (results != null) {
+			results.succeeded(reservation, attempt, succeeded.startedAt(), duration, succeeded.value());
+		}
 	}
 
 	private void retry(Reservation reservation, PreparedAttempt attempt, Throwable error, Duration duration) {
@@ -111,6 +127,10 @@ final class OutcomeRecorder {
 				context.attempt(), context.maxAttempts(), error.toString(), delay.toMillis());
 		this.worker.publish(new TaskEvent.Retrying(reservation.id(), attempt.taskName(), reservation.queue(),
 				context.attempt(), duration, delay, error, Instant.now()));
+		TaskResults results = this.results;
+		if (results != null) {
+			results.failed(reservation, attempt, TaskResult.Outcome.RETRYING, error, duration);
+		}
 	}
 
 	/**
@@ -133,6 +153,10 @@ final class OutcomeRecorder {
 				context.attempt(), duration, error, now));
 		this.worker.publish(new TaskEvent.DeadLettered(reservation.id(), attempt.taskName(), reservation.queue(),
 				context.attempt(), "failed", now));
+		TaskResults results = this.results;
+		if (results != null) {
+			results.failed(reservation, attempt, TaskResult.Outcome.DEAD_LETTERED, error, duration);
+		}
 		try {
 			attempt.task().hooks().failed(attempt.args(), error, context);
 		}

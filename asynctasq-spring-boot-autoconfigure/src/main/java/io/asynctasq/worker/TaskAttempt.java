@@ -87,13 +87,13 @@ final class TaskAttempt {
 		catch (Throwable ex) {
 			this.execution.endAttempt();
 			stopInterrupting();
-			finish(startedAt, ex);
+			finish(startedAt, ex, null);
 			return;
 		}
 		if (!(result instanceof CompletionStage<?> stage)) {
 			this.execution.endAttempt();
 			stopInterrupting();
-			finish(startedAt, null);
+			finish(startedAt, null, result);
 			return;
 		}
 		stopInterrupting();
@@ -117,7 +117,8 @@ final class TaskAttempt {
 				MDC.put(TaskExecution.MDC_TASK, this.prepared.taskName());
 				try {
 					finish(startedAt,
-							(error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error);
+							(error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error,
+							value);
 				}
 				finally {
 					MDC.remove(TaskExecution.MDC_TASK_ID);
@@ -191,8 +192,11 @@ final class TaskAttempt {
 		}
 	}
 
-	/** The attempt ended with {@code error} ({@code null} when it succeeded): records its outcome, unless released. */
-	private void finish(Instant startedAt, @Nullable Throwable error) {
+	/**
+	 * The attempt ended with {@code error} ({@code null} when it succeeded, returning {@code value}): records its
+	 * outcome, unless released.
+	 */
+	private void finish(Instant startedAt, @Nullable Throwable error, @Nullable Object value) {
 		cancelTimeout();
 		TaskExecution.State ended = this.execution.startRecording();
 		if (ended == null) {
@@ -214,7 +218,7 @@ final class TaskAttempt {
 			// driver acknowledged this one
 			this.execution.freeRunSlot();
 			this.execution.returnPermit();
-			this.worker.recorder().succeeded(this.execution, this.prepared, startedAt);
+			this.worker.recorder().succeeded(this.execution, this.prepared, startedAt, value);
 			return;
 		}
 		// the failure is recorded (and logged) in the attempt's trace

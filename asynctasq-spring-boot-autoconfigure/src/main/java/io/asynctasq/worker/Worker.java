@@ -50,6 +50,9 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	/** Stops before the web server's graceful shutdown, so in-flight requests can still dispatch. */
 	public static final int DEFAULT_PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
 
+	/** How long a recorded task result is kept by default ({@link #recordResults}), as River and Celery do. */
+	public static final Duration DEFAULT_RESULT_TTL = Duration.ofHours(24);
+
 	private static final Logger logger = LoggerFactory.getLogger(Worker.class);
 
 	private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(5);
@@ -106,6 +109,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	private final OutcomeRecorder recorder;
 
 	private volatile TaskObserver taskObserver = TaskObserver.NONE;
+	private final PayloadCodec codec;
 
 	/** The queues served since the last start: the configured ones, or the default and every registered task's. */
 	private volatile List<String> queues = List.of();
@@ -122,6 +126,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	public Worker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, WorkerSettings settings,
 			AsyncTasqEventListener events) {
 		this.driver = DriverFacade.of(driver);
+		this.codec = codec;
 		this.registry = registry;
 		this.settings = settings;
 		this.events = events;
@@ -136,6 +141,24 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		UnknownTaskGrace unknownTaskGrace = new UnknownTaskGrace(settings.unknownTaskGrace());
 		this.preparer = new TaskPreparer(codec, registry, settings.taskDefaults(), unknownTaskGrace, this::isStopping);
 		this.recorder = new OutcomeRecorder(this, this.driver, unknownTaskGrace);
+	}
+
+	/**
+	 * Records what became of each attempt with the driver from now on, kept for {@code ttl}: succeeded with its
+	 * return value as JSON (encoded by this worker's codec), retrying or dead-lettered with the error
+	 * ({@link QueueDriver#recordResult}). Not called: nothing is recorded.
+	 * @throws IllegalStateException when the driver does not store results
+	 */
+	public void recordResults(Duration ttl) {
+		recordResults(this.driver, ttl);
+	}
+
+	/**
+	 * {@link #recordResults(Duration)} in {@code store} rather than the queue driver: a driver used only for
+	 * results, for a queue driver that stores none.
+	 */
+	public void recordResults(QueueDriver store, Duration ttl) {
+		this.recorder.recordResults(new TaskResults(DriverFacade.of(store), this.codec, ttl));
 	}
 
 	public void setPhase(int phase) {

@@ -16,6 +16,7 @@ import io.asynctasq.dispatch.DefaultTaskDispatcher;
 import io.asynctasq.driver.jdbc.JdbcDriverOptions;
 import io.asynctasq.health.AsyncTasqHealthIndicator;
 import io.asynctasq.task.TaskOptions;
+import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -45,7 +46,7 @@ class AsyncTasqConfigurationMetadataTests {
 			"asynctasq.worker.concurrency", "asynctasq.worker.shutdown-timeout", "asynctasq.worker.poll-interval",
 			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor", "asynctasq.worker.unknown-task-grace",
 			"asynctasq.dispatch.timeout", "asynctasq.dispatch.max-payload-size", "asynctasq.health.timeout",
-			"asynctasq.health.counts-refresh", "asynctasq.observations.enabled");
+			"asynctasq.health.counts-refresh", "asynctasq.observations.enabled", "asynctasq.results.enabled", "asynctasq.results.ttl");
 
 	/** Properties without a default value: unset means something of its own. */
 	private static final List<String> WITHOUT_DEFAULT = List.of("asynctasq.worker.queues", "asynctasq.worker.prefetch");
@@ -87,6 +88,8 @@ class AsyncTasqConfigurationMetadataTests {
 		assertThat(duration(properties, "asynctasq.health.timeout")).isEqualTo(AsyncTasqHealthIndicator.DEFAULT_TIMEOUT);
 		assertThat(duration(properties, "asynctasq.health.counts-refresh"))
 			.isEqualTo(AsyncTasqHealthIndicator.DEFAULT_COUNTS_REFRESH);
+		assertThat(duration(properties, "asynctasq.results.ttl")).isEqualTo(Worker.DEFAULT_RESULT_TTL);
+		assertThat(properties.get("asynctasq.results.enabled").path("defaultValue").asBoolean()).isFalse();
 		assertThat(duration(properties, "asynctasq.worker.unknown-task-grace"))
 			.isEqualTo(WorkerSettings.DEFAULT_UNKNOWN_TASK_GRACE);
 		assertThat(properties.get("asynctasq.worker.concurrency").path("defaultValue").asInt())
@@ -130,6 +133,7 @@ class AsyncTasqConfigurationMetadataTests {
 		roots.put("asynctasq.jdbc.", new AsyncTasqJdbcProperties());
 		roots.put("asynctasq.dispatch.", new AsyncTasqDispatchProperties());
 		roots.put("asynctasq.health.", new AsyncTasqHealthProperties());
+		roots.put("asynctasq.results.", new AsyncTasqResultsProperties());
 		roots.put("asynctasq.metrics.", new AsyncTasqMetricsProperties());
 		roots.put("asynctasq.endpoint.", new AsyncTasqEndpointProperties());
 		roots.put("asynctasq.observations.", new AsyncTasqObservationProperties());

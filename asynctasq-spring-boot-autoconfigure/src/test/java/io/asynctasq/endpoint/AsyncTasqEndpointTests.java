@@ -164,7 +164,7 @@ class AsyncTasqEndpointTests {
 	void withoutSpringSecurityWritesNeedNoRole() {
 		QueueDriver driver = new MemoryDriver();
 		try {
-			TaskInspector inspector = new TaskInspector(driver, new PayloadCodec(), () -> List.of("default"));
+			TaskInspector inspector = new TaskInspector(driver, null, new PayloadCodec(), () -> List.of("default"));
 			AsyncTasqEndpoint endpoint = new AsyncTasqEndpoint(inspector, true, Show.NEVER, Set.of("ASYNCTASQ_ADMIN"),
 					false);
 			assertThat(endpoint.purge("queues", "default", "dead-letters", SecurityContext.NONE).getStatus())

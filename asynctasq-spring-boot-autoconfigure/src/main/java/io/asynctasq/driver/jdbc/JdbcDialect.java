@@ -15,8 +15,9 @@ import io.asynctasq.driver.Reservation;
 
 /**
  * Every SQL statement of the JDBC driver, per database, in one place: written once with placeholders each
- * dialect fills in ({@code {tasks}}, {@code {dead}}, {@code {counts}}, {@code {now}}, {@code {now+ms}},
- * {@code {attempts+1}}, {@code {attempts-1}}), and what differs beyond that spelled out per constant.
+ * dialect fills in ({@code {tasks}}, {@code {dead}}, {@code {counts}}, {@code {results}}, {@code {now}},
+ * {@code {now+ms}}, {@code {attempts+1}}, {@code {attempts-1}}), and what differs beyond that spelled out per
+ * constant.
  * Design notes, including how each database reserves a batch and keeps the queue totals: {@code docs/jdbc.md}.
  */
 public enum JdbcDialect {
@@ -129,6 +130,13 @@ public enum JdbcDialect {
 		}
 
 		@Override
+		String recordResult(String resultsTable) {
+			return results("INSERT INTO {results} (task_id, result, expires_at) VALUES (?, ?, {now+ms})\n"
+					+ "ON CONFLICT (task_id) DO UPDATE SET result = EXCLUDED.result, expires_at = EXCLUDED.expires_at",
+					resultsTable);
+		}
+
+		@Override
 		void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
 			statement.setObject(index, time.atOffset(ZoneOffset.UTC));
 		}
@@ -161,6 +169,18 @@ public enum JdbcDialect {
 		}
 
 		@Override
+		String recordResult(String resultsTable) {
+			return results("INSERT INTO {results} (task_id, result, expires_at) VALUES (?, ?, {now+ms})\n"
+					+ "ON DUPLICATE KEY UPDATE result = VALUES(result), expires_at = VALUES(expires_at)", resultsTable);
+		}
+
+		/** MariaDB refuses a LIMIT in an IN subquery, and takes one on DELETE. */
+		@Override
+		String purgeExpiredResults(String resultsTable, int limit) {
+			return results("DELETE FROM {results} WHERE expires_at <= {now} LIMIT " + limit, resultsTable);
+		}
+
+		@Override
 		void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
 			statement.setObject(index, LocalDateTime.ofInstant(time, ZoneOffset.UTC));
 		}
@@ -184,6 +204,13 @@ public enum JdbcDialect {
 					+ "WHEN MATCHED THEN UPDATE SET tasks = c.tasks + d.tasks, dead_letters = c.dead_letters + d.dead_letters\n"
 					+ "WHEN NOT MATCHED THEN INSERT (queue, slot, tasks, dead_letters) "
 					+ "VALUES (d.queue, d.slot, d.tasks, d.dead_letters)", null, null, countsTable);
+		}
+
+		/** H2's MERGE by key: a concurrent first insert of the same id fails on the key (the driver runs it again). */
+		@Override
+		String recordResult(String resultsTable) {
+			return results("MERGE INTO {results} (task_id, result, expires_at) KEY (task_id) VALUES (?, ?, {now+ms})",
+					resultsTable);
 		}
 
 		@Override
@@ -332,6 +359,12 @@ public enum JdbcDialect {
 	String reserveReturning(String tasksTable) {
 		throw new UnsupportedOperationException(name() + " reserves with SELECT ... FOR UPDATE then UPDATE");
 	}
+
+	/**
+	 * Records a task's result, replacing an earlier one of the same task (an upsert). Parameters: task id, the
+	 * result's JSON, ttl millis.
+	 */
+	abstract String recordResult(String resultsTable);
 
 	abstract void setTime(PreparedStatement statement, int index, Instant time) throws SQLException;
 
@@ -519,6 +552,39 @@ public enum JdbcDialect {
 				      FROM {tasks} WHERE queue = ? AND available_at > {now}) pending""", tasksTable, null, countsTable);
 	}
 
+	/**
+	 * Finds a task by id in its queue. Parameters: queue, id. Returns body, attempts, enqueued_at, lease_until,
+	 * available_at and state: 'I' in flight (a lease token, its lease not expired), 'D' delayed (no lease token,
+	 * not due yet), 'R' ready (an expired lease too, as reserve takes it).
+	 */
+	String findTask(String tasksTable) {
+		return resolve("""
+				SELECT body, attempts, enqueued_at, lease_until, available_at,
+				       CASE WHEN lease_token IS NOT NULL AND lease_until > {now} THEN 'I'
+				            WHEN lease_token IS NULL AND available_at > {now} THEN 'D'
+				            ELSE 'R' END AS state
+				FROM {tasks} WHERE queue = ? AND id = ?""", tasksTable, null);
+	}
+
+	/** Finds a dead letter by id in its queue. Parameters: queue, id. The columns of {@link #deadLetters}. */
+	String findDeadLetter(String deadTable) {
+		return resolve("""
+				SELECT id, queue, body, attempts, reason, error_class, error_message, stack_trace, enqueued_at,
+				       dead_lettered_at
+				FROM {dead} WHERE queue = ? AND id = ?""", null, deadTable);
+	}
+
+	/** A task's result unless it expired. Parameters: task id. Returns result. */
+	String result(String resultsTable) {
+		return results("SELECT result FROM {results} WHERE task_id = ? AND expires_at > {now}", resultsTable);
+	}
+
+	/** Deletes up to {@code limit} expired results, oldest first, through the expiry index. No parameters. */
+	String purgeExpiredResults(String resultsTable, int limit) {
+		return results("DELETE FROM {results} WHERE task_id IN (SELECT task_id FROM {results} WHERE expires_at <= {now} "
+				+ "ORDER BY expires_at LIMIT " + limit + ")", resultsTable);
+	}
+
 	String ping() {
 		return "SELECT 1";
 	}
@@ -529,6 +595,11 @@ public enum JdbcDialect {
 			sql.append((i > 0) ? ", " : "").append(row);
 		}
 		return sql.toString();
+	}
+
+	/** {@code sql} with {@code {results}} and the time placeholders filled in. */
+	String results(String sql, String resultsTable) {
+		return resolve(sql, null, null).replace("{results}", resultsTable);
 	}
 
 	String resolve(String sql, String tasksTable, String deadTable) {

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +27,10 @@ import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.TaskResult;
+import io.asynctasq.driver.TaskResultJson;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +61,14 @@ public class JdbcDriver implements QueueDriver {
 	static final int MAX_ROWS_PER_INSERT = 500;
 
 	static final int MAX_BODY_BYTES_PER_INSERT = 4 * 1024 * 1024;
+
+	/** Expired results deleted per statement. */
+	static final int RESULT_PURGE_CHUNK = 500;
+
+	/** Statements of one purge of expired results that a recording runs (at most once a minute). */
+	private static final int RESULT_PURGE_MAX_CHUNKS = 10;
+
+	private static final long RESULT_PURGE_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
 	private final DataSource dataSource;
 
@@ -90,6 +102,9 @@ public class JdbcDriver implements QueueDriver {
 
 	private final AtomicLong lockRetries = new AtomicLong();
 
+	/** {@link System#nanoTime()} of the last purge of expired results a recording ran. */
+	private final AtomicLong lastResultPurge = new AtomicLong(System.nanoTime() - RESULT_PURGE_INTERVAL_NANOS);
+
 	private volatile boolean closed;
 
 	public JdbcDriver(DataSource dataSource) {
@@ -113,7 +128,8 @@ public class JdbcDriver implements QueueDriver {
 		String countsTable = options.tablePrefix() + "queue_counts";
 		this.counts = new JdbcCounts(this.dialect, countsTable);
 		this.channel = (options.tablePrefix() + "tasks").toLowerCase(java.util.Locale.ROOT);
-		this.sql = new Statements(this.dialect, this.tasksTable, this.deadTable, countsTable);
+		this.sql = new Statements(this.dialect, this.tasksTable, this.deadTable, countsTable,
+				options.tablePrefix() + "results");
 		this.idlePauseNanos = new AtomicLong(options.pollBackoffMin().toNanos());
 	}
 
@@ -664,16 +680,144 @@ public class JdbcDriver implements QueueDriver {
 							statement.setString(1, queue);
 							statement.setInt(2, limit);
 							statement.setInt(3, offset);
-						}, (rs, i) -> {
-							byte[] body = rs.getBytes("body");
-							TaskMessage message = new TaskMessage(rs.getString("id"), queue,
-									(body != null) ? body : new byte[0], this.dialect.getTime(rs, "enqueued_at"));
-							DeadLetter.Failure failure = new DeadLetter.Failure(rs.getString("reason"),
-									rs.getString("error_class"), rs.getString("error_message"),
-									rs.getString("stack_trace"));
-							return new DeadLetter(message, rs.getInt("attempts"), failure,
-									this.dialect.getTime(rs, "dead_lettered_at"));
-						})));
+						}, (rs, i) -> deadLetterRow(rs, queue))));
+	}
+
+	/** One row of the dead letters of {@code queue}. */
+	private DeadLetter deadLetterRow(ResultSet rs, String queue) throws SQLException {
+		byte[] body = rs.getBytes("body");
+		TaskMessage message = new TaskMessage(rs.getString("id"), queue, (body != null) ? body : new byte[0],
+				this.dialect.getTime(rs, "enqueued_at"));
+		DeadLetter.Failure failure = new DeadLetter.Failure(rs.getString("reason"), rs.getString("error_class"),
+				rs.getString("error_message"), rs.getString("stack_trace"));
+		return new DeadLetter(message, rs.getInt("attempts"), failure, this.dialect.getTime(rs, "dead_lettered_at"));
+	}
+
+	/**
+	 * The task's row of the tasks table (its state from its lease and due time, on the database clock), else
+	 * its dead letter: two reads by key in one unit of work.
+	 */
+	@Override
+	public Optional<StoredTask> find(String queue, String taskId) {
+		PreparedStatementSetter byQueueAndId = (statement) -> {
+			statement.setString(1, queue);
+			statement.setString(2, taskId);
+		};
+		return withLockRetry("find task " + taskId + " in queue '" + queue + "'",
+				() -> this.transactions.statement((connection) -> {
+					List<StoredTask> tasks = query(connection, this.sql.findTask, byQueueAndId, (rs, i) -> {
+						byte[] body = rs.getBytes("body");
+						TaskMessage message = new TaskMessage(taskId, queue, (body != null) ? body : new byte[0],
+								this.dialect.getTime(rs, "enqueued_at"));
+						int attempts = Math.max(0, rs.getInt("attempts"));
+						return switch (rs.getString("state")) {
+							case "I" -> new StoredTask(message, StoredTask.State.IN_FLIGHT, attempts,
+									this.dialect.getTime(rs, "lease_until"), null);
+							case "D" -> new StoredTask(message, StoredTask.State.DELAYED, attempts,
+									this.dialect.getTime(rs, "available_at"), null);
+							default -> new StoredTask(message, StoredTask.State.READY, attempts, null, null);
+						};
+					});
+					if (!tasks.isEmpty()) {
+						return Optional.of(tasks.get(0));
+					}
+					List<DeadLetter> dead = query(connection, this.sql.findDeadLetter, byQueueAndId,
+							(rs, i) -> deadLetterRow(rs, queue));
+					return dead.isEmpty() ? Optional.<StoredTask>empty()
+							: Optional.of(new StoredTask(dead.get(0).message(), StoredTask.State.DEAD_LETTERED,
+									dead.get(0).attempts(), null, dead.get(0)));
+				}));
+	}
+
+	@Override
+	public boolean canFind() {
+		return true;
+	}
+
+	// ------------------------------------------------------------------ results
+
+	/**
+	 * Upserts the task's row of {@code <prefix>results} ({@link TaskResultJson}, expiring after {@code ttl} on
+	 * the database clock); at most once a minute, the recording then deletes expired rows, a bounded number of
+	 * chunks of {@value #RESULT_PURGE_CHUNK}, a failure of which is only logged.
+	 */
+	@Override
+	public void recordResult(TaskResult result, Duration ttl) {
+		String json = TaskResultJson.write(result);
+		String operation = "record the result of task " + result.taskId();
+		PreparedStatementSetter parameters = (statement) -> {
+			statement.setString(1, result.taskId());
+			statement.setString(2, json);
+			statement.setLong(3, ttl.toMillis());
+		};
+		try {
+			withLockRetry(operation,
+					() -> this.transactions.statement((connection) -> update(connection, this.sql.recordResult, parameters)));
+		}
+		catch (DriverException ex) {
+			if (!isDuplicateKey(ex)) {
+				throw ex;
+			}
+			// H2: another recording inserted the row first; now it is there to update
+			withLockRetry(operation,
+					() -> this.transactions.statement((connection) -> update(connection, this.sql.recordResult, parameters)));
+		}
+		long now = System.nanoTime();
+		long last = this.lastResultPurge.get();
+		if (now - last > RESULT_PURGE_INTERVAL_NANOS && this.lastResultPurge.compareAndSet(last, now)) {
+			try {
+				purgeExpiredResults(RESULT_PURGE_MAX_CHUNKS);
+			}
+			catch (DriverException ex) {
+				logger.warn("AsyncTasQ JDBC driver: deleting expired task results failed; they are ignored and deleted "
+						+ "later: {}", ex.getMessage());
+			}
+		}
+	}
+
+	@Override
+	public Optional<TaskResult> result(String taskId) {
+		List<String> stored = withLockRetry("read the result of task " + taskId,
+				() -> this.transactions.statement((connection) -> query(connection, this.sql.result,
+						(statement) -> statement.setString(1, taskId), (rs, i) -> rs.getString("result"))));
+		if (stored.isEmpty() || stored.get(0) == null) {
+			return Optional.empty();
+		}
+		try {
+			return Optional.of(TaskResultJson.read(stored.get(0)));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new DriverException("AsyncTasQ JDBC driver: the result of task " + taskId + " is unreadable: "
+					+ ex.getMessage(), ex);
+		}
+	}
+
+	@Override
+	public boolean storesResults() {
+		return true;
+	}
+
+	/**
+	 * Deletes every expired result, {@value #RESULT_PURGE_CHUNK} rows per statement (each its own unit of work);
+	 * returns how many. Recordings run this now and then on their own.
+	 */
+	public long purgeExpiredResults() {
+		return purgeExpiredResults(Integer.MAX_VALUE);
+	}
+
+	private long purgeExpiredResults(int maxChunks) {
+		long purged = 0;
+		for (int chunk = 0; chunk < maxChunks; chunk++) {
+			int deleted = withLockRetry("delete expired task results",
+					() -> this.transactions.statement((connection) -> update(connection, this.sql.purgeExpiredResults,
+							(statement) -> {
+							})));
+			purged += deleted;
+			if (deleted < RESULT_PURGE_CHUNK) {
+				break;
+			}
+		}
+		return purged;
 	}
 
 	@Override
@@ -933,7 +1077,17 @@ public class JdbcDriver implements QueueDriver {
 
 		final String ping;
 
-		Statements(JdbcDialect dialect, String tasks, String dead, String counts) {
+		final String findTask;
+
+		final String findDeadLetter;
+
+		final String recordResult;
+
+		final String result;
+
+		final String purgeExpiredResults;
+
+		Statements(JdbcDialect dialect, String tasks, String dead, String counts, String results) {
 			this.dialect = dialect;
 			this.tasks = tasks;
 			this.counts = counts;
@@ -961,6 +1115,11 @@ public class JdbcDriver implements QueueDriver {
 			this.deadLetters = dialect.deadLetters(dead);
 			this.countQueue = dialect.counts(tasks, counts);
 			this.ping = dialect.ping();
+			this.findTask = dialect.findTask(tasks);
+			this.findDeadLetter = dialect.findDeadLetter(dead);
+			this.recordResult = dialect.recordResult(results);
+			this.result = dialect.result(results);
+			this.purgeExpiredResults = dialect.purgeExpiredResults(results, RESULT_PURGE_CHUNK);
 		}
 
 		String insertCounted(int rows, boolean notify) {

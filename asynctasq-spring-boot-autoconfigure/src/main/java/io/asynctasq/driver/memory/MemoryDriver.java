@@ -10,7 +10,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,7 +23,9 @@ import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.TaskResult;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +42,12 @@ public class MemoryDriver implements QueueDriver {
 	private final Map<String, QueueState> queues = new HashMap<>();
 
 	private final AtomicLong sequence = new AtomicLong();
+
+	/** Task results by task id, each with when it expires; an expired one is dropped when it is next read or written. */
+	private final Map<String, StoredResult> results = new ConcurrentHashMap<>();
+
+	/** {@link System#nanoTime()} of the last sweep of expired results. */
+	private final AtomicLong lastResultSweep = new AtomicLong(System.nanoTime());
 
 	private volatile boolean closed;
 
@@ -230,6 +240,74 @@ public class MemoryDriver implements QueueDriver {
 		});
 	}
 
+	/**
+	 * Looks the task up in the queue's ready, delayed, in-flight and dead-letter tasks (a scan of the first
+	 * two); due delayed tasks and expired leases become ready first, as {@link #counts} sees them.
+	 */
+	@Override
+	public Optional<StoredTask> find(String queueName, String taskId) {
+		return locked(() -> {
+			QueueState queue = queue(queueName);
+			queue.makeDueTasksReady(Instant.now());
+			InFlight inFlight = queue.inFlight.get(taskId);
+			if (inFlight != null) {
+				return Optional.of(new StoredTask(inFlight.entry.message, StoredTask.State.IN_FLIGHT,
+						inFlight.entry.attempts, inFlight.deadline, null));
+			}
+			DeadLetter dead = queue.dead.get(taskId);
+			if (dead != null) {
+				return Optional.of(new StoredTask(dead.message(), StoredTask.State.DEAD_LETTERED, dead.attempts(), null,
+						dead));
+			}
+			for (Entry entry : queue.ready) {
+				if (entry.message.id().equals(taskId)) {
+					return Optional.of(new StoredTask(entry.message, StoredTask.State.READY, entry.attempts, null, null));
+				}
+			}
+			for (DelayedEntry delayed : queue.delayed) {
+				if (delayed.entry().message.id().equals(taskId)) {
+					return Optional.of(new StoredTask(delayed.entry().message, StoredTask.State.DELAYED,
+							delayed.entry().attempts, delayed.dueAt(), null));
+				}
+			}
+			return Optional.empty();
+		});
+	}
+
+	@Override
+	public boolean canFind() {
+		return true;
+	}
+
+	/** Kept in this JVM, like the tasks; expired results are swept at most once a minute on a write. */
+	@Override
+	public void recordResult(TaskResult result, Duration ttl) {
+		long now = System.nanoTime();
+		this.results.put(result.taskId(), new StoredResult(result, now + ttl.toNanos()));
+		long last = this.lastResultSweep.get();
+		if (now - last > RESULT_SWEEP_INTERVAL_NANOS && this.lastResultSweep.compareAndSet(last, now)) {
+			this.results.values().removeIf((stored) -> stored.isExpired(now));
+		}
+	}
+
+	@Override
+	public Optional<TaskResult> result(String taskId) {
+		StoredResult stored = this.results.get(taskId);
+		if (stored == null) {
+			return Optional.empty();
+		}
+		if (stored.isExpired(System.nanoTime())) {
+			this.results.remove(taskId, stored);
+			return Optional.empty();
+		}
+		return Optional.of(stored.result());
+	}
+
+	@Override
+	public boolean storesResults() {
+		return true;
+	}
+
 	@Override
 	public void ping() {
 		locked(() -> null);
@@ -294,6 +372,16 @@ public class MemoryDriver implements QueueDriver {
 			return b;
 		}
 		return (b == null || a.isBefore(b)) ? a : b;
+	}
+
+	private static final long RESULT_SWEEP_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+	private record StoredResult(TaskResult result, long expiresAtNanos) {
+
+		boolean isExpired(long nowNanos) {
+			return nowNanos - this.expiresAtNanos >= 0;
+		}
+
 	}
 
 	@FunctionalInterface

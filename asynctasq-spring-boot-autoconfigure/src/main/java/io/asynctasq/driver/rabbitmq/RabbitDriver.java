@@ -3,6 +3,7 @@ package io.asynctasq.driver.rabbitmq;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.asynctasq.driver.DeadLetter;
@@ -10,7 +11,9 @@ import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.TaskResult;
 
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 
@@ -220,6 +223,33 @@ public class RabbitDriver implements QueueDriver {
 	@Override
 	public long purgeDeadLetters(String queue) {
 		return this.deadLetters.purge(queue);
+	}
+
+	/**
+	 * Not supported: a broker hands messages out in order and cannot look one up by id ({@link #canFind()} is
+	 * {@code false}; see {@code docs/rabbitmq.md}).
+	 */
+	@Override
+	public Optional<StoredTask> find(String queue, String taskId) {
+		throw new UnsupportedOperationException("The rabbitmq driver cannot find a task by id: a RabbitMQ queue "
+				+ "cannot look a message up, only hand messages out in order");
+	}
+
+	/**
+	 * Not supported: a broker is no store ({@link #storesResults()} is {@code false}; see
+	 * {@code docs/rabbitmq.md}).
+	 */
+	@Override
+	public void recordResult(TaskResult result, Duration ttl) {
+		throw new UnsupportedOperationException("The rabbitmq driver does not store task results: RabbitMQ is a "
+				+ "broker, not a store");
+	}
+
+	/** Not supported, as {@link #recordResult}. */
+	@Override
+	public Optional<TaskResult> result(String taskId) {
+		throw new UnsupportedOperationException("The rabbitmq driver does not store task results: RabbitMQ is a "
+				+ "broker, not a store");
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -21,7 +22,10 @@ import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.TaskResult;
+import io.asynctasq.driver.TaskResultJson;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -30,7 +34,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.RedisStringCommands.SetOption;
 import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.core.types.Expiration;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -83,6 +89,8 @@ public class RedisDriver implements QueueDriver {
 	private static final LuaScript DEAD_LETTERS = LuaScript.load("deadLetters", 2);
 
 	private static final LuaScript COUNTS = LuaScript.load("counts", 5);
+
+	private static final LuaScript FIND = LuaScript.load("find", 4);
 
 	/** {@link Reservation#MAX_ATTEMPT}, the bound of the attempt counters the scripts change. */
 	private static final byte[] MAX_ATTEMPT = number(Reservation.MAX_ATTEMPT);
@@ -563,6 +571,81 @@ public class RedisDriver implements QueueDriver {
 			}
 			bound = asBytes(result.get(1));
 		}
+	}
+
+	/** One read-only script on the queue's keys (one slot): the task's hash, then the set that holds it. */
+	@Override
+	public Optional<StoredTask> find(String queueName, String taskId) {
+		RedisKeys queue = keys(queueName);
+		List<Object> result = execute("find", (connection) -> run(connection, FIND, ReturnType.MULTI,
+				List.of(queue.delayed, queue.inFlight, queue.dead, queue.taskPrefix), List.of(text(taskId))));
+		if (result == null || result.size() < 11) {
+			return Optional.empty();
+		}
+		String state = asText(result.get(0));
+		Long due = parseLong(asText(result.get(1)));
+		Instant availableAt = (due != null) ? Instant.ofEpochMilli(due) : null;
+		if (state.equals("dead")) {
+			List<Object> fields = new ArrayList<>(10);
+			fields.add(text(taskId));
+			fields.addAll(result.subList(2, 11));
+			DeadLetter deadLetter = deadLetter(queue, fields);
+			return Optional.of(new StoredTask(deadLetter.message(), StoredTask.State.DEAD_LETTERED,
+					deadLetter.attempts(), null, deadLetter));
+		}
+		Long enqueuedAt = parseLong(asText(result.get(3)));
+		Long attempts = parseLong(asText(result.get(4)));
+		TaskMessage message = new TaskMessage(taskId, queueName, asBytes(result.get(2)),
+				Instant.ofEpochMilli((enqueuedAt != null) ? enqueuedAt : 0));
+		int attemptsMade = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (attempts != null) ? attempts : 0));
+		StoredTask.State where = switch (state) {
+			case "inflight" -> StoredTask.State.IN_FLIGHT;
+			case "delayed" -> StoredTask.State.DELAYED;
+			default -> StoredTask.State.READY;
+		};
+		return Optional.of(new StoredTask(message, where, attemptsMade,
+				(where == StoredTask.State.READY) ? null : availableAt, null));
+	}
+
+	@Override
+	public boolean canFind() {
+		return true;
+	}
+
+	/**
+	 * One string key per task, {@code <prefix>:result:<task id>}, holding {@link TaskResultJson}, set with a
+	 * {@code PX} of the ttl: Redis forgets it on its own.
+	 */
+	@Override
+	public void recordResult(TaskResult result, Duration ttl) {
+		byte[] key = resultKey(result.taskId());
+		byte[] value = text(TaskResultJson.write(result));
+		execute("recordResult", (connection) -> connection.stringCommands().set(key, value,
+				Expiration.milliseconds(Math.max(1, ttl.toMillis())), SetOption.upsert()));
+	}
+
+	@Override
+	public Optional<TaskResult> result(String taskId) {
+		byte[] stored = execute("result", (connection) -> connection.stringCommands().get(resultKey(taskId)));
+		if (stored == null) {
+			return Optional.empty();
+		}
+		try {
+			return Optional.of(TaskResultJson.read(asText(stored)));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new DriverException(this.server + ": the result of task " + taskId + " is unreadable: "
+					+ ex.getMessage(), ex);
+		}
+	}
+
+	@Override
+	public boolean storesResults() {
+		return true;
+	}
+
+	private byte[] resultKey(String taskId) {
+		return text(this.keyPrefix + ":result:" + taskId);
 	}
 
 	@Override

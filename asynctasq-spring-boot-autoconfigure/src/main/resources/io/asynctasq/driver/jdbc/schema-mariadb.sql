@@ -73,3 +73,15 @@ FROM (SELECT queue, COUNT(*) AS tasks, 0 AS dead_letters FROM asynctasq_tasks GR
       SELECT queue, 0, COUNT(*) FROM asynctasq_dead_letters GROUP BY queue) existing
 WHERE NOT EXISTS (SELECT 1 FROM asynctasq_queue_counts)
 GROUP BY queue;
+
+-- Task results (asynctasq.results.enabled), one row per task: the latest attempt's outcome as the driver's
+-- JSON form of a TaskResult (TaskResultJson), kept until expires_at. A read ignores an expired row; the
+-- driver deletes expired rows now and then (at most once a minute per instance, 500 rows per statement)
+-- through asynctasq_results_expires_idx.
+CREATE TABLE IF NOT EXISTS asynctasq_results (
+    task_id    VARCHAR(64)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    result     MEDIUMTEXT   NOT NULL,
+    expires_at DATETIME(6)  NOT NULL,
+    PRIMARY KEY (task_id),
+    KEY asynctasq_results_expires_idx (expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

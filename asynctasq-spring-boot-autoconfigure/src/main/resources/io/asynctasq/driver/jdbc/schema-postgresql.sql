@@ -98,3 +98,16 @@ FROM (SELECT queue, COUNT(*) AS tasks, 0 AS dead_letters FROM asynctasq_tasks GR
 WHERE NOT EXISTS (SELECT 1 FROM asynctasq_queue_counts)
 GROUP BY queue
 ON CONFLICT DO NOTHING;
+
+-- Task results (asynctasq.results.enabled), one row per task: the latest attempt's outcome as the driver's
+-- JSON form of a TaskResult (TaskResultJson), kept until expires_at. A read ignores an expired row; the
+-- driver deletes expired rows now and then (at most once a minute per instance, 500 rows per statement)
+-- through asynctasq_results_expires_idx.
+CREATE TABLE IF NOT EXISTS asynctasq_results (
+    task_id    VARCHAR(64)  NOT NULL,
+    result     TEXT         NOT NULL,
+    expires_at TIMESTAMPTZ  NOT NULL,
+    CONSTRAINT asynctasq_results_pkey PRIMARY KEY (task_id)
+);
+
+CREATE INDEX IF NOT EXISTS asynctasq_results_expires_idx ON asynctasq_results (expires_at);

@@ -12,7 +12,9 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.TaskResult;
 import io.asynctasq.driver.tck.QueueDriverContractTests;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +42,30 @@ abstract class JdbcDriverContractTests extends QueueDriverContractTests {
 	@Override
 	protected void cleanUp(QueueDriver driver, String namespace, List<String> queuesUsed) {
 		JdbcSchema.drop(dataSource(), TestDatabases.prefixOf(namespace));
+	}
+
+	@Test
+	@DisplayName("purgeExpiredResults deletes the expired result rows and keeps the others")
+	void purgeExpiredResults() {
+		JdbcDriver jdbc = new JdbcDriver(dataSource(),
+				JdbcDriverOptions.defaults().withTablePrefix(TestDatabases.prefixOf(namespace())));
+		TaskResult expiring = result();
+		TaskResult kept = result();
+		// the first recording of an instance purges on its own, the next ones only a minute later
+		jdbc.recordResult(kept, Duration.ofMinutes(5));
+		jdbc.recordResult(expiring, Duration.ofMillis(1));
+		Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.result(expiring.taskId()).isEmpty());
+
+		assertThat(jdbc.purgeExpiredResults()).isEqualTo(1);
+		assertThat(jdbc.purgeExpiredResults()).isZero();
+		assertThat(jdbc.result(kept.taskId())).contains(kept);
+		jdbc.close();
+	}
+
+	private static TaskResult result() {
+		Instant now = Instant.now();
+		return new TaskResult(java.util.UUID.randomUUID().toString(), "jdbc.result", "results",
+				TaskResult.Outcome.SUCCEEDED, 1, now, now, "1", null, null);
 	}
 
 	@Test

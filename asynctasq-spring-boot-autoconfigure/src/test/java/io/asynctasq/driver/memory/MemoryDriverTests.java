@@ -11,4 +11,10 @@ class MemoryDriverTests extends QueueDriverContractTests {
 		return new MemoryDriver();
 	}
 
+	/** Each instance keeps its own tasks and results. */
+	@Override
+	protected boolean instancesShareState() {
+		return false;
+	}
+
 }

@@ -33,7 +33,9 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.QueueNames;
 import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.TaskResult;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
 import io.asynctasq.task.TaskOptions;
@@ -107,6 +109,14 @@ public abstract class QueueDriverContractTests {
 	 */
 	protected Duration timingTolerance() {
 		return Duration.ofMillis(50);
+	}
+
+	/**
+	 * Whether two drivers built for one namespace share what they store (a durable backend), so the results
+	 * tests read from a second instance. Default {@code true}; the memory driver keeps its state per instance.
+	 */
+	protected boolean instancesShareState() {
+		return true;
 	}
 
 	/** The driver of the running test. */
@@ -1140,6 +1150,249 @@ public abstract class QueueDriverContractTests {
 			assertThatCode(() -> driver().close()).as("close twice").doesNotThrowAnyException();
 		}
 
+	}
+
+	// ------------------------------------------------------------------ find by id (a driver may not support it)
+
+	@Test
+	@DisplayName("find: a ready task is READY with its message, no attempts and no due time")
+	void findReady() {
+		String queue = queue("find-ready");
+		TaskMessage message = message(queue, "ready");
+		if (!driver().canFind()) {
+			assertFindUnsupported(queue, message.id());
+			return;
+		}
+		driver().enqueue(message, Duration.ZERO);
+
+		StoredTask found = driver().find(queue, message.id()).orElseThrow();
+		assertThat(found.state()).isEqualTo(StoredTask.State.READY);
+		assertThat(found.message().id()).isEqualTo(message.id());
+		assertThat(found.message().queue()).isEqualTo(queue);
+		assertThat(found.message().body()).isEqualTo(message.body());
+		assertThat(found.attempts()).isZero();
+		assertThat(found.availableAt()).isNull();
+		assertThat(found.deadLetter()).isNull();
+	}
+
+	@Test
+	@DisplayName("find: a delayed task is DELAYED until its due time")
+	void findDelayed() {
+		String queue = queue("find-delayed");
+		TaskMessage message = message(queue, "delayed");
+		if (!driver().canFind()) {
+			assertFindUnsupported(queue, message.id());
+			return;
+		}
+		Instant before = Instant.now();
+		driver().enqueue(message, LONG_LEASE);
+		Instant after = Instant.now();
+
+		StoredTask found = driver().find(queue, message.id()).orElseThrow();
+		assertThat(found.state()).isEqualTo(StoredTask.State.DELAYED);
+		assertThat(found.attempts()).isZero();
+		assertThat(found.availableAt()).isBetween(before.plus(LONG_LEASE).minusSeconds(1),
+				after.plus(LONG_LEASE).plusSeconds(1));
+	}
+
+	@Test
+	@DisplayName("find: a reserved task is IN_FLIGHT, its attempt counted, due at its lease deadline; after a retry it is DELAYED with its attempts kept")
+	void findInFlightThenRetried() throws Exception {
+		String queue = queue("find-in-flight");
+		TaskMessage message = message(queue, "in-flight");
+		if (!driver().canFind()) {
+			assertFindUnsupported(queue, message.id());
+			return;
+		}
+		driver().enqueue(message, Duration.ZERO);
+		Reservation reservation = single(reserveNow(queue));
+
+		StoredTask inFlight = driver().find(queue, message.id()).orElseThrow();
+		assertThat(inFlight.state()).isEqualTo(StoredTask.State.IN_FLIGHT);
+		assertThat(inFlight.attempts()).isEqualTo(1);
+		assertThat(Duration.between(reservation.leaseDeadline(), inFlight.availableAt()).abs())
+			.as("due at the lease deadline").isLessThanOrEqualTo(Duration.ofSeconds(1));
+
+		Instant before = Instant.now();
+		assertThat(driver().retry(reservation, LONG_LEASE)).isTrue();
+		Instant after = Instant.now();
+		StoredTask retried = driver().find(queue, message.id()).orElseThrow();
+		assertThat(retried.state()).isEqualTo(StoredTask.State.DELAYED);
+		assertThat(retried.attempts()).as("the failed attempt stays counted").isEqualTo(1);
+		assertThat(retried.availableAt()).isBetween(before.plus(LONG_LEASE).minusSeconds(1),
+				after.plus(LONG_LEASE).plusSeconds(1));
+	}
+
+	@Test
+	@DisplayName("find: a dead letter is DEAD_LETTERED with its dead letter; an acknowledged task is not found")
+	void findDeadLetteredAndAcknowledged() throws Exception {
+		String queue = queue("find-dead");
+		TaskMessage doomed = message(queue, "doomed");
+		if (!driver().canFind()) {
+			assertFindUnsupported(queue, doomed.id());
+			return;
+		}
+		driver().enqueue(doomed, Duration.ZERO);
+		Reservation reservation = single(reserveNow(queue));
+		assertThat(driver().deadLetter(reservation,
+				DeadLetter.Failure.of("failed", new IllegalStateException("boom")))).isTrue();
+
+		StoredTask dead = driver().find(queue, doomed.id()).orElseThrow();
+		assertThat(dead.state()).isEqualTo(StoredTask.State.DEAD_LETTERED);
+		assertThat(dead.attempts()).isEqualTo(1);
+		assertThat(dead.availableAt()).isNull();
+		assertThat(dead.message().body()).isEqualTo(doomed.body());
+		assertThat(dead.deadLetter()).isNotNull();
+		assertThat(dead.deadLetter().id()).isEqualTo(doomed.id());
+		assertThat(dead.deadLetter().attempts()).isEqualTo(1);
+		assertThat(dead.deadLetter().failure().reason()).isEqualTo("failed");
+		assertThat(dead.deadLetter().failure().errorClass()).isEqualTo(IllegalStateException.class.getName());
+		assertThat(dead.deadLetter().failure().errorMessage()).isEqualTo("boom");
+
+		TaskMessage done = message(queue, "done");
+		driver().enqueue(done, Duration.ZERO);
+		assertThat(driver().acknowledge(single(reserveNow(queue)))).isTrue();
+		assertThat(driver().find(queue, done.id())).as("acknowledged").isEmpty();
+	}
+
+	@Test
+	@DisplayName("find: an unknown id, or a task of another queue, is not found")
+	void findUnknownOrInAnotherQueue() {
+		String queue = queue("find-unknown");
+		String other = queue("find-other");
+		TaskMessage message = message(queue, "here");
+		if (!driver().canFind()) {
+			assertFindUnsupported(queue, message.id());
+			return;
+		}
+		driver().enqueue(message, Duration.ZERO);
+
+		assertThat(driver().find(queue, UUID.randomUUID().toString())).as("unknown id").isEmpty();
+		assertThat(driver().find(other, message.id())).as("another queue").isEmpty();
+	}
+
+	private void assertFindUnsupported(String queue, String taskId) {
+		assertThatThrownBy(() -> driver().find(queue, taskId)).as("find of a driver that cannot find")
+			.isInstanceOf(UnsupportedOperationException.class);
+	}
+
+	// ------------------------------------------------------------------ results (a driver may not store them)
+
+	@Test
+	@DisplayName("results: a recorded result is read back as it was, by another instance of the same namespace too")
+	void resultRecordedThenRead() {
+		TaskResult succeeded = result(TaskResult.Outcome.SUCCEEDED, "{\"total\":12.50,\"items\":[\"a\",null]}", null);
+		TaskResult failed = new TaskResult(UUID.randomUUID().toString(), "tck.failing", "results", TaskResult.Outcome.DEAD_LETTERED,
+				3, Instant.now().minusSeconds(2), Instant.now(), null, IllegalStateException.class.getName(),
+				"boom: \"quoted\"\nand ü");
+		if (!driver().storesResults()) {
+			assertResultsUnsupported(succeeded);
+			return;
+		}
+		driver().recordResult(succeeded, Duration.ofMinutes(5));
+		driver().recordResult(failed, Duration.ofMinutes(5));
+
+		assertThat(driver().result(succeeded.taskId())).contains(succeeded);
+		assertThat(driver().result(failed.taskId())).contains(failed);
+		withSecondInstance((second) -> {
+			assertThat(second.result(succeeded.taskId())).as("another instance").contains(succeeded);
+			assertThat(second.result(failed.taskId())).as("another instance").contains(failed);
+		});
+		assertThat(driver().result(UUID.randomUUID().toString())).as("unknown id").isEmpty();
+	}
+
+	@Test
+	@DisplayName("results: a later record of the same task replaces the earlier one")
+	void resultReplacedByLaterRecord() {
+		TaskResult retrying = result(TaskResult.Outcome.RETRYING, null, "first attempt failed");
+		if (!driver().storesResults()) {
+			assertResultsUnsupported(retrying);
+			return;
+		}
+		TaskResult succeeded = new TaskResult(retrying.taskId(), retrying.taskName(), retrying.queue(),
+				TaskResult.Outcome.SUCCEEDED, 2, Instant.now(), Instant.now().plusMillis(5), "42", null, null);
+		driver().recordResult(retrying, Duration.ofMinutes(5));
+		assertThat(driver().result(retrying.taskId())).contains(retrying);
+
+		driver().recordResult(succeeded, Duration.ofMinutes(5));
+		assertThat(driver().result(retrying.taskId())).contains(succeeded);
+		withSecondInstance((second) -> assertThat(second.result(retrying.taskId())).contains(succeeded));
+	}
+
+	@Test
+	@DisplayName("results: a result is gone once its ttl passed")
+	void resultGoneAfterTtl() {
+		TaskResult result = result(TaskResult.Outcome.SUCCEEDED, "\"done\"", null);
+		if (!driver().storesResults()) {
+			assertResultsUnsupported(result);
+			return;
+		}
+		Duration ttl = Duration.ofSeconds(1);
+		long start = System.nanoTime();
+		driver().recordResult(result, ttl);
+		assertThat(driver().result(result.taskId())).isPresent();
+
+		awaitAtMost(ttl.plusSeconds(10)).until(() -> driver().result(result.taskId()).isEmpty());
+		assertThat(elapsedSince(start)).as("not gone before its ttl").isGreaterThanOrEqualTo(ttl.minus(timingTolerance()));
+	}
+
+	@Test
+	@DisplayName("results: another namespace does not see them")
+	void resultNotSeenByAnotherNamespace() {
+		TaskResult result = result(TaskResult.Outcome.SUCCEEDED, "true", null);
+		if (!driver().storesResults()) {
+			assertResultsUnsupported(result);
+			return;
+		}
+		driver().recordResult(result, Duration.ofMinutes(5));
+		String otherNamespace = "tck-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		QueueDriver other = DriverFacade.of(createDriver(otherNamespace));
+		try {
+			assertThat(other.result(result.taskId())).isEmpty();
+		}
+		finally {
+			try {
+				cleanUp(other, otherNamespace, List.of());
+			}
+			finally {
+				other.close();
+			}
+		}
+		assertThat(driver().result(result.taskId())).isPresent();
+	}
+
+	/** A result of a new task id. */
+	private static TaskResult result(TaskResult.Outcome outcome, String valueJson, String errorMessage) {
+		Instant startedAt = Instant.now();
+		return new TaskResult(UUID.randomUUID().toString(), "tck.result", "results", outcome, 1, startedAt,
+				startedAt.plusMillis(12), valueJson, (errorMessage != null) ? RuntimeException.class.getName() : null,
+				errorMessage);
+	}
+
+	/**
+	 * Runs {@code reads} on a second driver of this test's namespace, closed after; on the driver of the test
+	 * when instances do not share their state ({@link #instancesShareState()}).
+	 */
+	private void withSecondInstance(java.util.function.Consumer<QueueDriver> reads) {
+		if (!instancesShareState()) {
+			reads.accept(driver());
+			return;
+		}
+		QueueDriver second = DriverFacade.of(createDriver(this.namespace));
+		try {
+			reads.accept(second);
+		}
+		finally {
+			second.close();
+		}
+	}
+
+	private void assertResultsUnsupported(TaskResult result) {
+		assertThatThrownBy(() -> driver().recordResult(result, Duration.ofMinutes(5)))
+			.as("recordResult of a driver that does not store results")
+			.isInstanceOf(UnsupportedOperationException.class);
+		assertThatThrownBy(() -> driver().result(result.taskId())).as("result of a driver that does not store results")
+			.isInstanceOf(UnsupportedOperationException.class);
 	}
 
 	// ------------------------------------------------------------------ helpers
