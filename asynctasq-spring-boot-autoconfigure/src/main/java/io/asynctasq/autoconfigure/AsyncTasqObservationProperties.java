@@ -12,6 +12,20 @@ public class AsyncTasqObservationProperties {
 	 */
 	private boolean enabled = true;
 
+	/**
+	 * Whether observations are made only when a tracing bridge (Brave or OpenTelemetry) provides a Tracer. Set
+	 * to false to observe with any ObservationRegistry, for observation handlers of your own.
+	 */
+	private boolean requireTracer = true;
+
+	public boolean isRequireTracer() {
+		return this.requireTracer;
+	}
+
+	public void setRequireTracer(boolean requireTracer) {
+		this.requireTracer = requireTracer;
+	}
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}

@@ -46,7 +46,7 @@ class AsyncTasqConfigurationMetadataTests {
 			"asynctasq.worker.concurrency", "asynctasq.worker.shutdown-timeout", "asynctasq.worker.poll-interval",
 			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor", "asynctasq.worker.unknown-task-grace",
 			"asynctasq.dispatch.timeout", "asynctasq.dispatch.max-payload-size", "asynctasq.health.timeout",
-			"asynctasq.health.counts-refresh", "asynctasq.observations.enabled", "asynctasq.results.enabled", "asynctasq.results.ttl");
+			"asynctasq.health.counts-refresh", "asynctasq.observations.enabled", "asynctasq.observations.require-tracer", "asynctasq.results.enabled", "asynctasq.results.ttl");
 
 	/** Properties without a default value: unset means something of its own. */
 	private static final List<String> WITHOUT_DEFAULT = List.of("asynctasq.worker.queues", "asynctasq.worker.prefetch");

@@ -55,7 +55,7 @@ class TaskObservationTests {
 		.withConfiguration(
 				AutoConfigurations.of(AsyncTasqAutoConfiguration.class, AsyncTasqObservationAutoConfiguration.class))
 		.withUserConfiguration(ObservedTasks.class)
-		.withPropertyValues("asynctasq.worker.poll-interval=50ms");
+		.withPropertyValues("asynctasq.worker.poll-interval=50ms", "asynctasq.observations.require-tracer=false");
 
 	@Test
 	void dispatchAndExecutionAreObservedAndTheHeadersTravel() {
@@ -161,6 +161,23 @@ class TaskObservationTests {
 			.isSameAs(TaskObserver.ExecutionObservation.NONE);
 		this.runner.withUserConfiguration(Registry.class)
 			.withPropertyValues("asynctasq.observations.enabled=false", "asynctasq.worker.enabled=false")
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(TaskObserver.class);
+				assertThat(headersOfDispatched(context.getBean(TaskDispatcher.class),
+						context.getBean(QueueDriver.class), context.getBean(PayloadCodec.class)))
+					.isEmpty();
+				TestObservationRegistryAssert.assertThat(context.getBean(TestObservationRegistry.class))
+					.doesNotHaveAnyObservation();
+			});
+	}
+
+	@Test
+	void withARegistryButNoTracingBridgeNothingIsObservedByDefault() {
+		new ApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(AsyncTasqAutoConfiguration.class, AsyncTasqObservationAutoConfiguration.class))
+			.withUserConfiguration(Registry.class)
+			.withPropertyValues("asynctasq.worker.enabled=false")
 			.run((context) -> {
 				assertThat(context).doesNotHaveBean(TaskObserver.class);
 				assertThat(headersOfDispatched(context.getBean(TaskDispatcher.class),
