@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,6 +23,7 @@ import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.WorkerHeartbeat;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +40,9 @@ public class MemoryDriver implements QueueDriver {
 	private final Map<String, QueueState> queues = new HashMap<>();
 
 	private final AtomicLong sequence = new AtomicLong();
+
+	/** Heartbeats by worker id, each with when it expires ({@link System#nanoTime()}). */
+	private final Map<String, Beat> heartbeats = new TreeMap<>();
 
 	private volatile boolean closed;
 
@@ -231,6 +236,26 @@ public class MemoryDriver implements QueueDriver {
 	}
 
 	@Override
+	public void beat(WorkerHeartbeat heartbeat, Duration ttl) {
+		locked(() -> this.heartbeats.put(heartbeat.workerId(), new Beat(heartbeat, System.nanoTime() + ttl.toNanos())));
+	}
+
+	@Override
+	public void removeWorker(String workerId) {
+		locked(() -> this.heartbeats.remove(workerId));
+	}
+
+	/** The workers of this JVM that use this driver: its memory is the whole cluster. */
+	@Override
+	public List<WorkerHeartbeat> workers() {
+		return locked(() -> {
+			long now = System.nanoTime();
+			this.heartbeats.values().removeIf((beat) -> beat.expiresAt - now <= 0);
+			return this.heartbeats.values().stream().map(Beat::heartbeat).toList();
+		});
+	}
+
+	@Override
 	public void ping() {
 		locked(() -> null);
 	}
@@ -314,6 +339,9 @@ public class MemoryDriver implements QueueDriver {
 			this.attempts = attempts;
 		}
 
+	}
+
+	private record Beat(WorkerHeartbeat heartbeat, long expiresAt) {
 	}
 
 	private record DelayedEntry(Entry entry, Instant dueAt, long sequence) {

@@ -11,4 +11,10 @@ class MemoryDriverTests extends QueueDriverContractTests {
 		return new MemoryDriver();
 	}
 
+	/** Each instance has its own memory. */
+	@Override
+	protected boolean sharesBackendBetweenInstances() {
+		return false;
+	}
+
 }
