@@ -69,6 +69,7 @@ public final class JdbcSchema {
 					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "tasks");
 					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "dead_letters");
 					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "queue_counts");
+					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "workers");
 				}
 				return null;
 			});
