@@ -195,7 +195,12 @@ public class AsyncTasqProperties {
 		/** Longest wait of one reservation when the queues are empty (drivers that can wake earlier do). */
 		private Duration pollInterval = WorkerSettings.DEFAULT_POLL_INTERVAL;
 
-		/** Period of worker heartbeat events. */
+		/**
+		 * Period of the worker's heartbeats: each beat is recorded in the backend, where every instance lists the
+		 * live workers of the cluster, and lives for three periods (a worker that stops beating drops out
+		 * then; one that stops removes its own at once); it is also published as a heartbeat event. Defaults to
+		 * 10s.
+		 */
 		private Duration heartbeatInterval = WorkerSettings.DEFAULT_HEARTBEAT_INTERVAL;
 
 		/** Threads running blocking task methods: auto (virtual on Java 21+), virtual or platform. */

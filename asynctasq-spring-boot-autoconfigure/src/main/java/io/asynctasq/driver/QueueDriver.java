@@ -183,8 +183,9 @@ public interface QueueDriver extends AutoCloseable {
 	}
 
 	/**
-	 * Records (or replaces) a worker's heartbeat; it expires when {@code ttl} passes without another. The
-	 * default throws {@link UnsupportedOperationException}.
+	 * Records (or replaces) a worker's heartbeat; it expires when {@code ttl} passes without another (on the
+	 * backend's clock where it has one). A driver storing heartbeats as text writes them as {@link HeartbeatJson}.
+	 * The default throws {@link UnsupportedOperationException}.
 	 */
 	default void beat(WorkerHeartbeat heartbeat, Duration ttl) {
 		throw new UnsupportedOperationException("The " + name() + " driver does not record worker heartbeats");
@@ -196,8 +197,9 @@ public interface QueueDriver extends AutoCloseable {
 	}
 
 	/**
-	 * The workers of the cluster whose heartbeat has not expired, ordered by worker id, as every instance
-	 * sharing the backend sees them.
+	 * The workers of the cluster whose heartbeat has not expired, ordered by worker id ({@link String} order), as
+	 * every instance sharing the backend sees them. A stored heartbeat that cannot be read is left out with a
+	 * warning, never failing the listing.
 	 */
 	default List<WorkerHeartbeat> workers() {
 		throw new UnsupportedOperationException("The " + name() + " driver does not record worker heartbeats");

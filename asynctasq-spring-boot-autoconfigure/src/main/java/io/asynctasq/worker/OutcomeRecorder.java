@@ -123,6 +123,7 @@ final class OutcomeRecorder {
 			return;
 		}
 		this.worker.countProcessed();
+		this.worker.countFailed();
 		logger.warn("Task {} '{}' attempt {}/{} failed ({}); retrying in {} ms", reservation.id(), attempt.taskName(),
 				context.attempt(), context.maxAttempts(), error.toString(), delay.toMillis());
 		this.worker.publish(new TaskEvent.Retrying(reservation.id(), attempt.taskName(), reservation.queue(),
@@ -145,6 +146,7 @@ final class OutcomeRecorder {
 			return;
 		}
 		this.worker.countProcessed();
+		this.worker.countFailed();
 		RunningTaskContext context = attempt.context();
 		logger.error("Task {} '{}' failed permanently after {} attempt(s); moved to the dead-letter queue",
 				reservation.id(), attempt.taskName(), context.attempt(), error);

@@ -81,6 +81,8 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private final AtomicLong processed = new AtomicLong();
 
+	private final AtomicLong failed = new AtomicLong();
+
 	private final ExecutorService executor;
 
 	private final ScheduledThreadPoolExecutor scheduler;
@@ -96,6 +98,9 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	private @Nullable Thread fetcher;
 
 	private @Nullable ScheduledFuture<?> heartbeat;
+
+	/** Records this worker's heartbeat in the backend while it runs; replaced on each start. */
+	private volatile @Nullable HeartbeatRecorder heartbeats;
 
 	private final LeaseRenewer leaseRenewer;
 
@@ -196,6 +201,11 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		return this.processed.get();
 	}
 
+	/** Attempts of those that failed (retried or dead-lettered) since it was created. */
+	public long failedCount() {
+		return this.failed.get();
+	}
+
 	/** The queues served, in strict priority order; resolved when the worker starts. */
 	public List<String> queues() {
 		return this.queues;
@@ -240,6 +250,10 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.fetcher.start();
 		long beat = Math.max(1, this.settings.heartbeatInterval().toMillis());
 		this.heartbeat = this.scheduler.scheduleAtFixedRate(this::beat, beat, beat, TimeUnit.MILLISECONDS);
+		HeartbeatRecorder recorder = new HeartbeatRecorder(this, this.driver, this.settings.heartbeatInterval(),
+				this.startedAt);
+		this.heartbeats = recorder;
+		this.scheduler.execute(recorder::beat);
 		this.leaseRenewer.start(this.scheduler);
 		logger.info("AsyncTasQ worker {} online: queues {} (strict priority), concurrency {}, {} threads",
 				this.workerId, this.queues, this.settings.concurrency(), usesVirtualThreads() ? "virtual" : "platform");
@@ -345,6 +359,10 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		}
 		if (this.heartbeat != null) {
 			this.heartbeat.cancel(false);
+		}
+		HeartbeatRecorder recorder = this.heartbeats;
+		if (recorder != null) {
+			recorder.remove();
 		}
 		this.leaseRenewer.stop();
 		this.running = false;
@@ -539,6 +557,10 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	private void beat() {
 		publish(new WorkerEvent.Heartbeat(this.workerId, this.active.size(), this.processed.get(),
 				Duration.between(this.startedAt, Instant.now()), Instant.now()));
+		HeartbeatRecorder recorder = this.heartbeats;
+		if (recorder != null) {
+			recorder.beat();
+		}
 	}
 
 	// Collaborators of TaskExecution
@@ -574,6 +596,10 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	void countProcessed() {
 		this.processed.incrementAndGet();
+	}
+
+	void countFailed() {
+		this.failed.incrementAndGet();
 	}
 
 	void executionEnded(TaskExecution execution) {

@@ -15,7 +15,8 @@ import io.asynctasq.task.TaskOptions;
  * @param prefetch how many tasks beyond {@code concurrency} may be reserved ahead of a free thread
  * @param shutdownTimeout how long running tasks may finish on stop before they are interrupted and released
  * @param pollInterval longest wait of one reservation call when queues are empty
- * @param heartbeatInterval period of heartbeat events
+ * @param heartbeatInterval period of the worker's heartbeats: recorded in the backend (each live for three periods)
+ * and published as heartbeat events
  * @param executorMode which threads run blocking task code
  * @param taskDefaults fully resolved defaults of every option (all set)
  * @param unknownTaskGrace how long after its dispatch a task this worker cannot run (an unknown name, arguments
@@ -36,7 +37,7 @@ public record WorkerSettings(List<String> queues, int concurrency, int prefetch,
 	public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
 
 	/** Default of {@link #heartbeatInterval()}. */
-	public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
+	public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
 
 	/** Default of {@link #executorMode()}. */
 	public static final ExecutorMode DEFAULT_EXECUTOR_MODE = ExecutorMode.AUTO;

@@ -15,9 +15,9 @@ import io.asynctasq.driver.Reservation;
 
 /**
  * Every SQL statement of the JDBC driver, per database, in one place: written once with placeholders each
- * dialect fills in ({@code {tasks}}, {@code {dead}}, {@code {counts}}, {@code {results}}, {@code {now}},
- * {@code {now+ms}}, {@code {attempts+1}}, {@code {attempts-1}}), and what differs beyond that spelled out per
- * constant.
+ * dialect fills in ({@code {tasks}}, {@code {dead}}, {@code {counts}}, {@code {results}}, {@code {workers}},
+ * {@code {now}}, {@code {now+ms}}, {@code {attempts+1}}, {@code {attempts-1}}), and what differs beyond that
+ * spelled out per constant.
  * Design notes, including how each database reserves a batch and keeps the queue totals: {@code docs/jdbc.md}.
  */
 public enum JdbcDialect {
@@ -181,6 +181,12 @@ public enum JdbcDialect {
 		}
 
 		@Override
+		String beat(String workersTable) {
+			return resolve("INSERT INTO " + workersTable + " (worker_id, heartbeat, expires_at) VALUES (?, ?, {now+ms}) "
+					+ "ON DUPLICATE KEY UPDATE heartbeat = VALUES(heartbeat), expires_at = VALUES(expires_at)", null, null);
+		}
+
+		@Override
 		void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
 			statement.setObject(index, LocalDateTime.ofInstant(time, ZoneOffset.UTC));
 		}
@@ -211,6 +217,12 @@ public enum JdbcDialect {
 		String recordResult(String resultsTable) {
 			return results("MERGE INTO {results} (task_id, result, expires_at) KEY (task_id) VALUES (?, ?, {now+ms})",
 					resultsTable);
+		}
+
+		@Override
+		String beat(String workersTable) {
+			return resolve("MERGE INTO " + workersTable + " (worker_id, heartbeat, expires_at) KEY (worker_id) "
+					+ "VALUES (?, ?, {now+ms})", null, null);
 		}
 
 		@Override
@@ -585,8 +597,37 @@ public enum JdbcDialect {
 				+ "ORDER BY expires_at LIMIT " + limit + ")", resultsTable);
 	}
 
+	/**
+	 * Records a worker's heartbeat, replacing the one it had. Parameters: worker id, heartbeat JSON, ttl in ms.
+	 * The PostgreSQL form; MariaDB and H2 spell the upsert their way.
+	 */
+	String beat(String workersTable) {
+		return resolveWorkers("INSERT INTO {workers} (worker_id, heartbeat, expires_at) VALUES (?, ?, {now+ms}) "
+				+ "ON CONFLICT (worker_id) DO UPDATE SET heartbeat = EXCLUDED.heartbeat, expires_at = EXCLUDED.expires_at",
+				workersTable);
+	}
+
+	/** Parameters: worker id. */
+	String removeWorker(String workersTable) {
+		return resolveWorkers("DELETE FROM {workers} WHERE worker_id = ?", workersTable);
+	}
+
+	/** The heartbeats that have not expired: worker_id, heartbeat. No parameters. */
+	String workers(String workersTable) {
+		return resolveWorkers("SELECT worker_id, heartbeat FROM {workers} WHERE expires_at > {now}", workersTable);
+	}
+
+	/** Deletes the heartbeats that expired. No parameters. */
+	String pruneWorkers(String workersTable) {
+		return resolveWorkers("DELETE FROM {workers} WHERE expires_at <= {now}", workersTable);
+	}
+
 	String ping() {
 		return "SELECT 1";
+	}
+
+	private String resolveWorkers(String sql, String workersTable) {
+		return resolve(sql, null, null).replace("{workers}", workersTable);
 	}
 
 	private static String repeat(String row, int rows) {

@@ -24,6 +24,7 @@ import javax.sql.DataSource;
 import io.asynctasq.driver.Causes;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
+import io.asynctasq.driver.HeartbeatJson;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
@@ -31,6 +32,7 @@ import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.TaskResult;
 import io.asynctasq.driver.TaskResultJson;
+import io.asynctasq.driver.WorkerHeartbeat;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,6 +107,9 @@ public class JdbcDriver implements QueueDriver {
 	/** {@link System#nanoTime()} of the last purge of expired results a recording ran. */
 	private final AtomicLong lastResultPurge = new AtomicLong(System.nanoTime() - RESULT_PURGE_INTERVAL_NANOS);
 
+	/** When ({@link System#nanoTime()}) a beat deletes the expired heartbeats next. */
+	private final AtomicLong nextWorkerPrune = new AtomicLong(System.nanoTime());
+
 	private volatile boolean closed;
 
 	public JdbcDriver(DataSource dataSource) {
@@ -129,7 +134,7 @@ public class JdbcDriver implements QueueDriver {
 		this.counts = new JdbcCounts(this.dialect, countsTable);
 		this.channel = (options.tablePrefix() + "tasks").toLowerCase(java.util.Locale.ROOT);
 		this.sql = new Statements(this.dialect, this.tasksTable, this.deadTable, countsTable,
-				options.tablePrefix() + "results");
+				options.tablePrefix() + "results", options.tablePrefix() + "workers");
 		this.idlePauseNanos = new AtomicLong(options.pollBackoffMin().toNanos());
 	}
 
@@ -879,6 +884,54 @@ public class JdbcDriver implements QueueDriver {
 				}));
 	}
 
+	/**
+	 * Upserts the worker's row, expiring at the database clock plus {@code ttl}; at most once per {@code ttl}
+	 * a beat of this driver also deletes the rows that expired (a failure of that only logged).
+	 */
+	@Override
+	public void beat(WorkerHeartbeat heartbeat, Duration ttl) {
+		String json = HeartbeatJson.toJson(heartbeat);
+		withLockRetry("record the heartbeat of worker " + heartbeat.workerId(),
+				() -> this.transactions.statement((connection) -> update(connection, this.sql.beat, (statement) -> {
+					statement.setString(1, heartbeat.workerId());
+					statement.setString(2, json);
+					statement.setLong(3, Math.max(1, ttl.toMillis()));
+				})));
+		long now = System.nanoTime();
+		long due = this.nextWorkerPrune.get();
+		if (now - due >= 0 && this.nextWorkerPrune.compareAndSet(due, now + ttl.toNanos())) {
+			try {
+				this.transactions.statement((connection) -> update(connection, this.sql.pruneWorkers, (statement) -> {
+				}));
+			}
+			catch (SQLException | DataAccessException ex) {
+				logger.debug("AsyncTasQ JDBC driver: could not delete the expired worker heartbeats: {}",
+						ex.getMessage());
+			}
+		}
+	}
+
+	@Override
+	public void removeWorker(String workerId) {
+		withLockRetry("remove the heartbeat of worker " + workerId, () -> this.transactions.statement(
+				(connection) -> update(connection, this.sql.removeWorker, (statement) -> statement.setString(1, workerId))));
+	}
+
+	/** The rows that have not expired, by worker id; an unreadable heartbeat is skipped. */
+	@Override
+	public List<WorkerHeartbeat> workers() {
+		List<String[]> rows = withLockRetry("list the workers", () -> this.transactions.statement(
+				(connection) -> query(connection, this.sql.workers, (statement) -> {
+				}, (rs, i) -> new String[] { rs.getString("worker_id"), rs.getString("heartbeat") })));
+		List<WorkerHeartbeat> workers = new ArrayList<>(rows.size());
+		for (String[] row : rows) {
+			HeartbeatJson.read(row[1], "of worker " + row[0] + " in table " + this.options.tablePrefix() + "workers")
+				.ifPresent(workers::add);
+		}
+		workers.sort(Comparator.comparing(WorkerHeartbeat::workerId));
+		return workers;
+	}
+
 	@Override
 	public void ping() {
 		call("ping the database", () -> this.transactions
@@ -1087,7 +1140,16 @@ public class JdbcDriver implements QueueDriver {
 
 		final String purgeExpiredResults;
 
-		Statements(JdbcDialect dialect, String tasks, String dead, String counts, String results) {
+		final String beat;
+
+		final String removeWorker;
+
+		final String workers;
+
+		final String pruneWorkers;
+
+		Statements(JdbcDialect dialect, String tasks, String dead, String counts, String results,
+				String workers) {
 			this.dialect = dialect;
 			this.tasks = tasks;
 			this.counts = counts;
@@ -1120,6 +1182,10 @@ public class JdbcDriver implements QueueDriver {
 			this.recordResult = dialect.recordResult(results);
 			this.result = dialect.result(results);
 			this.purgeExpiredResults = dialect.purgeExpiredResults(results, RESULT_PURGE_CHUNK);
+			this.beat = dialect.beat(workers);
+			this.removeWorker = dialect.removeWorker(workers);
+			this.workers = dialect.workers(workers);
+			this.pruneWorkers = dialect.pruneWorkers(workers);
 		}
 
 		String insertCounted(int rows, boolean notify) {

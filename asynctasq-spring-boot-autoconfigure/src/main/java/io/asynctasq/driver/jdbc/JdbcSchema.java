@@ -70,6 +70,7 @@ public final class JdbcSchema {
 					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "dead_letters");
 					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "queue_counts");
 					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "results");
+					statement.execute("DROP TABLE IF EXISTS " + tablePrefix + "workers");
 				}
 				return null;
 			});

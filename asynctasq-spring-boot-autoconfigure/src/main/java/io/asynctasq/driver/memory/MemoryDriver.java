@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +27,7 @@ import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.TaskResult;
+import io.asynctasq.driver.WorkerHeartbeat;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,6 +50,9 @@ public class MemoryDriver implements QueueDriver {
 
 	/** {@link System#nanoTime()} of the last sweep of expired results. */
 	private final AtomicLong lastResultSweep = new AtomicLong(System.nanoTime());
+
+	/** Heartbeats by worker id, each with when it expires ({@link System#nanoTime()}). */
+	private final Map<String, Beat> heartbeats = new TreeMap<>();
 
 	private volatile boolean closed;
 
@@ -309,6 +314,26 @@ public class MemoryDriver implements QueueDriver {
 	}
 
 	@Override
+	public void beat(WorkerHeartbeat heartbeat, Duration ttl) {
+		locked(() -> this.heartbeats.put(heartbeat.workerId(), new Beat(heartbeat, System.nanoTime() + ttl.toNanos())));
+	}
+
+	@Override
+	public void removeWorker(String workerId) {
+		locked(() -> this.heartbeats.remove(workerId));
+	}
+
+	/** The workers of this JVM that use this driver: its memory is the whole cluster. */
+	@Override
+	public List<WorkerHeartbeat> workers() {
+		return locked(() -> {
+			long now = System.nanoTime();
+			this.heartbeats.values().removeIf((beat) -> beat.expiresAt - now <= 0);
+			return this.heartbeats.values().stream().map(Beat::heartbeat).toList();
+		});
+	}
+
+	@Override
 	public void ping() {
 		locked(() -> null);
 	}
@@ -402,6 +427,9 @@ public class MemoryDriver implements QueueDriver {
 			this.attempts = attempts;
 		}
 
+	}
+
+	private record Beat(WorkerHeartbeat heartbeat, long expiresAt) {
 	}
 
 	private record DelayedEntry(Entry entry, Instant dueAt, long sequence) {

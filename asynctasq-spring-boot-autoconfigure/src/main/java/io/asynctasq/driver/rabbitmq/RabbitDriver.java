@@ -14,6 +14,7 @@ import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.TaskResult;
+import io.asynctasq.driver.WorkerHeartbeat;
 
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 
@@ -21,8 +22,8 @@ import org.springframework.amqp.rabbit.connection.ConnectionFactory;
  * The RabbitMQ driver, on the application's Spring AMQP {@link ConnectionFactory}: publisher confirms, push
  * consumers with manual acknowledgements, delays and dead letters without broker plugins. It delegates to its
  * components: {@link ConfirmPublisher}, {@link QueueConsumers} and their {@link LeaseTable}, {@link Settlement},
- * {@link DelayRouter} and {@link DeadLetterBrowser}. Callers go through {@link io.asynctasq.driver.DriverFacade},
- * which checks the arguments and the closed state. Design notes: {@code docs/rabbitmq.md}.
+ * {@link DelayRouter}, {@link DeadLetterBrowser} and {@link WorkerBeats}. Callers go through
+ * {@link io.asynctasq.driver.DriverFacade}, which checks the arguments and the closed state. Design notes: {@code docs/rabbitmq.md}.
  */
 public class RabbitDriver implements QueueDriver {
 
@@ -49,6 +50,8 @@ public class RabbitDriver implements QueueDriver {
 
 	private final DeadLetterBrowser deadLetters;
 
+	private final WorkerBeats workerBeats;
+
 	/** Set once by the first close: both the facade and the bean's destroy method may call it. */
 	private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -73,6 +76,7 @@ public class RabbitDriver implements QueueDriver {
 		this.settlement = new Settlement(this.leases, this.headers, this.publisher);
 		this.deadLetters = new DeadLetterBrowser(this.broker, this.topology, this.headers, this.publisher,
 				confirmTimeout);
+		this.workerBeats = new WorkerBeats(this.broker, this.topology, this.publisher, confirmTimeout);
 	}
 
 	/** The names of the broker objects this driver uses. */
@@ -250,6 +254,26 @@ public class RabbitDriver implements QueueDriver {
 	public Optional<TaskResult> result(String taskId) {
 		throw new UnsupportedOperationException("The rabbitmq driver does not store task results: RabbitMQ is a "
 				+ "broker, not a store");
+	}
+
+	/** A transient message expiring after {@code ttl} in the heartbeats queue ({@link WorkerBeats}). */
+	@Override
+	public void beat(WorkerHeartbeat heartbeat, Duration ttl) {
+		this.workerBeats.beat(heartbeat, ttl);
+	}
+
+	@Override
+	public void removeWorker(String workerId) {
+		this.workerBeats.remove(workerId);
+	}
+
+	/**
+	 * The latest beat of each worker in the heartbeats queue. A listing or removal running at the same time in
+	 * another process may hide some workers from this one (see {@code docs/rabbitmq.md}).
+	 */
+	@Override
+	public List<WorkerHeartbeat> workers() {
+		return this.workerBeats.list();
 	}
 
 	@Override

@@ -91,6 +91,25 @@ public final class RabbitTopology {
 		return workQueue(queue) + ".due";
 	}
 
+	/**
+	 * The queue of the worker heartbeats, {@code <prefix>:workers}: a colon is in no prefix nor queue name, so
+	 * no task queue's broker queue is named so.
+	 */
+	public String workersQueue() {
+		return this.prefix + ":workers";
+	}
+
+	/**
+	 * Declares the exchange and the heartbeats queue with its binding; idempotent. Always a classic queue,
+	 * whatever the task queues' type: it holds transient messages that expire (see {@code docs/rabbitmq.md}).
+	 */
+	void declareWorkers(Channel channel) throws IOException {
+		channel.exchangeDeclare(exchange(), BuiltinExchangeType.DIRECT, true);
+		Map<String, Object> arguments = new HashMap<>();
+		arguments.put("x-queue-type", "classic");
+		declareBound(channel, workersQueue(), arguments);
+	}
+
 	/** Every delay queue of {@code queue}, smallest level first. */
 	public List<String> delayQueues(String queue) {
 		List<String> names = new ArrayList<>(DELAY_LEVELS_MS.length);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
 import io.asynctasq.driver.Causes;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
+import io.asynctasq.driver.HeartbeatJson;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
@@ -26,6 +28,7 @@ import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.TaskResult;
 import io.asynctasq.driver.TaskResultJson;
+import io.asynctasq.driver.WorkerHeartbeat;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -92,6 +95,12 @@ public class RedisDriver implements QueueDriver {
 
 	private static final LuaScript FIND = LuaScript.load("find", 4);
 
+	private static final LuaScript BEAT = LuaScript.load("beat", 2);
+
+	private static final LuaScript REMOVE_WORKER = LuaScript.load("removeWorker", 2);
+
+	private static final LuaScript WORKERS = LuaScript.load("workers", 2);
+
 	/** {@link Reservation#MAX_ATTEMPT}, the bound of the attempt counters the scripts change. */
 	private static final byte[] MAX_ATTEMPT = number(Reservation.MAX_ATTEMPT);
 
@@ -111,6 +120,9 @@ public class RedisDriver implements QueueDriver {
 
 	private final ConcurrentMap<String, RedisKeys> keys = new ConcurrentHashMap<>();
 
+	/** The heartbeats hash and their expiry set: {@code <prefix>:{:workers}:beats} and {@code ...:expiry}. */
+	private final List<byte[]> workerKeys;
+
 	private volatile boolean closed;
 
 	/** A driver with the default client name {@code asynctasq} on its blocking connections. */
@@ -126,6 +138,7 @@ public class RedisDriver implements QueueDriver {
 	public RedisDriver(RedisConnectionFactory connectionFactory, String keyPrefix, String clientName) {
 		this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory");
 		this.keyPrefix = validateKeyPrefix(keyPrefix);
+		this.workerKeys = RedisKeys.workers(this.keyPrefix);
 		String name = (clientName == null || clientName.isBlank()) ? "asynctasq" : clientName.replace(' ', '-');
 		MarkerWaiter lettuce = LETTUCE_PRESENT ? LettuceMarkerWaiter.forFactory(connectionFactory, name) : null;
 		this.waiter = (lettuce != null) ? lettuce : new SpringMarkerWaiter(connectionFactory);
@@ -646,6 +659,37 @@ public class RedisDriver implements QueueDriver {
 
 	private byte[] resultKey(String taskId) {
 		return text(this.keyPrefix + ":result:" + taskId);
+	}
+
+	/** One script: the heartbeat and its expiry on the server's clock (see {@code beat-2.lua}). */
+	@Override
+	public void beat(WorkerHeartbeat heartbeat, Duration ttl) {
+		List<byte[]> args = List.of(text(heartbeat.workerId()), text(HeartbeatJson.toJson(heartbeat)),
+				number(Math.max(1, ttl.toMillis())));
+		execute("beat", (connection) -> run(connection, BEAT, ReturnType.INTEGER, this.workerKeys, args));
+	}
+
+	@Override
+	public void removeWorker(String workerId) {
+		execute("removeWorker", (connection) -> run(connection, REMOVE_WORKER, ReturnType.INTEGER, this.workerKeys,
+				List.of(text(workerId))));
+	}
+
+	/** Prunes the expired heartbeats and reads the others in one script; an unreadable one is skipped. */
+	@Override
+	public List<WorkerHeartbeat> workers() {
+		List<Object> result = execute("workers",
+				(connection) -> run(connection, WORKERS, ReturnType.MULTI, this.workerKeys, List.of()));
+		List<WorkerHeartbeat> workers = new ArrayList<>(result.size() / 2);
+		for (int i = 0; i + 1 < result.size(); i += 2) {
+			Object json = result.get(i + 1);
+			if (json != null) {
+				HeartbeatJson.read(asText(json), "of worker " + asText(result.get(i)) + " in Redis")
+					.ifPresent(workers::add);
+			}
+		}
+		workers.sort(Comparator.comparing(WorkerHeartbeat::workerId));
+		return workers;
 	}
 
 	@Override

@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS asynctasq_dead_letters (
 
 CREATE INDEX IF NOT EXISTS asynctasq_dead_letters_queue_idx ON asynctasq_dead_letters (queue, seq);
 
+-- Worker heartbeats (see schema-postgresql.sql).
+CREATE TABLE IF NOT EXISTS asynctasq_workers (
+    worker_id  VARCHAR(200) NOT NULL,
+    heartbeat  VARCHAR      NOT NULL,
+    expires_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+    CONSTRAINT asynctasq_workers_pkey PRIMARY KEY (worker_id)
+);
+
 -- Totals per queue, for counts() (see schema-postgresql.sql).
 CREATE TABLE IF NOT EXISTS asynctasq_queue_counts (
     queue        VARCHAR(80)  NOT NULL,

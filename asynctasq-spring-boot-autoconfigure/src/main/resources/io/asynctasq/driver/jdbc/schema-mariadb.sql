@@ -51,6 +51,14 @@ CREATE TABLE IF NOT EXISTS asynctasq_dead_letters (
     KEY asynctasq_dead_letters_queue_idx (queue, seq)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
+-- Worker heartbeats (see schema-postgresql.sql).
+CREATE TABLE IF NOT EXISTS asynctasq_workers (
+    worker_id  VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    heartbeat  MEDIUMTEXT   NOT NULL,
+    expires_at DATETIME(6)  NOT NULL,
+    PRIMARY KEY (worker_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
 -- Totals per queue, for counts() (see schema-postgresql.sql): 16 slot rows per queue, added to by the
 -- driver in the same transaction as every insert and delete of tasks and dead letters. Rows written or
 -- deleted by other means than the driver must add or subtract here too, or the counts drift; to count

@@ -69,6 +69,16 @@ CREATE TABLE IF NOT EXISTS asynctasq_dead_letters (
 
 CREATE INDEX IF NOT EXISTS asynctasq_dead_letters_queue_idx ON asynctasq_dead_letters (queue, seq);
 
+-- Worker heartbeats: one row per live worker, its heartbeat as JSON (io.asynctasq.driver.HeartbeatJson),
+-- replaced on every beat; expires_at is the database clock plus the beat's ttl. A listing reads the rows
+-- that have not expired; the driver deletes the expired ones now and then, and a stopping worker its own.
+CREATE TABLE IF NOT EXISTS asynctasq_workers (
+    worker_id  VARCHAR(200) NOT NULL,
+    heartbeat  TEXT         NOT NULL,
+    expires_at TIMESTAMPTZ  NOT NULL,
+    CONSTRAINT asynctasq_workers_pkey PRIMARY KEY (worker_id)
+);
+
 -- Totals per queue, for counts(): rows of asynctasq_tasks (tasks) and of asynctasq_dead_letters
 -- (dead_letters). The driver adds to them in the same transaction as every insert and delete of those
 -- rows (in the same statement where it can), so a count never scans a queue. Each unit of work adds its

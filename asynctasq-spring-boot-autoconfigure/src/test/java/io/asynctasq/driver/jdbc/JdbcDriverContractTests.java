@@ -13,6 +13,7 @@ import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.TaskResult;
+import io.asynctasq.driver.WorkerHeartbeat;
 import io.asynctasq.driver.tck.QueueDriverContractTests;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.DisplayName;
@@ -99,6 +100,24 @@ abstract class JdbcDriverContractTests extends QueueDriverContractTests {
 
 		assertThatThrownBy(() -> driver().enqueueAll(messages, Duration.ZERO)).isInstanceOf(DriverException.class);
 		assertThat(driver().counts(queue)).isEqualTo(new QueueCounts(1, 0, 0, 0));
+	}
+
+	@Test
+	@DisplayName("a heartbeat row that is not a heartbeat is skipped by the listing, never failing it")
+	void beatUnreadableRowIsSkipped() throws Exception {
+		Instant now = Instant.now();
+		WorkerHeartbeat good = new WorkerHeartbeat("worker-good", "host", 1, List.of("default"), 2, 0, 0, 0, now, now,
+				"1.0");
+		driver().beat(good, LONG_LEASE);
+		String table = TestDatabases.prefixOf(namespace()) + "workers";
+		new JdbcTransactions(dataSource(), null).statement((connection) -> JdbcTransactions.update(connection,
+				"INSERT INTO " + table + " (worker_id, heartbeat, expires_at) VALUES (?, ?, ?)", (statement) -> {
+					statement.setString(1, "worker-bad");
+					statement.setString(2, "{\"v\":1,\"id\":");
+					expectedDialect().setTime(statement, 3, now.plus(LONG_LEASE));
+				}));
+
+		assertThat(driver().workers()).containsExactly(good);
 	}
 
 }

@@ -11,9 +11,9 @@ class MemoryDriverTests extends QueueDriverContractTests {
 		return new MemoryDriver();
 	}
 
-	/** Each instance keeps its own tasks and results. */
+	/** Each instance has its own memory. */
 	@Override
-	protected boolean instancesShareState() {
+	protected boolean sharesBackendBetweenInstances() {
 		return false;
 	}
 

@@ -73,7 +73,7 @@ final class RabbitTestBroker {
 				new AMQP.BasicProperties.Builder().messageId(id).deliveryMode(2).headers(headers).build(), body);
 	}
 
-	/** Deletes every queue of {@code queues} under {@code prefix} and the exchange, on a connection of its own. */
+	/** Deletes every queue of {@code queues} under {@code prefix}, the heartbeats queue and the exchange, on a connection of its own. */
 	static void deleteTopology(String prefix, List<String> queues) {
 		ConnectionFactory factory = new ConnectionFactory();
 		factory.setHost(HOST);
@@ -88,6 +88,7 @@ final class RabbitTestBroker {
 					channel.queueDelete(name);
 				}
 			}
+			channel.queueDelete(topology.workersQueue());
 			channel.exchangeDelete(topology.exchange());
 		}
 		catch (Exception ex) {

@@ -18,6 +18,7 @@ import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.WorkerHeartbeat;
 import io.asynctasq.driver.tck.PoisonTasks;
 import io.asynctasq.events.TaskEvent;
 import io.asynctasq.runtime.AsyncTasqRuntime;
@@ -75,6 +76,21 @@ class RedisMalformedRecordTests {
 		this.driver.close();
 		RedisTestSupport.deleteKeys(this.connectionFactory, this.prefix);
 		this.connectionFactory.destroy();
+	}
+
+	@Test
+	void unreadableHeartbeatIsSkippedWithWarning(CapturedOutput output) {
+		WorkerHeartbeat good = new WorkerHeartbeat("worker-good", "host", 1, List.of("default"), 2, 0, 0, 0,
+				Instant.now(), Instant.now(), "1.0");
+		this.driver.beat(good, LEASE);
+		List<byte[]> workerKeys = RedisKeys.workers(this.prefix);
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			connection.hashCommands().hSet(workerKeys.get(0), bytes("worker-bad"), bytes("{\"v\":1,\"id\":"));
+			connection.zSetCommands().zAdd(workerKeys.get(1), Double.MAX_VALUE, bytes("worker-bad"));
+		}
+
+		assertThat(this.driver.workers()).containsExactly(good);
+		assertThat(output).contains("Skipped the unreadable worker heartbeat of worker worker-bad in Redis");
 	}
 
 	@Test

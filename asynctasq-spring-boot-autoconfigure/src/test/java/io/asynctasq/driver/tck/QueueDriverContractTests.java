@@ -36,6 +36,7 @@ import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.TaskResult;
+import io.asynctasq.driver.WorkerHeartbeat;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
 import io.asynctasq.task.TaskOptions;
@@ -109,14 +110,6 @@ public abstract class QueueDriverContractTests {
 	 */
 	protected Duration timingTolerance() {
 		return Duration.ofMillis(50);
-	}
-
-	/**
-	 * Whether two drivers built for one namespace share what they store (a durable backend), so the results
-	 * tests read from a second instance. Default {@code true}; the memory driver keeps its state per instance.
-	 */
-	protected boolean instancesShareState() {
-		return true;
 	}
 
 	/** The driver of the running test. */
@@ -1369,24 +1362,6 @@ public abstract class QueueDriverContractTests {
 				errorMessage);
 	}
 
-	/**
-	 * Runs {@code reads} on a second driver of this test's namespace, closed after; on the driver of the test
-	 * when instances do not share their state ({@link #instancesShareState()}).
-	 */
-	private void withSecondInstance(java.util.function.Consumer<QueueDriver> reads) {
-		if (!instancesShareState()) {
-			reads.accept(driver());
-			return;
-		}
-		QueueDriver second = DriverFacade.of(createDriver(this.namespace));
-		try {
-			reads.accept(second);
-		}
-		finally {
-			second.close();
-		}
-	}
-
 	private void assertResultsUnsupported(TaskResult result) {
 		assertThatThrownBy(() -> driver().recordResult(result, Duration.ofMinutes(5)))
 			.as("recordResult of a driver that does not store results")
@@ -1395,7 +1370,126 @@ public abstract class QueueDriverContractTests {
 			.isInstanceOf(UnsupportedOperationException.class);
 	}
 
+	// ------------------------------------------------------------------ worker heartbeats (beat*)
+
+	@Test
+	@DisplayName("a beat is listed, with every field, by another driver instance on the same namespace")
+	void beatListedByAnotherInstance() {
+		WorkerHeartbeat heartbeat = heartbeat("worker-a", 3);
+		driver().beat(heartbeat, LONG_LEASE);
+
+		assertThat(driver().workers()).containsExactly(heartbeat);
+		withSecondInstance((other) -> assertThat(other.workers()).containsExactly(heartbeat));
+	}
+
+	@Test
+	@DisplayName("a newer beat of a worker replaces its older one")
+	void beatReplacesOlder() {
+		driver().beat(heartbeat("worker-a", 1), LONG_LEASE);
+		WorkerHeartbeat newer = heartbeat("worker-a", 7);
+		withSecondInstance((other) -> other.beat(newer, LONG_LEASE));
+
+		assertThat(driver().workers()).containsExactly(newer);
+	}
+
+	@Test
+	@DisplayName("a heartbeat expires once its ttl passed without another beat")
+	void beatExpiresAfterTtl() {
+		WorkerHeartbeat lasting = heartbeat("worker-lasting", 0);
+		WorkerHeartbeat expiring = heartbeat("worker-expiring", 0);
+		driver().beat(lasting, LONG_LEASE);
+		driver().beat(expiring, Duration.ofSeconds(1));
+		assertThat(driver().workers()).containsExactly(expiring, lasting);
+
+		awaitAtMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+			.untilAsserted(() -> assertThat(driver().workers()).containsExactly(lasting));
+	}
+
+	@Test
+	@DisplayName("removeWorker removes a heartbeat at once; removing an unknown worker does nothing")
+	void beatRemovedAtOnce() {
+		WorkerHeartbeat kept = heartbeat("worker-kept", 0);
+		driver().beat(heartbeat("worker-gone", 0), LONG_LEASE);
+		driver().beat(kept, LONG_LEASE);
+
+		withSecondInstance((other) -> other.removeWorker("worker-gone"));
+		assertThat(driver().workers()).containsExactly(kept);
+		assertThatCode(() -> driver().removeWorker("worker-unknown")).doesNotThrowAnyException();
+		assertThat(driver().workers()).containsExactly(kept);
+	}
+
+	@Test
+	@DisplayName("several workers are listed in worker id order")
+	void beatWorkersInIdOrder() {
+		List<String> ids = List.of("worker-c", "worker-a", "worker-d", "worker-b");
+		for (String id : ids) {
+			driver().beat(heartbeat(id, 0), LONG_LEASE);
+		}
+
+		assertThat(driver().workers()).extracting(WorkerHeartbeat::workerId)
+			.containsExactly("worker-a", "worker-b", "worker-c", "worker-d");
+		assertThat(driver().workers()).isEqualTo(driver().workers());
+	}
+
+	@Test
+	@DisplayName("another namespace does not see the workers of this one")
+	void beatNotSeenByAnotherNamespace() {
+		driver().beat(heartbeat("worker-a", 0), LONG_LEASE);
+		String otherNamespace = namespace() + "x";
+		QueueDriver other = DriverFacade.of(createDriver(otherNamespace));
+		try {
+			assertThat(other.workers()).isEmpty();
+			other.beat(heartbeat("worker-b", 0), LONG_LEASE);
+			assertThat(driver().workers()).extracting(WorkerHeartbeat::workerId).containsExactly("worker-a");
+		}
+		finally {
+			try {
+				cleanUp(other, otherNamespace, List.of());
+			}
+			finally {
+				other.close();
+			}
+		}
+	}
+
+	@Test
+	@DisplayName("no workers are listed before any beat, and a closed driver refuses heartbeats")
+	void beatNoneThenClosed() {
+		assertThat(driver().workers()).isEmpty();
+		driver().close();
+		assertThatThrownBy(() -> driver().beat(heartbeat("worker-a", 0), LONG_LEASE))
+			.isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> driver().removeWorker("worker-a")).isInstanceOf(IllegalStateException.class);
+		assertThatThrownBy(() -> driver().workers()).isInstanceOf(IllegalStateException.class);
+	}
+
+	private WorkerHeartbeat heartbeat(String workerId, int busy) {
+		Instant now = Instant.now();
+		return new WorkerHeartbeat(workerId, "host-" + workerId, 4242, List.of("high", "default"), 8, busy,
+				100 + busy, busy, now.minusSeconds(60), now, "1.2.3-test");
+	}
+
 	// ------------------------------------------------------------------ helpers
+
+	/**
+	 * Whether another instance of the driver built for the same namespace sees what this one stored, as another
+	 * process of the cluster would: {@code true} for a driver on a shared backend (the default); an embedded
+	 * driver whose backend is its own memory answers {@code false}, and its tests use the one instance.
+	 */
+	protected boolean sharesBackendBetweenInstances() {
+		return true;
+	}
+
+	/** Runs {@code action} on a second instance of the driver for this test's namespace, closed after it. */
+	private void withSecondInstance(java.util.function.Consumer<QueueDriver> action) {
+		if (!sharesBackendBetweenInstances()) {
+			action.accept(this.driver);
+			return;
+		}
+		try (QueueDriver other = DriverFacade.of(createDriver(this.namespace))) {
+			action.accept(other);
+		}
+	}
 
 	/** A queue name unique to this test, recorded for {@link #cleanUp}. */
 	protected final String queue(String label) {
