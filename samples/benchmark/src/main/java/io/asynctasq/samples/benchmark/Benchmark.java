@@ -7,8 +7,6 @@ import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,13 +70,14 @@ public final class Benchmark {
 		Report.Resources resources = null;
 		List<Double> rawLimits = new ArrayList<>();
 		if (this.options.scenarios().contains("standard")) {
+			// plain and observed runs interleaved, so a drift of the machine weighs on both alike
 			for (int run = 1; run <= this.options.runs(); run++) {
 				logger.info("{}: burst run {}/{}", setup.label(), run, this.options.runs());
 				bursts.add(burst(setup, this.options.tasks(), this.options.batch()));
-			}
-			for (int run = 1; run <= this.options.runs(); run++) {
-				logger.info("{}: burst run with metrics {}/{}", setup.label(), run, this.options.runs());
-				meteredBursts.add(burst(setup, this.options.tasks(), this.options.batch(), new SimpleMeterRegistry()));
+				logger.info("{}: burst run with metrics and tracing {}/{}", setup.label(), run, this.options.runs());
+				try (Observed observed = new Observed()) {
+					meteredBursts.add(burst(setup, this.options.tasks(), this.options.batch(), observed));
+				}
 			}
 			for (int run = 1; run <= this.options.runs(); run++) {
 				logger.info("{}: one-by-one enqueue run {}/{}", setup.label(), run, this.options.runs());
@@ -115,10 +114,10 @@ public final class Benchmark {
 		return burst(setup, tasks, batch, null);
 	}
 
-	/** {@link #burst(DriverSetup, int, int)} with AsyncTasQ's meters recorded in {@code metrics} when not null. */
-	private Report.Burst burst(DriverSetup setup, int tasks, int batch, @Nullable MeterRegistry metrics)
+	/** {@link #burst(DriverSetup, int, int)} with AsyncTasQ's meters and tracing when {@code observed} is not null. */
+	private Report.Burst burst(DriverSetup setup, int tasks, int batch, @Nullable Observed observed)
 			throws Exception {
-		try (Harness harness = new Harness(setup, this.options.concurrency(), List.of(nextQueue()), metrics)) {
+		try (Harness harness = new Harness(setup, this.options.concurrency(), List.of(nextQueue()), observed)) {
 			TaskProbe.Run run = harness.probe.begin(tasks);
 			long enqueueNanos = harness.dispatch(tasks, this.options.producers(), batch);
 			harness.worker.start();

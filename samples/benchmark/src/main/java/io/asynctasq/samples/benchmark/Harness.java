@@ -48,10 +48,11 @@ final class Harness implements AutoCloseable {
 	}
 
 	/**
-	 * @param metrics where AsyncTasQ's meters ({@link AsyncTasqMetrics}: tasks, their waits and executions,
-	 * driver calls) are recorded; {@code null} for none
+	 * @param observed where AsyncTasQ's meters ({@link AsyncTasqMetrics}: tasks, their waits and executions,
+	 * driver calls) are recorded and how dispatches and executions are traced; {@code null} for neither
 	 */
-	Harness(DriverSetup setup, int concurrency, List<String> queues, @Nullable MeterRegistry metrics) {
+	Harness(DriverSetup setup, int concurrency, List<String> queues, @Nullable Observed observed) {
+		MeterRegistry metrics = (observed != null) ? observed.meters : null;
 		this.queues = List.copyOf(queues);
 		this.queue = queues.get(0);
 		queues.forEach(setup::queueUsed);
@@ -78,6 +79,10 @@ final class Harness implements AutoCloseable {
 		this.worker = new Worker(this.driver, registry, codec, new WorkerSettings(this.queues, concurrency, concurrency,
 				Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(10), ExecutorMode.AUTO, defaults),
 				listener);
+		if (observed != null) {
+			this.dispatcher.setTaskObserver(observed.observer);
+			this.worker.setTaskObserver(observed.observer);
+		}
 	}
 
 	/**

@@ -37,8 +37,9 @@ final class Report {
 				System.getProperty("java.version"), System.getProperty("os.name")));
 		out.append(String.format(Locale.ROOT,
 				"burst: %,d no-op tasks from %d producers in batches of %d, worker concurrency %d; one by one: %,d "
-						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after %d s of warm-up; with metrics: "
-						+ "AsyncTasQ's meters (tasks dispatched, waits, executions, driver calls) in a SimpleMeterRegistry%n%n",
+						+ "tasks; trickle: %,d tasks at %d/s; medians of %d runs after %d s of warm-up; with metrics and "
+						+ "tracing: AsyncTasQ's meters in a SimpleMeterRegistry, and its observations as timers and Brave "
+						+ "spans (Boot's defaults: 10 %% sampled, W3C propagation, MDC), runs interleaved with the plain ones%n%n",
 				this.options.tasks(), this.options.producers(), this.options.batch(), this.options.concurrency(),
 				Math.max(1, this.options.tasks() / 4),
 				this.options.trickleTasks(), this.options.trickleRate(), this.options.runs(),
@@ -57,7 +58,7 @@ final class Report {
 	}
 
 	private void standardTable(StringBuilder out, List<Row> rows) {
-		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s | with metrics (change) "
+		out.append("| driver | enqueue/s batched | enqueue/s one by one | processed/s | with metrics and tracing (change) "
 				+ "| raw limit/s (processed / limit) "
 				+ "| burst dispatch→start p50 / p99 / max (ms) | trickle p50 / p99 / max (ms) "
 				+ "| heap after burst (MiB) | idle CPU (% of a core) |\n");
