@@ -4,12 +4,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
 import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
+import io.asynctasq.inspection.TaskInspector;
 import io.asynctasq.task.AnnotatedTasks;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
@@ -68,6 +71,8 @@ public final class AsyncTasq {
 		private PayloadCodec codec = new PayloadCodec();
 
 		private AsyncTasqEventListener listener = AsyncTasqEventListener.NONE;
+
+		private @Nullable Duration resultTtl;
 
 		private Builder() {
 		}
@@ -165,6 +170,15 @@ public final class AsyncTasq {
 			return this;
 		}
 
+		/**
+		 * Keeps each task's result (its latest attempt's outcome, error and return value) for {@code ttl} in the
+		 * driver, for {@link AsyncTasqRuntime#inspector()}. The driver must store results (memory, Redis, JDBC).
+		 */
+		public Builder results(Duration ttl) {
+			this.resultTtl = ttl;
+			return this;
+		}
+
 		/** Creates the runtime and starts its worker. */
 		public AsyncTasqRuntime build() {
 			TaskRegistry registry = new TaskRegistry();
@@ -180,8 +194,23 @@ public final class AsyncTasq {
 					this.taskDefaults.queue(), this.dispatchTimeout, this.maxPayloadSize, this.listener);
 			Worker worker = (settings != null) ? new Worker(queueDriver, registry, this.codec, settings, this.listener)
 					: null;
+			if (this.resultTtl != null) {
+				if (!queueDriver.storesResults()) {
+					throw new IllegalStateException("The " + queueDriver.name() + " driver does not store task results; "
+							+ "build without results(...) or use a driver that stores them (memory, redis, jdbc)");
+				}
+				if (worker != null) {
+					worker.recordResults(this.resultTtl);
+				}
+			}
+			List<String> queues = this.queues;
+			String defaultQueue = (this.taskDefaults.queue() != null) ? this.taskDefaults.queue()
+					: TaskOptions.DEFAULTS.queue();
+			TaskInspector inspector = new TaskInspector(queueDriver, (this.resultTtl != null) ? queueDriver : null,
+					this.codec, () -> AsyncTasqComponents.knownQueues(worker, queues, defaultQueue, registry));
 			ShutdownSequence shutdown = AsyncTasqComponents.shutdownSequence(dispatcher, worker, queueDriver);
-			AsyncTasqRuntime runtime = new AsyncTasqRuntime(queueDriver, registry, dispatcher, worker, shutdown);
+			AsyncTasqRuntime runtime = new AsyncTasqRuntime(queueDriver, registry, dispatcher, worker, inspector,
+					shutdown);
 			if (worker != null) {
 				worker.start();
 			}

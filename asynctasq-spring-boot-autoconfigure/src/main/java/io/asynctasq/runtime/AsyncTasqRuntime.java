@@ -2,6 +2,7 @@ package io.asynctasq.runtime;
 
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.inspection.TaskInspector;
 import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.Worker;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +26,8 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 
 	private final @Nullable Worker worker;
 
+	private final TaskInspector inspector;
+
 	private final ShutdownSequence shutdown;
 
 	private final Thread shutdownHook;
@@ -32,7 +35,8 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 	private boolean closed;
 
 	AsyncTasqRuntime(QueueDriver driver, TaskRegistry registry, TaskDispatcher dispatcher, @Nullable Worker worker,
-			ShutdownSequence shutdown) {
+			TaskInspector inspector, ShutdownSequence shutdown) {
+		this.inspector = inspector;
 		this.driver = driver;
 		this.registry = registry;
 		this.dispatcher = dispatcher;
@@ -52,6 +56,11 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 
 	public TaskRegistry registry() {
 		return this.registry;
+	}
+
+	/** Task status by id, queues, dead letters and the workers of the cluster. */
+	public TaskInspector inspector() {
+		return this.inspector;
 	}
 
 	/** The worker, or {@code null} when this runtime only dispatches. */

@@ -9,6 +9,7 @@ import io.asynctasq.Task;
 import io.asynctasq.TaskContext;
 import io.asynctasq.events.AsyncTasqEvent;
 import io.asynctasq.events.TaskEvent;
+import io.asynctasq.inspection.TaskStatus;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskDeclarationException;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,25 @@ class AsyncTasqRuntimeTests {
 	}
 
 	@Test
+	void withResultsItsInspectorAnswersWhatBecameOfATask() {
+		try (AsyncTasqRuntime runtime = AsyncTasq.builder()
+			.tasks(new Jobs())
+			.pollInterval(Duration.ofMillis(50))
+			.results(Duration.ofMinutes(5))
+			.build()) {
+			String id = runtime.dispatcher().dispatch("Jobs.twice", 21);
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> runtime.inspector().status(id).state() == TaskStatus.State.SUCCEEDED);
+			assertThat(runtime.inspector().status(id).resultJson()).isEqualTo("42");
+			assertThat(runtime.inspector().queues()).contains("default");
+		}
+		try (AsyncTasqRuntime runtime = AsyncTasq.builder().tasks(new Jobs()).worker(false).build()) {
+			String id = runtime.dispatcher().dispatch("Jobs.twice", 1);
+			assertThat(runtime.inspector().status(id).state()).isEqualTo(TaskStatus.State.ENQUEUED);
+		}
+	}
+
+	@Test
 	void aTaskMethodItsProxyCannotCallIsRefusedWhenItIsRegistered() {
 		ProxyFactory proxy = new ProxyFactory(new PrivateJobs());
 		proxy.setProxyTargetClass(true);
@@ -80,6 +100,11 @@ class AsyncTasqRuntimeTests {
 		@Task
 		public void greet(String name, TaskContext context) {
 			this.greeted.add(name + ":" + context.attempt());
+		}
+
+		@Task
+		public int twice(int value) {
+			return value * 2;
 		}
 
 		@Task
