@@ -20,7 +20,6 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.context.ApplicationContext;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -75,13 +74,7 @@ class TaskStatusTests {
 				runner.withPropertyValues("asynctasq.driver=redis", "asynctasq.redis.key-prefix=" + prefix).run(test);
 			}
 			finally {
-				LettuceConnectionFactory factory = RedisTestSupport.connectionFactory(null);
-				try {
-					RedisTestSupport.deleteKeys(factory, prefix);
-				}
-				finally {
-					factory.destroy();
-				}
+				RedisTestSupport.deleteKeys(prefix);
 			}
 		}
 

@@ -37,7 +37,6 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.S
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -82,13 +81,7 @@ class AsyncTasqMetricsTests {
 							context.getBean(MeterRegistry.class), "redis"));
 			}
 			finally {
-				LettuceConnectionFactory factory = RedisTestSupport.connectionFactory(null);
-				try {
-					RedisTestSupport.deleteKeys(factory, prefix);
-				}
-				finally {
-					factory.destroy();
-				}
+				RedisTestSupport.deleteKeys(prefix);
 			}
 		}
 

@@ -38,7 +38,6 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfigurat
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -266,13 +265,7 @@ class TaskObservationTests {
 				});
 		}
 		finally {
-			LettuceConnectionFactory factory = RedisTestSupport.connectionFactory(null);
-			try {
-				RedisTestSupport.deleteKeys(factory, prefix);
-			}
-			finally {
-				factory.destroy();
-			}
+			RedisTestSupport.deleteKeys(prefix);
 		}
 	}
 

@@ -22,13 +22,7 @@ class RedisOutageTests extends DriverOutageContractTests {
 
 	@Override
 	protected void cleanUp(String namespace, String queue) {
-		LettuceConnectionFactory factory = RedisTestSupport.connectionFactory(null);
-		try {
-			RedisTestSupport.deleteKeys(factory, namespace);
-		}
-		finally {
-			factory.destroy();
-		}
+		RedisTestSupport.deleteKeys(namespace);
 	}
 
 }

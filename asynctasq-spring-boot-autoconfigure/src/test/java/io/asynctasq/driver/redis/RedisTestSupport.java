@@ -44,6 +44,17 @@ public final class RedisTestSupport {
 		return factory;
 	}
 
+	/** {@link #deleteKeys(LettuceConnectionFactory, String)} on a connection of its own, closed after. */
+	public static long deleteKeys(String prefix) {
+		LettuceConnectionFactory factory = connectionFactory(null);
+		try {
+			return deleteKeys(factory, prefix);
+		}
+		finally {
+			factory.destroy();
+		}
+	}
+
 	/** Deletes every key starting with {@code prefix + ":"}; returns how many. */
 	public static long deleteKeys(LettuceConnectionFactory factory, String prefix) {
 		List<byte[]> keys = keys(factory, prefix);
