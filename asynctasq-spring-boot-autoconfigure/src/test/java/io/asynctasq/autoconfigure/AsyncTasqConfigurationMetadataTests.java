@@ -124,6 +124,66 @@ class AsyncTasqConfigurationMetadataTests {
 			.isEqualTo(defaults.backoff().name().toLowerCase(java.util.Locale.ROOT));
 	}
 
+	/** An IDE offers every value of an enumeration, each with what it means, and nothing else. */
+	@Test
+	void everyEnumerationHasAHintForEachOfItsValues() throws Exception {
+		JsonNode metadata = ourMetadata();
+		Map<String, List<String>> hints = new LinkedHashMap<>();
+		for (JsonNode hint : metadata.path("hints")) {
+			List<String> values = new ArrayList<>();
+			for (JsonNode value : hint.path("values")) {
+				assertThat(value.path("description").asString()).as("description of %s=%s", hint.path("name"),
+						value.path("value")).isNotBlank();
+				values.add(value.path("value").asString());
+			}
+			hints.put(hint.path("name").asString(), values);
+		}
+		int enumerations = 0;
+		for (JsonNode property : metadata.path("properties")) {
+			String type = property.path("type").asString();
+			Class<?> javaType = ClassUtils.isPresent(type, null) ? ClassUtils.forName(type, null) : null;
+			String name = property.path("name").asString();
+			if (javaType == null || !javaType.isEnum() || !name.startsWith("asynctasq.")) {
+				continue;
+			}
+			enumerations++;
+			List<String> constants = Stream.of(javaType.getEnumConstants())
+				.map((constant) -> ((Enum<?>) constant).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+				.toList();
+			assertThat(hints.get(name)).as("hints of %s", name).containsExactlyInAnyOrderElementsOf(constants);
+		}
+		assertThat(enumerations).isGreaterThanOrEqualTo(7);
+	}
+
+	@Test
+	void theHealthIndicatorsSwitchIsDocumented() throws Exception {
+		JsonNode switchProperty = null;
+		for (JsonNode property : ourMetadata().path("properties")) {
+			if (property.path("name").asString().equals("management.health.asynctasq.enabled")) {
+				switchProperty = property;
+			}
+		}
+		assertThat(switchProperty).isNotNull();
+		assertThat(switchProperty.path("defaultValue").asBoolean()).isTrue();
+		assertThat(switchProperty.path("description").asString()).isNotBlank();
+	}
+
+	/** The metadata file that declares asynctasq.* (the generated one). */
+	private static JsonNode ourMetadata() throws IOException {
+		JsonMapper mapper = JsonMapper.builder().build();
+		for (URL file : Collections.list(AsyncTasqConfigurationMetadataTests.class.getClassLoader()
+			.getResources("META-INF/spring-configuration-metadata.json"))) {
+			try (InputStream in = file.openStream()) {
+				JsonNode metadata = mapper.readTree(in);
+				if (metadata.path("properties").valueStream()
+					.anyMatch((property) -> property.path("name").asString().startsWith("asynctasq."))) {
+					return metadata;
+				}
+			}
+		}
+		throw new IllegalStateException("No metadata declares asynctasq.*");
+	}
+
 	/** What IDEs show as a property's default is the value a properties object has before binding. */
 	@Test
 	void everyDocumentedDefaultIsThePropertiesObjectsValue() throws IOException {

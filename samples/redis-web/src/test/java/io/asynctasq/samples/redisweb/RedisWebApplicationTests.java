@@ -72,6 +72,16 @@ class RedisWebApplicationTests {
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> send(HttpRequest.newBuilder(url("/orders/" + orderId)).GET()).statusCode() == 200);
 
+		// what became of the task, and the worker that ran it, through the actuator endpoint
+		java.util.regex.Matcher taskId = java.util.regex.Pattern.compile("\"taskId\":\"([^\"]+)\"")
+			.matcher(accepted.body());
+		assertThat(taskId.find()).isTrue();
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(send(HttpRequest.newBuilder(url("/actuator/asynctasq/tasks/" + taskId.group(1)))
+				.GET()).body()).contains("\"state\":\"SUCCEEDED\"").contains("\"task\":\"process-order\""));
+		assertThat(send(HttpRequest.newBuilder(url("/actuator/asynctasq")).GET()).body()).contains("\"driver\":\"redis\"")
+			.contains("\"queues\":[\"orders\"]");
+
 		HttpResponse<String> health = send(HttpRequest.newBuilder(url("/actuator/health")).GET());
 		assertThat(health.statusCode()).isEqualTo(200);
 		assertThat(health.body()).contains("\"asynctasq\"").contains("\"driver\":\"redis\"")
