@@ -5,7 +5,10 @@ import javax.sql.DataSource;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.jdbc.JdbcDriver;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -22,10 +25,10 @@ import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The JDBC driver ({@code asynctasq.driver=jdbc}) on the application's single DataSource, and its
- * schema initializer ({@code asynctasq.jdbc.*}). Runs before {@link AsyncTasqAutoConfiguration}, whose
- * {@link QueueDriver} bean then backs off. Without a single DataSource, startup stops with a message
- * saying so.
+ * The JDBC driver ({@code asynctasq.driver=jdbc}) on the DataSource marked {@link AsyncTasqDataSource}, else
+ * the application's single (or {@code @Primary}) DataSource, and its schema initializer
+ * ({@code asynctasq.jdbc.*}). Runs before {@link AsyncTasqAutoConfiguration}, whose {@link QueueDriver} bean
+ * then backs off. Without such a DataSource, startup stops with a message saying so.
  */
 @AutoConfiguration(before = AsyncTasqAutoConfiguration.class,
 		afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
@@ -35,23 +38,49 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public final class AsyncTasqJdbcAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnSingleCandidate(DataSource.class)
+	@Conditional(AsyncTasqDataSourceAvailable.class)
 	@Import(DatabaseInitializationDependencyConfigurer.class)
 	static class JdbcDriverConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		AsyncTasqJdbcSchemaInitializer asyncTasqJdbcSchemaInitializer(DataSource dataSource,
-				AsyncTasqJdbcProperties properties) {
-			return new AsyncTasqJdbcSchemaInitializer(dataSource, properties.getInitializeSchema(),
-					properties.getTablePrefix());
+		AsyncTasqJdbcSchemaInitializer asyncTasqJdbcSchemaInitializer(
+				@AsyncTasqDataSource ObjectProvider<DataSource> asyncTasqDataSource,
+				ObjectProvider<DataSource> dataSource, AsyncTasqJdbcProperties properties) {
+			return new AsyncTasqJdbcSchemaInitializer(dataSource(asyncTasqDataSource, dataSource),
+					properties.getInitializeSchema(), properties.getTablePrefix());
 		}
 
 		@Bean
 		@ConditionalOnMissingBean(QueueDriver.class)
 		@DependsOnDatabaseInitialization
-		JdbcDriver asyncTasqJdbcQueueDriver(DataSource dataSource, AsyncTasqJdbcProperties properties) {
-			return new JdbcDriver(dataSource, properties.toOptions());
+		JdbcDriver asyncTasqJdbcQueueDriver(@AsyncTasqDataSource ObjectProvider<DataSource> asyncTasqDataSource,
+				ObjectProvider<DataSource> dataSource, AsyncTasqJdbcProperties properties) {
+			return new JdbcDriver(dataSource(asyncTasqDataSource, dataSource), properties.toOptions());
+		}
+
+	}
+
+	/** The DataSource marked {@link AsyncTasqDataSource}, else the single (or primary) one. */
+	static DataSource dataSource(ObjectProvider<DataSource> asyncTasqDataSource, ObjectProvider<DataSource> dataSource) {
+		return asyncTasqDataSource.getIfAvailable(dataSource::getObject);
+	}
+
+	/** A DataSource marked {@link AsyncTasqDataSource}, or a single (or primary) one. */
+	static final class AsyncTasqDataSourceAvailable extends AnyNestedCondition {
+
+		AsyncTasqDataSourceAvailable() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnBean(value = DataSource.class, annotation = AsyncTasqDataSource.class)
+		static final class Qualified {
+
+		}
+
+		@ConditionalOnSingleCandidate(DataSource.class)
+		static final class Single {
+
 		}
 
 	}
@@ -66,10 +95,11 @@ public final class AsyncTasqJdbcAutoConfiguration {
 			throw new InvalidAsyncTasqPropertyException("asynctasq.driver", "jdbc",
 					"The jdbc driver needs exactly one DataSource bean (or one marked @Primary) and found none or "
 							+ "several: set spring.datasource.url (with spring-boot-starter-jdbc and your database's "
-							+ "JDBC driver on the classpath), or mark the DataSource to use @Primary.",
+							+ "JDBC driver on the classpath), or mark the DataSource to use @AsyncTasqDataSource or "
+							+ "@Primary.",
 					"Set spring.datasource.url (with spring-boot-starter-jdbc and your database's JDBC driver on "
-							+ "the classpath), mark the DataSource AsyncTasQ should use @Primary, or set "
-							+ "asynctasq.driver to another driver.");
+							+ "the classpath), mark the DataSource AsyncTasQ should use @AsyncTasqDataSource (or "
+							+ "@Primary), or set asynctasq.driver to another driver.");
 		}
 
 	}
@@ -78,6 +108,11 @@ public final class AsyncTasqJdbcAutoConfiguration {
 
 		NoSingleDataSource() {
 			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnBean(value = DataSource.class, annotation = AsyncTasqDataSource.class)
+		static final class QualifiedDataSource {
+
 		}
 
 		@ConditionalOnSingleCandidate(DataSource.class)

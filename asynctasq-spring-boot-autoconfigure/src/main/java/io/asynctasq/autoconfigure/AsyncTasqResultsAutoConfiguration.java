@@ -7,6 +7,7 @@ import io.asynctasq.driver.jdbc.JdbcDriver;
 import io.asynctasq.driver.redis.RedisDriver;
 import io.asynctasq.inspection.TaskResultStore;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -17,6 +18,7 @@ import org.springframework.boot.jdbc.init.DataSourceScriptDatabaseInitializer;
 import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -70,23 +72,27 @@ public final class AsyncTasqResultsAutoConfiguration {
 	static class InDataSource {
 
 		@Configuration(proxyBeanMethods = false)
-		@ConditionalOnSingleCandidate(DataSource.class)
+		@Conditional(AsyncTasqJdbcAutoConfiguration.AsyncTasqDataSourceAvailable.class)
 		@Import(DatabaseInitializationDependencyConfigurer.class)
 		static class Store {
 
 			@Bean
 			@ConditionalOnMissingBean
-			AsyncTasqJdbcSchemaInitializer asyncTasqJdbcSchemaInitializer(DataSource dataSource,
-					AsyncTasqJdbcProperties properties) {
-				return new AsyncTasqJdbcSchemaInitializer(dataSource, properties.getInitializeSchema(),
-						properties.getTablePrefix());
+			AsyncTasqJdbcSchemaInitializer asyncTasqJdbcSchemaInitializer(
+					@AsyncTasqDataSource ObjectProvider<DataSource> asyncTasqDataSource,
+					ObjectProvider<DataSource> dataSource, AsyncTasqJdbcProperties properties) {
+				return new AsyncTasqJdbcSchemaInitializer(
+						AsyncTasqJdbcAutoConfiguration.dataSource(asyncTasqDataSource, dataSource),
+						properties.getInitializeSchema(), properties.getTablePrefix());
 			}
 
 			@Bean
 			@ConditionalOnMissingBean
 			@DependsOnDatabaseInitialization
-			TaskResultStore asyncTasqTaskResultStore(DataSource dataSource, AsyncTasqJdbcProperties properties) {
-				return TaskResultStore.inOwnDriver(new JdbcDriver(dataSource, properties.toOptions()));
+			TaskResultStore asyncTasqTaskResultStore(@AsyncTasqDataSource ObjectProvider<DataSource> asyncTasqDataSource,
+					ObjectProvider<DataSource> dataSource, AsyncTasqJdbcProperties properties) {
+				return TaskResultStore.inOwnDriver(new JdbcDriver(
+						AsyncTasqJdbcAutoConfiguration.dataSource(asyncTasqDataSource, dataSource), properties.toOptions()));
 			}
 
 		}

@@ -104,4 +104,69 @@ class AsyncTasqJdbcAutoConfigurationTests {
 			.run((context) -> assertThat(context.getBean(QueueDriver.class)).isInstanceOf(MemoryDriver.class));
 	}
 
+
+	@Test
+	void theDataSourceMarkedAsyncTasqDataSourceIsUsedAmongSeveral() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(AsyncTasqJdbcAutoConfiguration.class,
+					AsyncTasqAutoConfiguration.class))
+			.withUserConfiguration(TwoDataSources.class)
+			.withPropertyValues("asynctasq.driver=jdbc", "asynctasq.worker.enabled=false",
+					"asynctasq.jdbc.initialize-schema=always")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				context.getBean(io.asynctasq.TaskDispatcher.class).dispatch("anything");
+				assertThat(tasks(context.getBean("jobsDataSource", javax.sql.DataSource.class))).isEqualTo(1);
+				assertThat(tableCount(context.getBean("appDataSource", javax.sql.DataSource.class))).isZero();
+			});
+	}
+
+	@Test
+	void severalDataSourcesWithoutAMarkOrAPrimaryStopStartupSayingWhichToMark() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(AsyncTasqJdbcAutoConfiguration.class,
+					AsyncTasqAutoConfiguration.class))
+			.withBean("one", javax.sql.DataSource.class, () -> h2("one"))
+			.withBean("two", javax.sql.DataSource.class, () -> h2("two"))
+			.withPropertyValues("asynctasq.driver=jdbc", "asynctasq.worker.enabled=false")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("@AsyncTasqDataSource"));
+	}
+
+	private static Integer tasks(javax.sql.DataSource dataSource) {
+		return new org.springframework.jdbc.core.JdbcTemplate(dataSource)
+			.queryForObject("SELECT COUNT(*) FROM asynctasq_tasks", Integer.class);
+	}
+
+	private static Integer tableCount(javax.sql.DataSource dataSource) {
+		return new org.springframework.jdbc.core.JdbcTemplate(dataSource).queryForObject(
+				"SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE LOWER(TABLE_NAME) LIKE 'asynctasq_%'",
+				Integer.class);
+	}
+
+	static javax.sql.DataSource h2(String name) {
+		org.springframework.jdbc.datasource.DriverManagerDataSource dataSource = new org.springframework.jdbc.datasource.DriverManagerDataSource(
+				"jdbc:h2:mem:" + name + "-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
+		return dataSource;
+	}
+
+	@org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+	static class TwoDataSources {
+
+		@org.springframework.context.annotation.Bean
+		@org.springframework.context.annotation.Primary
+		javax.sql.DataSource appDataSource() {
+			return h2("app");
+		}
+
+		@org.springframework.context.annotation.Bean
+		@AsyncTasqDataSource
+		javax.sql.DataSource jobsDataSource() {
+			return h2("jobs");
+		}
+
+	}
+
 }
