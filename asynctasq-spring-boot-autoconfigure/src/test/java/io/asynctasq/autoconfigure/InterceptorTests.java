@@ -2,6 +2,7 @@ package io.asynctasq.autoconfigure;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -9,11 +10,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.asynctasq.Task;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.codec.PayloadCodec;
+import io.asynctasq.dispatch.DefaultTaskDispatcher;
 import io.asynctasq.dispatch.DispatchInterceptor;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.StoredTask;
+import io.asynctasq.observation.TaskObserver;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
 import io.asynctasq.worker.TaskExecutionInterceptor;
@@ -163,6 +166,74 @@ class InterceptorTests {
 					"outer before tenant=acme attempt 1", "inner before", "task standalone tenant=acme",
 					"inner after", "outer after");
 		}
+	}
+
+	@Test
+	void interceptorsSeeTheTraceHeadersAndRunInsideTheAttemptsObservationScope() {
+		Log log = new Log();
+		try (AsyncTasqRuntime runtime = AsyncTasq.builder()
+			.tasks(new Tasks(log))
+			.pollInterval(Duration.ofMillis(50))
+			.dispatchInterceptors(new TenantInterceptor(log), (dispatch) -> log.add("headers " + dispatch.headers()))
+			.executionInterceptors((execution) -> {
+				log.add("execution trace=" + MDC.get("trace") + " traceparent="
+						+ execution.headers().get("traceparent") + " tenant=" + execution.headers().get("tenant"));
+				return execution.proceed();
+			})
+			.build()) {
+			((DefaultTaskDispatcher) runtime.dispatcher()).setTaskObserver(new ScopeObserver());
+			runtime.worker().setTaskObserver(new ScopeObserver());
+			runtime.dispatcher().dispatch("interceptors.tenant", "traced");
+
+			await().until(() -> log.entries.size() == 4);
+			assertThat(log.entries).containsExactly("tenant dispatch [traced]",
+					"headers {traceparent=00-trace, tenant=acme}",
+					"execution trace=00-trace traceparent=00-trace tenant=acme", "task traced tenant=null");
+		}
+	}
+
+	/** Puts a trace in the MDC while an attempt's scope is open; its dispatches carry a traceparent. */
+	static final class ScopeObserver implements TaskObserver {
+
+		@Override
+		public DispatchObservation dispatchStarted(String taskId, String taskName, String queue) {
+			return new DispatchObservation() {
+
+				@Override
+				public Map<String, String> headers() {
+					return Map.of("traceparent", "00-trace");
+				}
+
+				@Override
+				public Runnable wrap(Runnable call) {
+					return call;
+				}
+
+				@Override
+				public void stop(String outcome, @Nullable Throwable error) {
+				}
+
+			};
+		}
+
+		@Override
+		public ExecutionObservation executionStarted(String taskId, String taskName, String queue, int attempt,
+				Map<String, String> headers) {
+			return new ExecutionObservation() {
+
+				@Override
+				public Scope openScope() {
+					MDC.put("trace", headers.get("traceparent"));
+					return () -> MDC.remove("trace");
+				}
+
+				@Override
+				public void stop(String outcome, @Nullable Throwable error) {
+				}
+
+			};
+		}
+
 	}
 
 	private static ConditionFactory await() {
