@@ -3,6 +3,7 @@ package io.asynctasq.autoconfigure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,6 +17,8 @@ import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.StoredTask;
+import io.asynctasq.driver.redis.RedisDriver;
+import io.asynctasq.driver.redis.RedisTestSupport;
 import io.asynctasq.observation.TaskObserver;
 import io.asynctasq.runtime.AsyncTasq;
 import io.asynctasq.runtime.AsyncTasqRuntime;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -60,6 +64,32 @@ class InterceptorTests {
 					"outer after");
 			assertThat(MDC.get("tenant")).isNull();
 		});
+	}
+
+	@Test
+	void onRedisTheHeaderTravelsWithTheTaskToTheExecutionInterceptors() {
+		String prefix = "interceptors-" + UUID.randomUUID().toString().substring(0, 8);
+		try {
+			this.contextRunner
+				.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
+						AsyncTasqRedisAutoConfiguration.class))
+				.withUserConfiguration(InterceptorsConfiguration.class)
+				.withPropertyValues("asynctasq.driver=redis", "asynctasq.redis.key-prefix=" + prefix,
+						"spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379")
+				.run((context) -> {
+					assertThat(context).hasSingleBean(RedisDriver.class);
+					Log log = context.getBean(Log.class);
+					context.getBean(TaskDispatcher.class).dispatch("interceptors.tenant", "redis");
+
+					await().until(() -> log.entries.contains("outer after"));
+					assertThat(log.entries).containsExactly("tenant dispatch [redis]", "audit dispatch tenant=acme",
+							"outer before tenant=acme attempt 1", "inner before", "task redis tenant=acme",
+							"inner after", "outer after");
+				});
+		}
+		finally {
+			RedisTestSupport.deleteKeys(prefix);
+		}
 	}
 
 	@Test
