@@ -6,6 +6,7 @@ import java.util.Locale;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
+import io.asynctasq.dispatch.DispatchInterceptor;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
 import io.asynctasq.events.AsyncTasqEventListener;
@@ -16,6 +17,7 @@ import io.asynctasq.runtime.AsyncTasqComponents;
 import io.asynctasq.runtime.InfrastructureLifecycle;
 import io.asynctasq.task.TaskAnnotationBeanPostProcessor;
 import io.asynctasq.task.TaskRegistry;
+import io.asynctasq.worker.TaskExecutionInterceptor;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
 import org.jspecify.annotations.Nullable;
@@ -38,7 +40,9 @@ import org.springframework.core.env.Environment;
  * Auto-configuration of AsyncTasQ: the task registry, the driver chosen by {@code asynctasq.driver},
  * the {@link TaskDispatcher}, the worker and their lifecycle. Every bean backs off when the
  * application defines its own. Events go to the {@link AsyncTasqEventListener} (Spring application events
- * unless the application has its own) and to every {@link AsyncTasqEventRecorder} bean (metrics).
+ * unless the application has its own) and to every {@link AsyncTasqEventRecorder} bean (metrics). Every
+ * {@link DispatchInterceptor} and {@link TaskExecutionInterceptor} bean applies, in order, to every dispatch and
+ * attempt, and every {@link AsyncTasqWorkerCustomizer} to the worker.
  */
 @AutoConfiguration
 @EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class,
@@ -96,10 +100,12 @@ public final class AsyncTasqAutoConfiguration {
 	@ConditionalOnMissingBean(TaskDispatcher.class)
 	DefaultTaskDispatcher taskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			AsyncTasqProperties properties, AsyncTasqDispatchProperties dispatch, AsyncTasqEventListener events,
-			ObjectProvider<AsyncTasqEventRecorder> recorders) {
-		return AsyncTasqComponents.dispatcher(driver, registry, codec, properties.getDefaultQueue(),
-				dispatch.getTimeout(), dispatch.getMaxPayloadSize().toBytes(),
+			ObjectProvider<AsyncTasqEventRecorder> recorders, ObjectProvider<DispatchInterceptor> interceptors) {
+		DefaultTaskDispatcher dispatcher = AsyncTasqComponents.dispatcher(driver, registry, codec,
+				properties.getDefaultQueue(), dispatch.getTimeout(), dispatch.getMaxPayloadSize().toBytes(),
 				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
+		dispatcher.setInterceptors(interceptors.orderedStream().toList());
+		return dispatcher;
 	}
 
 	@Bean
@@ -107,13 +113,16 @@ public final class AsyncTasqAutoConfiguration {
 	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
 	Worker asyncTasqWorker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			AsyncTasqProperties properties, AsyncTasqEventListener events, ObjectProvider<AsyncTasqEventRecorder> recorders,
-			Environment environment, AsyncTasqResultsProperties results, ObjectProvider<TaskResultStore> resultStore) {
+			Environment environment, AsyncTasqResultsProperties results, ObjectProvider<TaskResultStore> resultStore,
+			ObjectProvider<TaskExecutionInterceptor> interceptors, ObjectProvider<AsyncTasqWorkerCustomizer> customizers) {
 		Worker worker = new Worker(driver, registry, codec, workerSettings(properties, environment),
 				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
 		TaskResultStore store = resultStore(driver, results, resultStore);
 		if (store != null) {
 			worker.recordResults(store.driver(), results.getTtl());
 		}
+		worker.setExecutionInterceptors(interceptors.orderedStream().toList());
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(worker));
 		return worker;
 	}
 

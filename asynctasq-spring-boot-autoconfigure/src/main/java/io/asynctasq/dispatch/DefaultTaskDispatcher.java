@@ -60,6 +60,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 
 	private volatile TaskObserver observer = TaskObserver.NONE;
 
+	private volatile List<DispatchInterceptor> interceptors = List.of();
+
 	private volatile boolean closed;
 
 	/** Default of the longest a dispatch waits for its driver: 5 s. */
@@ -154,6 +156,14 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		this.observer = Objects.requireNonNull(observer, "observer");
 	}
 
+	/**
+	 * Applies {@code interceptors}, in this order, to every dispatch from now on. Default: none.
+	 * @see DispatchInterceptor
+	 */
+	public void setInterceptors(List<? extends DispatchInterceptor> interceptors) {
+		this.interceptors = List.copyOf(interceptors);
+	}
+
 	/** Refuses further dispatches; called when the application shuts down, before the driver closes. */
 	public void close() {
 		this.closed = true;
@@ -179,10 +189,14 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		String id = TaskIds.next();
 		TaskObserver.DispatchObservation observation = this.observer.dispatchStarted(id, dispatch.taskName, queue);
 		try {
+			Map<String, String> headers = observation.headers();
+			List<DispatchInterceptor> interceptors = this.interceptors;
+			if (!interceptors.isEmpty()) {
+				headers = InterceptedDispatch.apply(interceptors, id, dispatch.taskName, queue, values, headers);
+			}
 			TaskEnvelope envelope = new TaskEnvelope(dispatch.taskName,
 					this.codec.encodeArguments(dispatch.taskName, values), now, dispatch.maxAttempts, dispatch.timeout,
 					dispatch.retryDelay, dispatch.visibilityTimeout);
-			Map<String, String> headers = observation.headers();
 			if (!headers.isEmpty()) {
 				envelope = envelope.withHeaders(headers);
 			}

@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
+import io.asynctasq.dispatch.DispatchInterceptor;
 import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.memory.MemoryDriver;
@@ -17,6 +18,7 @@ import io.asynctasq.task.AnnotatedTasks;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.ExecutorMode;
+import io.asynctasq.worker.TaskExecutionInterceptor;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
 
@@ -73,6 +75,10 @@ public final class AsyncTasq {
 		private AsyncTasqEventListener listener = AsyncTasqEventListener.NONE;
 
 		private @Nullable Duration resultTtl;
+
+		private final List<DispatchInterceptor> dispatchInterceptors = new ArrayList<>();
+
+		private final List<TaskExecutionInterceptor> executionInterceptors = new ArrayList<>();
 
 		private Builder() {
 		}
@@ -179,6 +185,18 @@ public final class AsyncTasq {
 			return this;
 		}
 
+		/** Adds interceptors of every dispatch, applied after those added before (the first added runs first). */
+		public Builder dispatchInterceptors(DispatchInterceptor... interceptors) {
+			this.dispatchInterceptors.addAll(List.of(interceptors));
+			return this;
+		}
+
+		/** Adds interceptors of every attempt, inside those added before (the first added is the outermost). */
+		public Builder executionInterceptors(TaskExecutionInterceptor... interceptors) {
+			this.executionInterceptors.addAll(List.of(interceptors));
+			return this;
+		}
+
 		/** Creates the runtime and starts its worker. */
 		public AsyncTasqRuntime build() {
 			TaskRegistry registry = new TaskRegistry();
@@ -194,6 +212,10 @@ public final class AsyncTasq {
 					this.taskDefaults.queue(), this.dispatchTimeout, this.maxPayloadSize, this.listener);
 			Worker worker = (settings != null) ? new Worker(queueDriver, registry, this.codec, settings, this.listener)
 					: null;
+			dispatcher.setInterceptors(this.dispatchInterceptors);
+			if (worker != null) {
+				worker.setExecutionInterceptors(this.executionInterceptors);
+			}
 			if (this.resultTtl != null) {
 				if (!queueDriver.storesResults()) {
 					throw new IllegalStateException("The " + queueDriver.name() + " driver does not store task results; "

@@ -2,6 +2,7 @@ package io.asynctasq.worker;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -82,7 +83,9 @@ final class TaskAttempt {
 		this.observation = observation;
 		Object result;
 		try (TaskObserver.Scope scope = observation.openScope()) {
-			result = this.prepared.task().invoker().invoke(this.prepared.args(), context);
+			List<TaskExecutionInterceptor> interceptors = this.worker.executionInterceptors();
+			result = interceptors.isEmpty() ? this.prepared.task().invoker().invoke(this.prepared.args(), context)
+					: new InterceptedExecution(interceptors, this.prepared).proceed();
 		}
 		catch (Throwable ex) {
 			this.execution.endAttempt();

@@ -114,6 +114,9 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	private final OutcomeRecorder recorder;
 
 	private volatile TaskObserver taskObserver = TaskObserver.NONE;
+
+	private volatile List<TaskExecutionInterceptor> executionInterceptors = List.of();
+
 	private final PayloadCodec codec;
 
 	/** The queues served since the last start: the configured ones, or the default and every registered task's. */
@@ -181,6 +184,18 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	TaskObserver taskObserver() {
 		return this.taskObserver;
+	}
+
+	/**
+	 * Runs every attempt from now on through {@code interceptors}, the first one outermost. Default: none.
+	 * @see TaskExecutionInterceptor
+	 */
+	public void setExecutionInterceptors(List<? extends TaskExecutionInterceptor> interceptors) {
+		this.executionInterceptors = List.copyOf(interceptors);
+	}
+
+	List<TaskExecutionInterceptor> executionInterceptors() {
+		return this.executionInterceptors;
 	}
 
 	public String workerId() {
