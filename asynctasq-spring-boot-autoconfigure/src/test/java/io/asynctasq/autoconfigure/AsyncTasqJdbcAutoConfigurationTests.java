@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.UUID;
 
+import javax.sql.DataSource;
+
+import io.asynctasq.TaskDispatcher;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
@@ -18,6 +21,11 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /** Wiring of the JDBC driver: selection by property, schema initialization modes, prefix validation. */
 class AsyncTasqJdbcAutoConfigurationTests {
@@ -115,9 +123,9 @@ class AsyncTasqJdbcAutoConfigurationTests {
 					"asynctasq.jdbc.initialize-schema=always")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				context.getBean(io.asynctasq.TaskDispatcher.class).dispatch("anything");
-				assertThat(tasks(context.getBean("jobsDataSource", javax.sql.DataSource.class))).isEqualTo(1);
-				assertThat(tableCount(context.getBean("appDataSource", javax.sql.DataSource.class))).isZero();
+				context.getBean(TaskDispatcher.class).dispatch("anything");
+				assertThat(tasks(context.getBean("jobsDataSource", DataSource.class))).isEqualTo(1);
+				assertThat(tableCount(context.getBean("appDataSource", DataSource.class))).isZero();
 			});
 	}
 
@@ -126,8 +134,8 @@ class AsyncTasqJdbcAutoConfigurationTests {
 		new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(AsyncTasqJdbcAutoConfiguration.class,
 					AsyncTasqAutoConfiguration.class))
-			.withBean("one", javax.sql.DataSource.class, () -> h2("one"))
-			.withBean("two", javax.sql.DataSource.class, () -> h2("two"))
+			.withBean("one", DataSource.class, () -> h2("one"))
+			.withBean("two", DataSource.class, () -> h2("two"))
 			.withPropertyValues("asynctasq.driver=jdbc", "asynctasq.worker.enabled=false")
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
@@ -135,35 +143,34 @@ class AsyncTasqJdbcAutoConfigurationTests {
 				.hasMessageContaining("@AsyncTasqDataSource"));
 	}
 
-	private static Integer tasks(javax.sql.DataSource dataSource) {
-		return new org.springframework.jdbc.core.JdbcTemplate(dataSource)
+	private static Integer tasks(DataSource dataSource) {
+		return new JdbcTemplate(dataSource)
 			.queryForObject("SELECT COUNT(*) FROM asynctasq_tasks", Integer.class);
 	}
 
-	private static Integer tableCount(javax.sql.DataSource dataSource) {
-		return new org.springframework.jdbc.core.JdbcTemplate(dataSource).queryForObject(
+	private static Integer tableCount(DataSource dataSource) {
+		return new JdbcTemplate(dataSource).queryForObject(
 				"SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE LOWER(TABLE_NAME) LIKE 'asynctasq_%'",
 				Integer.class);
 	}
 
-	static javax.sql.DataSource h2(String name) {
-		org.springframework.jdbc.datasource.DriverManagerDataSource dataSource = new org.springframework.jdbc.datasource.DriverManagerDataSource(
-				"jdbc:h2:mem:" + name + "-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
-		return dataSource;
+	static DataSource h2(String name) {
+		return new DriverManagerDataSource("jdbc:h2:mem:" + name + "-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa",
+				"");
 	}
 
-	@org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+	@Configuration(proxyBeanMethods = false)
 	static class TwoDataSources {
 
-		@org.springframework.context.annotation.Bean
-		@org.springframework.context.annotation.Primary
-		javax.sql.DataSource appDataSource() {
+		@Bean
+		@Primary
+		DataSource appDataSource() {
 			return h2("app");
 		}
 
-		@org.springframework.context.annotation.Bean
+		@Bean
 		@AsyncTasqDataSource
-		javax.sql.DataSource jobsDataSource() {
+		DataSource jobsDataSource() {
 			return h2("jobs");
 		}
 
