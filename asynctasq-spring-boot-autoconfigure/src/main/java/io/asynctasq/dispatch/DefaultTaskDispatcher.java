@@ -240,18 +240,19 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 	private CompletableFuture<String> sendAsync(Prepared prepared) {
 		try {
 			ensureOpen(prepared.taskName);
-			return this.driverCalls
-				.submit(describe(prepared),
-						prepared.observation.wrap(() -> this.driver.enqueue(prepared.message, prepared.delay)))
-				.whenComplete((ignored, error) -> {
+			CompletableFuture<Void> sent = this.driverCalls.submit(describe(prepared),
+					prepared.observation.wrap(() -> this.driver.enqueue(prepared.message, prepared.delay)));
+			if (prepared.observation != TaskObserver.DispatchObservation.NONE) {
+				sent = sent.whenComplete((ignored, error) -> {
 					if (error != null) {
 						prepared.observation.stop(TaskObservationOutcomes.FAILED, error);
 					}
-				})
-				.thenApply((ignored) -> {
-					announce(prepared);
-					return prepared.message.id();
 				});
+			}
+			return sent.thenApply((ignored) -> {
+				announce(prepared);
+				return prepared.message.id();
+			});
 		}
 		catch (RuntimeException ex) {
 			prepared.observation.stop(TaskObservationOutcomes.FAILED, ex);
