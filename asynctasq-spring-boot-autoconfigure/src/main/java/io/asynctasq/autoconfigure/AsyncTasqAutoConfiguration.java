@@ -23,6 +23,7 @@ import io.asynctasq.worker.WorkerSettings;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -44,7 +45,7 @@ import org.springframework.core.env.Environment;
  * {@link DispatchInterceptor} and {@link TaskExecutionInterceptor} bean applies, in order, to every dispatch and
  * attempt, and every {@link AsyncTasqWorkerCustomizer} to the worker.
  */
-@AutoConfiguration
+@AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
 @EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class,
 		AsyncTasqResultsProperties.class })
 public final class AsyncTasqAutoConfiguration {
@@ -72,10 +73,15 @@ public final class AsyncTasqAutoConfiguration {
 		return new TaskAnnotationBeanPostProcessor(registry.getObject());
 	}
 
+	/**
+	 * The codec, on the application's {@code JsonMapper} when it has one (Boot's, configured by
+	 * {@code spring.jackson.*}, its modules and serializers) with default typing refused; else on its own mapper.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
-	PayloadCodec asyncTasqPayloadCodec() {
-		return new PayloadCodec();
+	PayloadCodec asyncTasqPayloadCodec(ObjectProvider<JsonMapper> applicationMapper) {
+		JsonMapper mapper = applicationMapper.getIfUnique();
+		return (mapper != null) ? PayloadCodec.basedOn(mapper) : new PayloadCodec();
 	}
 
 	@Bean

@@ -24,6 +24,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 
 /**
  * Encodes tasks as JSON and decodes them. Arguments are decoded only into the declared parameter
@@ -56,6 +57,18 @@ public class PayloadCodec {
 			.recyclerPool((Runtime.version().feature() < 21) ? JsonRecyclerPools.threadLocalPool()
 					: JsonRecyclerPools.defaultPool())
 			.build()).build());
+	}
+
+	/**
+	 * A codec on a copy of {@code applicationMapper}'s configuration (its modules, serializers, naming strategy and
+	 * features), with default typing switched off and every type named by class in a payload refused, whatever
+	 * the application's mapper allows: arguments still decode only into the declared parameter types.
+	 */
+	public static PayloadCodec basedOn(JsonMapper applicationMapper) {
+		return new PayloadCodec(applicationMapper.rebuild()
+			.deactivateDefaultTyping()
+			.polymorphicTypeValidator(BasicPolymorphicTypeValidator.builder().build())
+			.build());
 	}
 
 	/** @param mapper the mapper for argument values; it must not enable default typing */
