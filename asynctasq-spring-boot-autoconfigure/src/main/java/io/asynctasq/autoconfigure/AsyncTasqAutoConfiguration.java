@@ -2,6 +2,7 @@ package io.asynctasq.autoconfigure;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Executor;
 
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.codec.PayloadCodec;
@@ -26,16 +27,22 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.task.SimpleAsyncTaskExecutorBuilder;
+import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
+import org.springframework.core.task.AsyncTaskExecutor;
+import org.springframework.core.task.TaskDecorator;
 
 /**
  * Auto-configuration of AsyncTasQ: the task registry, the driver chosen by {@code asynctasq.driver},
@@ -45,10 +52,17 @@ import org.springframework.core.env.Environment;
  * {@link DispatchInterceptor} and {@link TaskExecutionInterceptor} bean applies, in order, to every dispatch and
  * attempt, and every {@link AsyncTasqWorkerCustomizer} to the worker.
  */
-@AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
+@AutoConfiguration(after = TaskExecutionAutoConfiguration.class,
+		afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
 @EnableConfigurationProperties({ AsyncTasqProperties.class, AsyncTasqDispatchProperties.class,
 		AsyncTasqResultsProperties.class })
 public final class AsyncTasqAutoConfiguration {
+
+	/** The bean name of the executor that runs task code. */
+	public static final String TASK_EXECUTOR = "asyncTasqTaskExecutor";
+
+	/** The bean name of the executor that runs the driver calls of dispatches. */
+	public static final String DISPATCH_EXECUTOR = "asyncTasqDispatchExecutor";
 
 	private static final Logger logger = LoggerFactory.getLogger(AsyncTasqAutoConfiguration.class);
 
@@ -102,16 +116,46 @@ public final class AsyncTasqAutoConfiguration {
 		return publisher::publishEvent;
 	}
 
+	/**
+	 * Runs the driver calls of dispatches; elastic, on virtual threads when the worker's would be, with the
+	 * application's {@link TaskDecorator} or one propagating the caller's context. Not a default candidate, so
+	 * it neither replaces nor competes with the application's own executor.
+	 */
+	@Bean(name = DISPATCH_EXECUTOR, defaultCandidate = false)
+	@ConditionalOnMissingBean(name = DISPATCH_EXECUTOR)
+	AsyncTaskExecutor asyncTasqDispatchExecutor(AsyncTasqProperties properties, Environment environment,
+			ObjectProvider<TaskDecorator> decorator, ObjectProvider<SimpleAsyncTaskExecutorBuilder> simple,
+			ObjectProvider<ThreadPoolTaskExecutorBuilder> pool) {
+		return AsyncTasqExecutors.dispatchExecutor(
+				AsyncTasqExecutors.resolve(properties.getWorker().getExecutor(), environment), decorator.getIfUnique(),
+				simple.getIfUnique(), pool.getIfUnique());
+	}
+
 	@Bean
 	@ConditionalOnMissingBean(TaskDispatcher.class)
 	DefaultTaskDispatcher taskDispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			AsyncTasqProperties properties, AsyncTasqDispatchProperties dispatch, AsyncTasqEventListener events,
-			ObjectProvider<AsyncTasqEventRecorder> recorders, ObjectProvider<DispatchInterceptor> interceptors) {
+			ObjectProvider<AsyncTasqEventRecorder> recorders, ObjectProvider<DispatchInterceptor> interceptors,
+			@Qualifier(DISPATCH_EXECUTOR) Executor dispatchExecutor) {
 		DefaultTaskDispatcher dispatcher = AsyncTasqComponents.dispatcher(driver, registry, codec,
 				properties.getDefaultQueue(), dispatch.getTimeout(), dispatch.getMaxPayloadSize().toBytes(),
-				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
+				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()), dispatchExecutor);
 		dispatcher.setInterceptors(interceptors.orderedStream().toList());
 		return dispatcher;
+	}
+
+	/**
+	 * Runs task code: a virtual thread per task, or a pool of {@code asynctasq.worker.concurrency} platform
+	 * threads that Boot's executor metrics include (tag {@code name=asyncTasqTaskExecutor}).
+	 */
+	@Bean(name = TASK_EXECUTOR, defaultCandidate = false)
+	@ConditionalOnMissingBean(name = TASK_EXECUTOR)
+	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
+	AsyncTaskExecutor asyncTasqTaskExecutor(AsyncTasqProperties properties, Environment environment,
+			ObjectProvider<SimpleAsyncTaskExecutorBuilder> simple, ObjectProvider<ThreadPoolTaskExecutorBuilder> pool) {
+		return AsyncTasqExecutors.taskExecutor(
+				AsyncTasqExecutors.resolve(properties.getWorker().getExecutor(), environment),
+				properties.getWorker().getConcurrency(), simple.getIfUnique(), pool.getIfUnique());
 	}
 
 	@Bean
@@ -120,9 +164,11 @@ public final class AsyncTasqAutoConfiguration {
 	Worker asyncTasqWorker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			AsyncTasqProperties properties, AsyncTasqEventListener events, ObjectProvider<AsyncTasqEventRecorder> recorders,
 			Environment environment, AsyncTasqResultsProperties results, ObjectProvider<TaskResultStore> resultStore,
-			ObjectProvider<TaskExecutionInterceptor> interceptors, ObjectProvider<AsyncTasqWorkerCustomizer> customizers) {
+			ObjectProvider<TaskExecutionInterceptor> interceptors, ObjectProvider<AsyncTasqWorkerCustomizer> customizers,
+			@Qualifier(TASK_EXECUTOR) Executor taskExecutor) {
 		Worker worker = new Worker(driver, registry, codec, workerSettings(properties, environment),
-				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()));
+				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()),
+				AsyncTasqExecutors.forWorker(taskExecutor));
 		TaskResultStore store = resultStore(driver, results, resultStore);
 		if (store != null) {
 			worker.recordResults(store.driver(), results.getTtl());
@@ -206,7 +252,7 @@ public final class AsyncTasqAutoConfiguration {
 		AsyncTasqProperties.Worker worker = properties.getWorker();
 		return AsyncTasqComponents.workerSettings(worker.getQueues(), worker.getConcurrency(), worker.getPrefetch(),
 				boundedShutdownTimeout(worker.getShutdownTimeout(), environment), worker.getPollInterval(),
-				worker.getHeartbeatInterval(), worker.getExecutor(),
+				worker.getHeartbeatInterval(), AsyncTasqExecutors.resolve(worker.getExecutor(), environment),
 				properties.getTaskDefaults().toOptions(properties.getDefaultQueue()), worker.getUnknownTaskGrace());
 	}
 

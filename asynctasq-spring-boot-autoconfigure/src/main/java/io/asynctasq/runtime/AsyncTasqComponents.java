@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
@@ -35,8 +36,15 @@ public final class AsyncTasqComponents {
 	 */
 	public static DefaultTaskDispatcher dispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
 			String defaultQueue, Duration timeout, long maxPayloadSize, AsyncTasqEventListener listener) {
-		return new DefaultTaskDispatcher(driver, registry, codec, defaultQueue,
-				TaskExecutors.createElastic(ExecutorMode.AUTO, "asynctasq-dispatch-"), listener, timeout,
+		return dispatcher(driver, registry, codec, defaultQueue, timeout, maxPayloadSize, listener,
+				TaskExecutors.createElastic(ExecutorMode.AUTO, "asynctasq-dispatch-"));
+	}
+
+	/** A dispatcher whose driver calls run on {@code executor}, elastic (it bounds their number itself). */
+	public static DefaultTaskDispatcher dispatcher(QueueDriver driver, TaskRegistry registry, PayloadCodec codec,
+			String defaultQueue, Duration timeout, long maxPayloadSize, AsyncTasqEventListener listener,
+			Executor executor) {
+		return new DefaultTaskDispatcher(driver, registry, codec, defaultQueue, executor, listener, timeout,
 				maxPayloadSize);
 	}
 

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -83,7 +84,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private final AtomicLong failed = new AtomicLong();
 
-	private final ExecutorService executor;
+	private final Executor executor;
 
 	private final ScheduledThreadPoolExecutor scheduler;
 
@@ -133,6 +134,18 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	public Worker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, WorkerSettings settings,
 			AsyncTasqEventListener events) {
+		this(driver, registry, codec, settings, events,
+				TaskExecutors.create(settings.executorMode(), settings.concurrency(), "asynctasq-task-"));
+	}
+
+	/**
+	 * A worker running task code on {@code taskExecutor}, which it owns and closes on {@link #close()}: an
+	 * {@code ExecutorService} is shut down and awaited, any other {@code AutoCloseable} closed. The executor must
+	 * run every task it is given without queueing it behind more than {@code settings.concurrency()} others;
+	 * it matches {@code settings.executorMode()}.
+	 */
+	public Worker(QueueDriver driver, TaskRegistry registry, PayloadCodec codec, WorkerSettings settings,
+			AsyncTasqEventListener events, Executor taskExecutor) {
 		this.driver = DriverFacade.of(driver);
 		this.codec = codec;
 		this.registry = registry;
@@ -141,7 +154,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.workerId = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
 		this.permits = new ReservationPermits(settings.concurrency() + settings.prefetch());
 		this.freeRunSlots = settings.concurrency();
-		this.executor = TaskExecutors.create(settings.executorMode(), settings.concurrency(), "asynctasq-task-");
+		this.executor = taskExecutor;
 		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("asynctasq-timer-"));
 		this.scheduler.setRemoveOnCancelPolicy(true);
 		this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -412,14 +425,24 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 			stopAndDrain();
 		}
 		this.scheduler.shutdownNow();
-		this.executor.shutdownNow();
-		try {
-			if (!this.executor.awaitTermination(5, TimeUnit.SECONDS)) {
-				logger.warn("AsyncTasQ worker {}: task threads still running after close", this.workerId);
+		if (this.executor instanceof ExecutorService executorService) {
+			executorService.shutdownNow();
+			try {
+				if (!executorService.awaitTermination(5, TimeUnit.SECONDS)) {
+					logger.warn("AsyncTasQ worker {}: task threads still running after close", this.workerId);
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
 			}
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
+		else if (this.executor instanceof AutoCloseable closeable) {
+			try {
+				closeable.close();
+			}
+			catch (Exception ex) {
+				logger.warn("AsyncTasQ worker {}: closing the task executor failed", this.workerId, ex);
+			}
 		}
 	}
 
@@ -592,7 +615,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		return this.recorder;
 	}
 
-	ExecutorService executor() {
+	Executor executor() {
 		return this.executor;
 	}
 

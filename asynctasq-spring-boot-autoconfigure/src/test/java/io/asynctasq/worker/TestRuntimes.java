@@ -10,7 +10,7 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
 /** Standalone runtimes tuned for fast tests: 20 ms fixed retries without jitter, short polls. */
-final class TestRuntimes {
+public final class TestRuntimes {
 
 	static final Duration RETRY_DELAY = Duration.ofMillis(20);
 
@@ -37,7 +37,7 @@ final class TestRuntimes {
 	}
 
 	/** Whether {@code thread} is virtual; {@code false} on a JVM without virtual threads. */
-	static boolean isVirtual(Thread thread) {
+	public static boolean isVirtual(Thread thread) {
 		try {
 			Method isVirtual = Thread.class.getMethod("isVirtual");
 			return (boolean) isVirtual.invoke(thread);
