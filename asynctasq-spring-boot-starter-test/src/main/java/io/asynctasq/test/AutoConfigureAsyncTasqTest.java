@@ -13,7 +13,8 @@ import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
  * On a {@code @SpringBootTest}, runs AsyncTasQ for the test: the in-memory driver on a {@link TestClock}
  * whatever {@code asynctasq.driver} says, every dispatch recorded in {@link DispatchedTasks}, and the worker
  * not started, its tasks run by {@link ManualWorker} on the test's thread. After each test the driver, the
- * records and the clock are reset.
+ * records and the clock are reset. A {@code QueueDriver} bean the test defines itself is kept: its dispatches
+ * are then not recorded, and its due times do not follow the test clock.
  *
  * @see AsyncTasqTestAutoConfiguration
  */
