@@ -96,6 +96,9 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private volatile boolean stopping;
 
+	/** Whether a thread in {@link #runReadyTasks} may be waiting for a task to end. */
+	private volatile boolean runningByCaller;
+
 	private @Nullable Thread fetcher;
 
 	private @Nullable ScheduledFuture<?> heartbeat;
@@ -351,6 +354,56 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	/** Whether the worker is stopping: tasks see it through {@code TaskContext.isShuttingDown()}. */
 	public boolean isStopping() {
 		return this.stopping;
+	}
+
+	/**
+	 * Runs the tasks ready now on the calling thread, one at a time, in a worker that is not started (a test's
+	 * manual worker): each is reserved from this worker's queues (strict priority), run as one attempt through
+	 * its interceptors, and its outcome recorded (acknowledged, retried or dead-lettered, with its events) before
+	 * the next is reserved, so a task dispatched by one that ran runs too. A task returning a
+	 * {@code CompletionStage} is awaited. Delayed tasks and retries run once they are due by the driver's clock.
+	 * @param max the most tasks to run
+	 * @return how many tasks were reserved and settled (run, or settled unrun)
+	 * @throws IllegalStateException when the worker is running: its own threads run its tasks
+	 */
+	public synchronized int runReadyTasks(int max) {
+		if (this.running) {
+			throw new IllegalStateException("AsyncTasQ worker " + this.workerId + " is running and runs its tasks "
+					+ "itself; run tasks on the caller's thread only with a worker that is not started");
+		}
+		if (this.queues.isEmpty()) {
+			this.queues = resolveQueues();
+		}
+		int ran = 0;
+		this.runningByCaller = true;
+		try {
+			while (ran < max) {
+				int permits = this.permits.takeAtLeast(1);
+				this.permits.release(permits - 1);
+				List<Reservation> reserved = this.driver.reserve(this.queues, 1,
+						this.settings.taskDefaults().visibilityTimeout(), Duration.ZERO);
+				if (reserved.isEmpty()) {
+					this.permits.release(1);
+					break;
+				}
+				TaskExecution execution = new TaskExecution(this, reserved.get(0));
+				this.active.add(execution);
+				execution.run();
+				synchronized (this.drained) {
+					while (this.active.contains(execution)) {
+						this.drained.wait();
+					}
+				}
+				ran++;
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		finally {
+			this.runningByCaller = false;
+		}
+		return ran;
 	}
 
 	private synchronized void stopAndDrain() {
@@ -644,7 +697,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.active.remove(execution);
 		execution.returnPermit();
 		execution.freeRunSlot();
-		if (this.stopping) {
+		if (this.stopping || this.runningByCaller) {
 			synchronized (this.drained) {
 				this.drained.notifyAll();
 			}

@@ -2,6 +2,7 @@ package io.asynctasq.driver.memory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,10 +34,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded driver: the same semantics as a durable driver (leases, fencing, atomic retries,
- * dead letters), kept in this JVM's memory. Tasks do not survive a restart. Design notes:
- * {@code docs/memory.md}.
+ * dead letters), kept in this JVM's memory. Tasks do not survive a restart. Due times (delays, retries,
+ * leases) are read from its clock, the system's unless another is given (a test's settable clock). Design
+ * notes: {@code docs/memory.md}.
  */
 public class MemoryDriver implements QueueDriver {
+
+	private final InstantSource clock;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
@@ -56,6 +61,19 @@ public class MemoryDriver implements QueueDriver {
 
 	private volatile boolean closed;
 
+	/** A driver on the system clock. */
+	public MemoryDriver() {
+		this(InstantSource.system());
+	}
+
+	/**
+	 * A driver whose delayed tasks, retries and leases fall due by {@code clock}. A reserve waiting for a task
+	 * is not woken when such a clock is moved: the next reserve sees what fell due.
+	 */
+	public MemoryDriver(InstantSource clock) {
+		this.clock = Objects.requireNonNull(clock, "clock");
+	}
+
 	@Override
 	public String name() {
 		return "memory";
@@ -69,7 +87,7 @@ public class MemoryDriver implements QueueDriver {
 
 	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
-		Instant now = Instant.now();
+		Instant now = this.clock.instant();
 		this.lock.lock();
 		try {
 			for (TaskMessage message : messages) {
@@ -97,7 +115,7 @@ public class MemoryDriver implements QueueDriver {
 		try {
 			while (true) {
 				ensureOpen();
-				Instant now = Instant.now();
+				Instant now = this.clock.instant();
 				List<Reservation> reserved = new ArrayList<>(Math.min(max, 64));
 				Instant nextDue = null;
 				for (String name : queueNames) {
@@ -189,7 +207,7 @@ public class MemoryDriver implements QueueDriver {
 			queue.endLease(inFlight);
 			queue.dead.remove(reservation.id());
 			queue.dead.put(reservation.id(),
-					new DeadLetter(inFlight.entry.message, inFlight.entry.attempts, failure, Instant.now()));
+					new DeadLetter(inFlight.entry.message, inFlight.entry.attempts, failure, this.clock.instant()));
 			return true;
 		});
 	}
@@ -197,7 +215,7 @@ public class MemoryDriver implements QueueDriver {
 	@Override
 	public boolean extendLease(Reservation reservation, Duration lease) {
 		return withLease(reservation, (queue, inFlight) -> {
-			queue.extendLease(inFlight, Instant.now().plus(lease));
+			queue.extendLease(inFlight, this.clock.instant().plus(lease));
 			return true;
 		});
 	}
@@ -206,7 +224,7 @@ public class MemoryDriver implements QueueDriver {
 	public QueueCounts counts(String queueName) {
 		return locked(() -> {
 			QueueState queue = queue(queueName);
-			queue.makeDueTasksReady(Instant.now());
+			queue.makeDueTasksReady(this.clock.instant());
 			return new QueueCounts(queue.ready.size(), queue.delayed.size(), queue.inFlight.size(), queue.dead.size());
 		});
 	}
@@ -253,7 +271,7 @@ public class MemoryDriver implements QueueDriver {
 	public Optional<StoredTask> find(String queueName, String taskId) {
 		return locked(() -> {
 			QueueState queue = queue(queueName);
-			queue.makeDueTasksReady(Instant.now());
+			queue.makeDueTasksReady(this.clock.instant());
 			InFlight inFlight = queue.inFlight.get(taskId);
 			if (inFlight != null) {
 				return Optional.of(new StoredTask(inFlight.entry.message, StoredTask.State.IN_FLIGHT,
@@ -333,6 +351,21 @@ public class MemoryDriver implements QueueDriver {
 		});
 	}
 
+	/**
+	 * Forgets every task of every queue (ready, delayed, in flight and dead-lettered) and every result, as if
+	 * the driver were new; a reservation made before answers as one whose lease was lost. For tests.
+	 */
+	public void clear() {
+		this.lock.lock();
+		try {
+			this.queues.clear();
+			this.results.clear();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
 	@Override
 	public void ping() {
 		locked(() -> null);
@@ -357,7 +390,8 @@ public class MemoryDriver implements QueueDriver {
 			this.changed.signalAll();
 		}
 		else {
-			queue.delayed.add(new DelayedEntry(entry, Instant.now().plus(delay), this.sequence.incrementAndGet()));
+			queue.delayed
+				.add(new DelayedEntry(entry, this.clock.instant().plus(delay), this.sequence.incrementAndGet()));
 		}
 	}
 

@@ -16,11 +16,16 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.ExitCodeGenerator;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
-/** Dispatches the sample's tasks, follows their events, and reports once every task is settled. */
+/**
+ * Dispatches the sample's tasks, follows their events, and reports once every task is settled; off with
+ * {@code quickstart.walkthrough.enabled=false} (tests of the tasks alone).
+ */
 @Component
+@ConditionalOnBooleanProperty(name = "quickstart.walkthrough.enabled", matchIfMissing = true)
 public class QuickstartRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private static final Logger logger = LoggerFactory.getLogger(QuickstartRunner.class);
