@@ -15,7 +15,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
 /** The RabbitMQ broker the tests use: 127.0.0.1:5672, guest/guest, and clean-up of what a test declared. */
-final class RabbitTestBroker {
+public final class RabbitTestBroker {
 
 	static final String HOST = "127.0.0.1";
 
@@ -74,7 +74,7 @@ final class RabbitTestBroker {
 	}
 
 	/** Deletes every queue of {@code queues} under {@code prefix}, the heartbeats queue and the exchange, on a connection of its own. */
-	static void deleteTopology(String prefix, List<String> queues) {
+	public static void deleteTopology(String prefix, List<String> queues) {
 		ConnectionFactory factory = new ConnectionFactory();
 		factory.setHost(HOST);
 		factory.setPort(PORT);
