@@ -123,7 +123,7 @@ public final class AsyncTasqAutoConfiguration {
 	 */
 	@Bean(name = DISPATCH_EXECUTOR, defaultCandidate = false)
 	@ConditionalOnMissingBean(name = DISPATCH_EXECUTOR)
-	AsyncTaskExecutor asyncTasqDispatchExecutor(AsyncTasqProperties properties, Environment environment,
+	Executor asyncTasqDispatchExecutor(AsyncTasqProperties properties, Environment environment,
 			ObjectProvider<TaskDecorator> decorator, ObjectProvider<SimpleAsyncTaskExecutorBuilder> simple,
 			ObjectProvider<ThreadPoolTaskExecutorBuilder> pool) {
 		return AsyncTasqExecutors.dispatchExecutor(

@@ -76,11 +76,12 @@ final class AsyncTasqExecutors {
 	}
 
 	/**
-	 * The executor {@code dispatchAsync} sends on: elastic (its callers bound the concurrency), with the
-	 * application's {@link TaskDecorator}, else one that propagates the caller's context (trace, MDC, security)
-	 * when Micrometer's context-propagation is present.
+	 * The executor dispatches send on: elastic (its callers bound the concurrency), with the application's
+	 * {@link TaskDecorator}, else one that propagates the caller's context (trace, MDC, security) when Micrometer's
+	 * context-propagation is present. Not a lifecycle bean: a stopped context may still dispatch (its tasks wait
+	 * for the worker); the dispatcher shuts it down when it closes.
 	 */
-	static AsyncTaskExecutor dispatchExecutor(ExecutorMode mode, @Nullable TaskDecorator applicationDecorator,
+	static Executor dispatchExecutor(ExecutorMode mode, @Nullable TaskDecorator applicationDecorator,
 			@Nullable SimpleAsyncTaskExecutorBuilder simple, @Nullable ThreadPoolTaskExecutorBuilder pool) {
 		String prefix = "asynctasq-dispatch-";
 		TaskDecorator decorator = (applicationDecorator != null) ? applicationDecorator
@@ -97,7 +98,8 @@ final class AsyncTasqExecutors {
 			.taskDecorator(decorator)
 			.build();
 		executor.setDaemon(true);
-		return managedByTheInfrastructure(executor);
+		executor.initialize();
+		return executor.getThreadPoolExecutor();
 	}
 
 	/** What the worker runs tasks on: a pool's own {@code ExecutorService}, so the worker can shut it down. */

@@ -25,6 +25,7 @@ import io.asynctasq.runtime.InfrastructureLifecycle;
 import io.asynctasq.task.TaskOptions;
 import io.asynctasq.task.TaskRegistry;
 import io.asynctasq.worker.ExecutorMode;
+import io.asynctasq.worker.TaskExecutors;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,9 @@ class AsyncTasqAutoConfigurationTests {
 				.containsExactly("default");
 			assertThat(settings.unknownTaskGrace()).isEqualTo(Duration.ofHours(1));
 			assertThat(settings.concurrency()).isEqualTo(10);
-			assertThat(settings.executorMode()).isEqualTo(ExecutorMode.AUTO);
+			assertThat(settings.executorMode()).as("auto, resolved for this JVM")
+				.isEqualTo(TaskExecutors.virtualThreadsAvailable() ? ExecutorMode.VIRTUAL : ExecutorMode.PLATFORM);
+			assertThat(worker.usesVirtualThreads()).isEqualTo(TaskExecutors.virtualThreadsAvailable());
 			assertThat(settings.taskDefaults()).isEqualTo(TaskOptions.DEFAULTS);
 		});
 		assertThat(output).contains(NON_DURABLE_WARNING).contains("asynctasq.driver");
@@ -106,8 +109,12 @@ class AsyncTasqAutoConfigurationTests {
 				try (AsyncTasqRuntime runtime = AsyncTasq.builder().build()) {
 					WorkerSettings standalone = runtime.worker().settings();
 					assertThat(starter).usingRecursiveComparison()
-						.ignoringFields("shutdownTimeout")
+						.ignoringFields("shutdownTimeout", "executorMode")
 						.isEqualTo(standalone);
+					assertThat(standalone.executorMode()).isEqualTo(ExecutorMode.AUTO);
+					assertThat(context.getBean(Worker.class).usesVirtualThreads())
+						.as("auto resolved by the starter as the builder does")
+						.isEqualTo(runtime.worker().usesVirtualThreads());
 					assertThat(standalone.shutdownTimeout()).isEqualTo(WorkerSettings.DEFAULT_SHUTDOWN_TIMEOUT);
 					assertThat(starter.shutdownTimeout()).as("bounded by the 30 s shutdown phase")
 						.isEqualTo(Duration.ofMillis(22_500));
