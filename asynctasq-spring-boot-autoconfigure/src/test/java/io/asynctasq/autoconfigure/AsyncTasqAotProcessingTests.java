@@ -15,6 +15,8 @@ import io.asynctasq.TaskHandler;
 import io.asynctasq.TaskMethod;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.aot.generate.ClassNameGenerator;
 import org.springframework.aot.generate.DefaultGenerationContext;
@@ -25,7 +27,11 @@ import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.TypeReference;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.amqp.autoconfigure.RabbitAutoConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.util.TestPropertyValues;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -136,6 +142,40 @@ class AsyncTasqAotProcessingTests {
 			.anySatisfy((method) -> assertThat(method.getName()).isEqualTo("newThreadPerTaskExecutor"));
 		assertThat(RuntimeHintsPredicates.reflection().onType(TypeReference.of("java.lang.Thread$Builder$OfVirtual")))
 			.accepts(hints);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "memory", "redis", "rabbitmq", "jdbc" })
+	void everyDriversAutoConfigurationIsProcessedAheadOfTime(String driver) {
+		InMemoryGeneratedFiles files = new InMemoryGeneratedFiles();
+		DefaultGenerationContext generationContext = new DefaultGenerationContext(
+				new ClassNameGenerator(ClassName.get(AsyncTasqAotProcessingTests.class)), files);
+		try (AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
+			TestPropertyValues.of("asynctasq.driver=" + driver, "asynctasq.results.enabled=true",
+					"spring.datasource.url=jdbc:h2:mem:aot;DB_CLOSE_DELAY=-1").applyTo(context);
+			context.register(EveryAutoConfiguration.class);
+			new ApplicationContextAotGenerator().processAheadOfTime(context, generationContext);
+		}
+		generationContext.writeGeneratedContent();
+		String driverConfiguration = switch (driver) {
+			case "redis" -> "AsyncTasqRedisAutoConfiguration";
+			case "rabbitmq" -> "AsyncTasqRabbitAutoConfiguration";
+			case "jdbc" -> "AsyncTasqJdbcAutoConfiguration";
+			default -> "AsyncTasqAutoConfiguration";
+		};
+		assertThat(files.getGeneratedFiles(Kind.SOURCE))
+			.containsKey("io/asynctasq/autoconfigure/" + driverConfiguration + "__BeanDefinitions.java");
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration({ DataSourceAutoConfiguration.class, DataRedisAutoConfiguration.class,
+			RabbitAutoConfiguration.class, AsyncTasqAutoConfiguration.class, AsyncTasqHealthAutoConfiguration.class,
+			AsyncTasqMetricsAutoConfiguration.class, AsyncTasqEndpointAutoConfiguration.class,
+			AsyncTasqObservationAutoConfiguration.class, AsyncTasqRedisAutoConfiguration.class,
+			AsyncTasqRabbitAutoConfiguration.class, AsyncTasqJdbcAutoConfiguration.class,
+			AsyncTasqTransactionAutoConfiguration.class, AsyncTasqResultsAutoConfiguration.class })
+	static class EveryAutoConfiguration {
+
 	}
 
 	/** The library's resources matching {@code pattern} on the classpath, by their path in it. */
