@@ -4,6 +4,7 @@ import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
 
 import org.springframework.asm.Type;
+import org.springframework.core.NativeDetector;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -53,7 +54,10 @@ final class MethodReferences {
 	private static SerializedLambda serializedForm(Object reference) {
 		Method writeReplace = ReflectionUtils.findMethod(reference.getClass(), "writeReplace");
 		if (writeReplace == null) {
-			throw new IllegalArgumentException("Not a method reference: " + reference.getClass().getName());
+			throw new IllegalArgumentException("Not a method reference: " + reference.getClass().getName()
+					+ (NativeDetector.inNativeImage() ? " (in a native image, a method reference to a task is "
+							+ "readable when it is written in a bean's class; dispatch by the task's name elsewhere)"
+							: ""));
 		}
 		ReflectionUtils.makeAccessible(writeReplace);
 		Object form = ReflectionUtils.invokeMethod(writeReplace, reference);

@@ -60,12 +60,24 @@ public final class AnnotatedTasks {
 		if (bean instanceof TaskHandler<?>) {
 			definitions.add(handlerDefinition(invocationTarget, userClass));
 		}
-		Map<Method, Task> methods = MethodIntrospector.selectMethods(userClass,
-				(MethodIntrospector.MetadataLookup<Task>) (method) -> AnnotatedElementUtils
-					.findMergedAnnotation(method, Task.class));
+		Map<Method, Task> methods = taskMethodsOf(userClass);
 		methods.forEach(
 				(method, task) -> definitions.add(methodDefinition(invocationTarget, userClass, method, task)));
 		return definitions;
+	}
+
+	/**
+	 * The {@code @Task} methods of {@code userClass}, declared or inherited, with their merged annotation: those
+	 * its instances register, and those the AOT processing registers hints for.
+	 */
+	static Map<Method, Task> taskMethodsOf(Class<?> userClass) {
+		return MethodIntrospector.selectMethods(userClass, (MethodIntrospector.MetadataLookup<Task>) (
+				method) -> AnnotatedElementUtils.findMergedAnnotation(method, Task.class));
+	}
+
+	/** The type a {@link TaskHandler} class takes as its payload, {@code T} of {@code TaskHandler<T>}. */
+	static ResolvableType payloadTypeOf(Class<?> handlerClass) {
+		return ResolvableType.forClass(TaskHandler.class, handlerClass).getGeneric(0);
 	}
 
 	/**
@@ -186,7 +198,7 @@ public final class AnnotatedTasks {
 		String source = userClass.getName();
 		String name = (task != null && StringUtils.hasText(task.name())) ? resolve(task.name())
 				: userClass.getSimpleName();
-		ResolvableType payloadType = ResolvableType.forClass(TaskHandler.class, userClass).getGeneric(0);
+		ResolvableType payloadType = payloadTypeOf(userClass);
 		Class<?> rawPayload = payloadType.resolve(Object.class);
 		TaskParameter payload = new TaskParameter(0, "payload", payloadType.getType(), rawPayload);
 		TaskInvoker invoker = (args, context) -> {
