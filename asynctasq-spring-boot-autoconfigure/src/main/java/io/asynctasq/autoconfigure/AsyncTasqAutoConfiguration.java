@@ -173,6 +173,10 @@ public final class AsyncTasqAutoConfiguration {
 		if (store != null) {
 			worker.recordResults(store.driver(), results.getTtl());
 		}
+		Duration retention = properties.getDeadLetter().getRetention();
+		if (retention != null) {
+			worker.expireDeadLettersAfter(retention);
+		}
 		worker.setExecutionInterceptors(interceptors.orderedStream().toList());
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(worker));
 		return worker;

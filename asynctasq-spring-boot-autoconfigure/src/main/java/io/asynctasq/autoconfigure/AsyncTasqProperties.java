@@ -29,6 +29,8 @@ public class AsyncTasqProperties {
 
 	private final Worker worker = new Worker();
 
+	private final DeadLetter deadLetter = new DeadLetter();
+
 	public Driver getDriver() {
 		return this.driver;
 	}
@@ -51,6 +53,10 @@ public class AsyncTasqProperties {
 
 	public Worker getWorker() {
 		return this.worker;
+	}
+
+	public DeadLetter getDeadLetter() {
+		return this.deadLetter;
 	}
 
 	/** The storage backends. */
@@ -160,6 +166,26 @@ public class AsyncTasqProperties {
 		public TaskOptions toOptions(String defaultQueue) {
 			return new TaskOptions(defaultQueue, this.maxAttempts, this.timeout, this.retryDelay, this.backoff,
 					this.maxRetryDelay, this.jitter, this.visibilityTimeout);
+		}
+
+	}
+
+	/** What becomes of dead letters. */
+	public static class DeadLetter {
+
+		/**
+		 * How long a dead letter is kept before it is deleted for good. Unset: kept until retried, deleted or
+		 * purged. Workers delete those of the queues they serve every minute; on RabbitMQ the broker expires each
+		 * dead letter made from then on.
+		 */
+		private @Nullable Duration retention;
+
+		public @Nullable Duration getRetention() {
+			return this.retention;
+		}
+
+		public void setRetention(@Nullable Duration retention) {
+			this.retention = retention;
 		}
 
 	}

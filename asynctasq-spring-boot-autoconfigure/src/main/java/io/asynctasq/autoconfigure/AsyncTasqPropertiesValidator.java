@@ -84,6 +84,12 @@ final class AsyncTasqPropertiesValidator implements BeanPostProcessor, PriorityO
 		positive("asynctasq.worker.poll-interval", worker.getPollInterval(), "1s");
 		positive("asynctasq.worker.heartbeat-interval", worker.getHeartbeatInterval(), "30s");
 		zeroOrPositive("asynctasq.worker.unknown-task-grace", worker.getUnknownTaskGrace(), "1h");
+		Duration retention = properties.getDeadLetter().getRetention();
+		if (retention != null && (retention.isZero() || retention.isNegative())) {
+			throw new InvalidAsyncTasqPropertyException("asynctasq.dead-letter.retention", retention,
+					"must be a positive duration, e.g. 14d", "Set asynctasq.dead-letter.retention to a positive "
+							+ "duration such as 14d, or remove it to keep dead letters until they are retried or deleted.");
+		}
 	}
 
 	static void validate(AsyncTasqDispatchProperties dispatch) {

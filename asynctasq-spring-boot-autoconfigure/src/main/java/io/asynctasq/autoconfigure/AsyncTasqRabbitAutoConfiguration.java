@@ -48,7 +48,7 @@ public final class AsyncTasqRabbitAutoConfiguration {
 		RabbitDriver driver;
 		try {
 			driver = new RabbitDriver(factory, rabbit.getPrefix(), rabbit.getQueueType(), rabbit.getConfirmTimeout(),
-					rabbit.getPrefetch());
+					rabbit.getPrefetch(), properties.getDeadLetter().getRetention());
 		}
 		catch (IllegalArgumentException ex) {
 			// the driver owns the rule for its prefix

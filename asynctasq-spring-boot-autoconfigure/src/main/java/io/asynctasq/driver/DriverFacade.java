@@ -241,6 +241,25 @@ public final class DriverFacade implements QueueDriver {
 	}
 
 	@Override
+	public long expireDeadLetters(String queue, Duration retention, int max) {
+		ensureOpen();
+		QueueNames.validate(queue);
+		if (retention == null || retention.isNegative() || retention.isZero()) {
+			throw new IllegalArgumentException("retention must be positive, was " + retention);
+		}
+		if (max < 1) {
+			throw new IllegalArgumentException("expireDeadLetters deletes at least one dead letter, was " + max);
+		}
+		return translate(DriverOperation.EXPIRE_DEAD_LETTERS, "expire the dead letters of queue '" + queue + "'",
+				() -> this.driver.expireDeadLetters(queue, retention, max));
+	}
+
+	@Override
+	public boolean expiresDeadLettersItself() {
+		return this.driver.expiresDeadLettersItself();
+	}
+
+	@Override
 	public Optional<StoredTask> find(String queue, String taskId) {
 		ensureOpen();
 		QueueNames.validate(queue);

@@ -145,6 +145,27 @@ public interface QueueDriver extends AutoCloseable {
 	long purgeDeadLetters(String queue);
 
 	/**
+	 * Deletes up to {@code max} dead letters of one queue that were dead-lettered at least {@code retention} ago
+	 * (on the backend's clock where it has one), oldest first; returns how many. The younger ones and every other
+	 * state of the queue are left alone. Each call is bounded: a caller with more to delete calls again. Called
+	 * now and then by the worker's {@code DeadLetterPruner} when {@code asynctasq.dead-letter.retention} is set.
+	 * A driver whose backend expires dead letters on its own answers {@link #expiresDeadLettersItself()}
+	 * {@code true} and may answer 0 here. The default throws {@link UnsupportedOperationException}.
+	 */
+	default long expireDeadLetters(String queue, Duration retention, int max) {
+		throw new UnsupportedOperationException("The " + name() + " driver cannot expire dead letters");
+	}
+
+	/**
+	 * Whether the backend expires dead letters on its own, after the retention the driver was built with (the
+	 * RabbitMQ driver: a per-message expiration on each dead letter), so no one need call
+	 * {@link #expireDeadLetters}. Default {@code false}.
+	 */
+	default boolean expiresDeadLettersItself() {
+		return false;
+	}
+
+	/**
 	 * Finds a task of {@code queue} by id wherever the backend holds it: ready, delayed, in flight or
 	 * dead-lettered. Empty when the queue holds no such task (it completed, or never existed, or is in
 	 * another queue). As {@link #counts} sees them, a task whose lease expired and a delayed task now due are

@@ -76,6 +76,8 @@ public final class AsyncTasq {
 
 		private @Nullable Duration resultTtl;
 
+		private @Nullable Duration deadLetterRetention;
+
 		private final List<DispatchInterceptor> dispatchInterceptors = new ArrayList<>();
 
 		private final List<TaskExecutionInterceptor> executionInterceptors = new ArrayList<>();
@@ -185,6 +187,16 @@ public final class AsyncTasq {
 			return this;
 		}
 
+		/**
+		 * Deletes dead letters once they are older than {@code retention}: the worker expires those of its queues
+		 * every minute ({@link Worker#expireDeadLettersAfter}). A RabbitMQ driver needs it when it is built (its
+		 * broker expires them). Not called: dead letters are kept until retried, deleted or purged.
+		 */
+		public Builder deadLetterRetention(Duration retention) {
+			this.deadLetterRetention = retention;
+			return this;
+		}
+
 		/** Adds interceptors of every dispatch, applied after those added before (the first added runs first). */
 		public Builder dispatchInterceptors(DispatchInterceptor... interceptors) {
 			this.dispatchInterceptors.addAll(List.of(interceptors));
@@ -215,6 +227,9 @@ public final class AsyncTasq {
 			dispatcher.setInterceptors(this.dispatchInterceptors);
 			if (worker != null) {
 				worker.setExecutionInterceptors(this.executionInterceptors);
+				if (this.deadLetterRetention != null) {
+					worker.expireDeadLettersAfter(this.deadLetterRetention);
+				}
 			}
 			if (this.resultTtl != null) {
 				if (!queueDriver.storesResults()) {

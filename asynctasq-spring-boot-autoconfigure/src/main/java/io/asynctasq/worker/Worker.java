@@ -103,6 +103,12 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 
 	private @Nullable ScheduledFuture<?> heartbeat;
 
+	/** How long a dead letter of this worker's queues is kept; {@code null}: for good. */
+	private volatile @Nullable Duration deadLetterRetention;
+
+	/** Expires the dead letters of this worker's queues while it runs, when there is a retention; replaced on each start. */
+	private volatile @Nullable DeadLetterPruner deadLetterPruner;
+
 	/** Records this worker's heartbeat in the backend while it runs; replaced on each start. */
 	private volatile @Nullable HeartbeatRecorder heartbeats;
 
@@ -183,6 +189,24 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	 */
 	public void recordResults(QueueDriver store, Duration ttl) {
 		this.recorder.recordResults(new TaskResults(DriverFacade.of(store), this.codec, ttl));
+	}
+
+	/**
+	 * Deletes the dead letters of this worker's queues once they are older than {@code retention}, while it runs
+	 * (from its next start): on its timer, every minute or every retention when that is shorter, a bounded number
+	 * per queue and call ({@link QueueDriver#expireDeadLetters}). Not called: dead letters are kept for good.
+	 * @throws IllegalArgumentException when {@code retention} is not positive
+	 */
+	public void expireDeadLettersAfter(Duration retention) {
+		if (retention == null || retention.isNegative() || retention.isZero()) {
+			throw new IllegalArgumentException("retention must be positive, was " + retention);
+		}
+		this.deadLetterRetention = retention;
+	}
+
+	/** How long a dead letter of this worker's queues is kept, or {@code null}: for good. */
+	public @Nullable Duration deadLetterRetention() {
+		return this.deadLetterRetention;
 	}
 
 	public void setPhase(int phase) {
@@ -286,6 +310,12 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.heartbeats = recorder;
 		this.scheduler.execute(recorder::beat);
 		this.leaseRenewer.start(this.scheduler);
+		Duration retention = this.deadLetterRetention;
+		if (retention != null) {
+			DeadLetterPruner pruner = new DeadLetterPruner(this.workerId, this.driver, retention);
+			this.deadLetterPruner = pruner;
+			pruner.start(this.scheduler, this.queues);
+		}
 		logger.info("AsyncTasQ worker {} online: queues {} (strict priority), concurrency {}, {} threads",
 				this.workerId, this.queues, this.settings.concurrency(), usesVirtualThreads() ? "virtual" : "platform");
 		publish(new WorkerEvent.Online(this.workerId, this.queues, this.settings.concurrency(), Instant.now()));
@@ -446,6 +476,11 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 			recorder.remove();
 		}
 		this.leaseRenewer.stop();
+		DeadLetterPruner pruner = this.deadLetterPruner;
+		if (pruner != null) {
+			pruner.stop();
+			this.deadLetterPruner = null;
+		}
 		this.running = false;
 		logger.info("AsyncTasQ worker {} offline after {} processed task attempt(s)", this.workerId,
 				this.processed.get());

@@ -28,6 +28,7 @@ import io.asynctasq.worker.ExecutorMode;
 import io.asynctasq.worker.TaskExecutors;
 import io.asynctasq.worker.Worker;
 import io.asynctasq.worker.WorkerSettings;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -132,6 +133,37 @@ class AsyncTasqAutoConfigurationTests {
 	}
 
 	// ---------------------------------------------------------------- back-off
+
+	// ---------------------------------------------------------------- dead-letter retention
+
+	@Test
+	void deadLetterRetentionReachesTheWorkersPruner() {
+		this.runner.withPropertyValues("asynctasq.dead-letter.retention=2s", "asynctasq.worker.unknown-task-grace=0s")
+			.run((context) -> {
+				assertThat(context.getBean(Worker.class).deadLetterRetention()).isEqualTo(Duration.ofSeconds(2));
+				QueueDriver driver = context.getBean(QueueDriver.class);
+				// a task no worker knows, with no grace: dead-lettered at once
+				context.getBean(TaskDispatcher.class).dispatch("Unknown.task");
+				Awaitility.await().atMost(Duration.ofSeconds(10))
+					.until(() -> driver.counts("default").deadLettered() == 1);
+				Awaitility.await().atMost(Duration.ofSeconds(15))
+					.until(() -> driver.counts("default").deadLettered() == 0);
+			});
+	}
+
+	@Test
+	void deadLettersAreKeptWithoutARetention() {
+		this.runner.run((context) -> assertThat(context.getBean(Worker.class).deadLetterRetention()).isNull());
+	}
+
+	@Test
+	void aRetentionThatIsNotPositiveIsReported() {
+		this.runner.withPropertyValues("asynctasq.dead-letter.retention=0s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("asynctasq.dead-letter.retention"));
+	}
 
 	@Test
 	void userQueueDriverReplacesTheMemoryDriverAndItsWarning(CapturedOutput output) {

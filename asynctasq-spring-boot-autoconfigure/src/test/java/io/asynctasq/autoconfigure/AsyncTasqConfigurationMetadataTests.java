@@ -46,10 +46,12 @@ class AsyncTasqConfigurationMetadataTests {
 			"asynctasq.worker.concurrency", "asynctasq.worker.shutdown-timeout", "asynctasq.worker.poll-interval",
 			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor", "asynctasq.worker.unknown-task-grace",
 			"asynctasq.dispatch.timeout", "asynctasq.dispatch.max-payload-size", "asynctasq.health.timeout",
-			"asynctasq.health.counts-refresh", "asynctasq.observations.enabled", "asynctasq.observations.require-tracer", "asynctasq.results.enabled", "asynctasq.results.ttl");
+			"asynctasq.health.counts-refresh", "asynctasq.observations.enabled", "asynctasq.observations.require-tracer", "asynctasq.results.enabled", "asynctasq.results.ttl",
+			"asynctasq.dead-letter.retention");
 
 	/** Properties without a default value: unset means something of its own. */
-	private static final List<String> WITHOUT_DEFAULT = List.of("asynctasq.worker.queues", "asynctasq.worker.prefetch");
+	private static final List<String> WITHOUT_DEFAULT = List.of("asynctasq.worker.queues", "asynctasq.worker.prefetch",
+			"asynctasq.dead-letter.retention");
 
 	@Test
 	void everyPropertyIsDocumented() throws IOException {
@@ -70,6 +72,10 @@ class AsyncTasqConfigurationMetadataTests {
 		assertThat(properties.get("asynctasq.task-defaults.retry-delay").path("type").asString())
 			.isEqualTo("java.time.Duration");
 		assertThat(properties.get("asynctasq.default-queue").path("defaultValue").asString()).isEqualTo("default");
+		assertThat(properties.get("asynctasq.dead-letter.retention").path("type").asString())
+			.isEqualTo("java.time.Duration");
+		assertThat(properties.get("asynctasq.dead-letter.retention").has("defaultValue"))
+			.as("unset: dead letters are kept").isFalse();
 		assertThat(properties.get("asynctasq.worker.enabled").path("defaultValue").asBoolean()).isTrue();
 		assertThat(properties.get("asynctasq.worker.concurrency").path("defaultValue").asInt()).isEqualTo(10);
 	}

@@ -95,6 +95,16 @@ final class RecordingDriver implements QueueDriver {
 	}
 
 	@Override
+	public long expireDeadLetters(String queue, Duration retention, int max) {
+		return this.delegate.expireDeadLetters(queue, retention, max);
+	}
+
+	@Override
+	public boolean expiresDeadLettersItself() {
+		return this.delegate.expiresDeadLettersItself();
+	}
+
+	@Override
 	public void ping() {
 		this.delegate.ping();
 	}

@@ -539,6 +539,19 @@ public enum JdbcDialect {
 		return resolve("DELETE FROM {dead} WHERE queue = ?", null, deadTable);
 	}
 
+	/**
+	 * Deletes the dead letters among the oldest {@code limit} of a queue (through the queue index, in seq order)
+	 * that were dead-lettered at or before now plus the (negative) milliseconds. Parameters: queue, limit,
+	 * milliseconds. Reads only that head of the queue's dead letters, however many there are; the inner
+	 * derived table is what MariaDB takes for a LIMIT under IN.
+	 */
+	String expireDeadLetters(String deadTable) {
+		return resolve("""
+				DELETE FROM {dead} WHERE seq IN (SELECT seq FROM (SELECT seq, dead_lettered_at FROM {dead}
+				                                                  WHERE queue = ? ORDER BY seq LIMIT ?) head
+				                                 WHERE dead_lettered_at <= {now+ms})""", null, deadTable);
+	}
+
 	/** Parameters: queue, limit, offset. Oldest first. */
 	String deadLetters(String deadTable) {
 		return resolve("""

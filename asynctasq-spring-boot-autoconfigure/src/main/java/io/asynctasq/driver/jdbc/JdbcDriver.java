@@ -67,6 +67,9 @@ public class JdbcDriver implements QueueDriver {
 	/** Expired results deleted per statement. */
 	static final int RESULT_PURGE_CHUNK = 500;
 
+	/** Dead letters read (and at most deleted) per statement of an expiry. */
+	static final int DEAD_LETTER_EXPIRY_CHUNK = 500;
+
 	/** Statements of one purge of expired results that a recording runs (at most once a minute). */
 	private static final int RESULT_PURGE_MAX_CHUNKS = 10;
 
@@ -885,6 +888,36 @@ public class JdbcDriver implements QueueDriver {
 	}
 
 	/**
+	 * Deletes the queue's dead letters past the retention on the database clock, one statement and unit of work
+	 * (with the queue totals) per chunk of the {@value #DEAD_LETTER_EXPIRY_CHUNK} oldest, until a chunk deletes
+	 * fewer or {@code max} are deleted.
+	 */
+	@Override
+	public long expireDeadLetters(String queue, Duration retention, int max) {
+		long expired = 0;
+		while (expired < max) {
+			int chunk = (int) Math.min(DEAD_LETTER_EXPIRY_CHUNK, max - expired);
+			int deleted = withLockRetry("expire the dead letters of queue '" + queue + "'",
+					() -> this.transactions.transaction((connection) -> {
+						int count = update(connection, this.sql.expireDeadLetters, (statement) -> {
+							statement.setString(1, queue);
+							statement.setInt(2, chunk);
+							statement.setLong(3, -retention.toMillis());
+						});
+						if (count > 0) {
+							this.counts.add(connection, new JdbcCounts.Changes().add(queue, 0, -count));
+						}
+						return count;
+					}));
+			expired += deleted;
+			if (deleted < chunk) {
+				break;
+			}
+		}
+		return expired;
+	}
+
+	/**
 	 * Upserts the worker's row, expiring at the database clock plus {@code ttl}; at most once per {@code ttl}
 	 * a beat of this driver also deletes the rows that expired (a failure of that only logged).
 	 */
@@ -1124,6 +1157,8 @@ public class JdbcDriver implements QueueDriver {
 
 		final String purgeDeadLetters;
 
+		final String expireDeadLetters;
+
 		final String deadLetters;
 
 		final String countQueue;
@@ -1174,6 +1209,7 @@ public class JdbcDriver implements QueueDriver {
 			this.deadLetterRequeue = dialect.deadLetterRequeue(tasks, dead);
 			this.deadLetterDeleteOne = dialect.deadLetterDeleteOne(dead);
 			this.purgeDeadLetters = dialect.purgeDeadLetters(dead);
+			this.expireDeadLetters = dialect.expireDeadLetters(dead);
 			this.deadLetters = dialect.deadLetters(dead);
 			this.countQueue = dialect.counts(tasks, counts);
 			this.ping = dialect.ping();

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -260,6 +261,27 @@ public class MemoryDriver implements QueueDriver {
 			long count = queue.dead.size();
 			queue.dead.clear();
 			return count;
+		});
+	}
+
+	/**
+	 * Walks the queue's dead letters from the oldest (they are kept in the order they were made) and stops at
+	 * the first younger than {@code retention}.
+	 */
+	@Override
+	public long expireDeadLetters(String queueName, Duration retention, int max) {
+		Instant cutoff = Instant.now().minus(retention);
+		return locked(() -> {
+			long expired = 0;
+			Iterator<DeadLetter> oldestFirst = queue(queueName).dead.values().iterator();
+			while (expired < max && oldestFirst.hasNext()) {
+				if (oldestFirst.next().deadLetteredAt().isAfter(cutoff)) {
+					break;
+				}
+				oldestFirst.remove();
+				expired++;
+			}
+			return expired;
 		});
 	}
 

@@ -15,6 +15,7 @@ import io.asynctasq.driver.StoredTask;
 import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.TaskResult;
 import io.asynctasq.driver.WorkerHeartbeat;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 
@@ -52,6 +53,8 @@ public class RabbitDriver implements QueueDriver {
 
 	private final WorkerBeats workerBeats;
 
+	private final @Nullable Duration deadLetterRetention;
+
 	/** Set once by the first close: both the facade and the bean's destroy method may call it. */
 	private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -65,8 +68,27 @@ public class RabbitDriver implements QueueDriver {
 	 */
 	public RabbitDriver(ConnectionFactory connectionFactory, String prefix, RabbitQueueType queueType,
 			Duration confirmTimeout, int prefetch) {
+		this(connectionFactory, prefix, queueType, confirmTimeout, prefetch, null);
+	}
+
+	/**
+	 * @param connectionFactory the application's connection factory; the driver opens its own channels on
+	 * the factory's connection and never closes the factory
+	 * @param prefix exchange name and queue name prefix
+	 * @param queueType type of every queue declared
+	 * @param confirmTimeout how long a publish waits for the broker's confirm
+	 * @param prefetch unacknowledged deliveries per queue consumer; 0 = the largest reserve max, at least 10
+	 * @param deadLetterRetention how long the broker keeps each dead letter this driver makes (its per-message
+	 * expiration); {@code null}: for good
+	 */
+	public RabbitDriver(ConnectionFactory connectionFactory, String prefix, RabbitQueueType queueType,
+			Duration confirmTimeout, int prefetch, @Nullable Duration deadLetterRetention) {
+		if (deadLetterRetention != null && (deadLetterRetention.isNegative() || deadLetterRetention.isZero())) {
+			throw new IllegalArgumentException("deadLetterRetention must be positive, was " + deadLetterRetention);
+		}
+		this.deadLetterRetention = deadLetterRetention;
 		this.topology = new RabbitTopology(prefix, queueType);
-		this.headers = new TaskHeaders(this.topology);
+		this.headers = new TaskHeaders(this.topology, deadLetterRetention);
 		this.broker = new BrokerConnection(connectionFactory, this.topology);
 		this.publisher = new ConfirmPublisher(this.broker::newChannel, this.topology.exchange(), confirmTimeout,
 				PUBLISH_CHANNELS);
@@ -227,6 +249,30 @@ public class RabbitDriver implements QueueDriver {
 	@Override
 	public long purgeDeadLetters(String queue) {
 		return this.deadLetters.purge(queue);
+	}
+
+	/**
+	 * The broker expires the dead letters itself when this driver was built with a retention: each dead letter is
+	 * published with it as per-message {@code expiration}, and RabbitMQ drops an expired message as it reaches the
+	 * head of the dead-letter queue (its oldest, the retention being the same for all). Dead letters made without
+	 * a retention (before it was set) never expire that way (see {@code docs/rabbitmq.md}).
+	 */
+	@Override
+	public boolean expiresDeadLettersItself() {
+		return this.deadLetterRetention != null;
+	}
+
+	/**
+	 * Nothing to do when the broker expires the dead letters itself ({@link #expiresDeadLettersItself()}): answers
+	 * 0. Unsupported for a driver built without a retention: a queue's middle cannot be deleted from.
+	 */
+	@Override
+	public long expireDeadLetters(String queue, Duration retention, int max) {
+		if (this.deadLetterRetention == null) {
+			throw new UnsupportedOperationException("The rabbitmq driver expires dead letters only through the "
+					+ "per-message expiration it was built with (asynctasq.dead-letter.retention), and this one has none");
+		}
+		return 0;
 	}
 
 	/**

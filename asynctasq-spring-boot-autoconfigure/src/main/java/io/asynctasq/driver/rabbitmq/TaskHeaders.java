@@ -46,11 +46,17 @@ final class TaskHeaders {
 
 	private final RabbitTopology topology;
 
+	/** The per-message expiration of every dead letter, in milliseconds, or {@code null}: kept for good. */
+	private final @Nullable String deadLetterExpiration;
+
 	/** The last dead-letter order handed out, in microseconds. */
 	private final AtomicLong deadLetterOrder = new AtomicLong();
 
-	TaskHeaders(RabbitTopology topology) {
+	/** @param deadLetterRetention how long the broker keeps a dead letter; {@code null}: for good */
+	TaskHeaders(RabbitTopology topology, @Nullable Duration deadLetterRetention) {
 		this.topology = topology;
+		this.deadLetterExpiration = (deadLetterRetention != null)
+				? Long.toString(Math.max(1, deadLetterRetention.toMillis())) : null;
 	}
 
 	/**
@@ -68,17 +74,24 @@ final class TaskHeaders {
 		return new Outgoing(routingKey, properties(message.id(), message.enqueuedAt(), headers), message.body());
 	}
 
-	/** A reserved task for its dead-letter queue, with {@code attemptsMade} and why. */
+	/**
+	 * A reserved task for its dead-letter queue, with {@code attemptsMade} and why, expiring after the
+	 * dead-letter retention when there is one.
+	 */
 	Outgoing deadLetter(TaskMessage message, long attemptsMade, DeadLetter.Failure failure) {
 		Map<String, Object> headers = taskHeaders(message, attemptsMade);
 		putFailure(headers, failure);
-		return new Outgoing(this.topology.deadLetterQueue(message.queue()),
-				properties(message.id(), message.enqueuedAt(), headers), message.body());
+		AMQP.BasicProperties properties = properties(message.id(), message.enqueuedAt(), headers);
+		if (this.deadLetterExpiration != null) {
+			properties = properties.builder().expiration(this.deadLetterExpiration).build();
+		}
+		return new Outgoing(this.topology.deadLetterQueue(message.queue()), properties, message.body());
 	}
 
 	/**
 	 * A foreign message of {@code queue}'s work queue for its dead-letter queue with {@code reason}: its
-	 * properties and headers kept, our headers set, a message id made up when it has none.
+	 * properties and headers kept, our headers set, a message id made up when it has none, and the dead-letter
+	 * expiration when there is one.
 	 */
 	Outgoing foreign(String queue, AMQP.BasicProperties properties, byte[] body, String reason) {
 		Map<String, Object> headers = new HashMap<>(headers(properties));
@@ -91,8 +104,11 @@ final class TaskHeaders {
 		headers.put(ATTEMPTS, 0);
 		headers.remove(DUE);
 		putFailure(headers, DeadLetter.Failure.of(reason));
-		return new Outgoing(this.topology.deadLetterQueue(queue),
-				properties.builder().messageId(id).deliveryMode(2).headers(headers).build(), body);
+		AMQP.BasicProperties.Builder dead = properties.builder().messageId(id).deliveryMode(2).headers(headers);
+		if (this.deadLetterExpiration != null) {
+			dead.expiration(this.deadLetterExpiration);
+		}
+		return new Outgoing(this.topology.deadLetterQueue(queue), dead.build(), body);
 	}
 
 	/**

@@ -89,6 +89,8 @@ public class RedisDriver implements QueueDriver {
 
 	private static final LuaScript PURGE_DEAD_LETTERS = LuaScript.load("purgeDeadLetters", 2);
 
+	private static final LuaScript EXPIRE_DEAD_LETTERS = LuaScript.load("expireDeadLetters", 2);
+
 	private static final LuaScript DEAD_LETTERS = LuaScript.load("deadLetters", 2);
 
 	private static final LuaScript COUNTS = LuaScript.load("counts", 5);
@@ -584,6 +586,29 @@ public class RedisDriver implements QueueDriver {
 			}
 			bound = asBytes(result.get(1));
 		}
+	}
+
+	/**
+	 * Deletes the queue's oldest dead letters past the retention on the server's clock, a chunk of up to
+	 * {@value #PURGE_CHUNK} per script call (each atomic, reading only the head of the dead-letter set), until a
+	 * chunk comes back short or {@code max} are deleted.
+	 */
+	@Override
+	public long expireDeadLetters(String queueName, Duration retention, int max) {
+		RedisKeys queue = keys(queueName);
+		byte[] retentionMs = number(Math.max(1, retention.toMillis()));
+		long expired = 0;
+		while (expired < max) {
+			int chunk = (int) Math.min(PURGE_CHUNK, max - expired);
+			Long deleted = execute("expireDeadLetters", (connection) -> run(connection, EXPIRE_DEAD_LETTERS,
+					ReturnType.INTEGER, List.of(queue.dead, queue.taskPrefix), List.of(retentionMs, number(chunk))));
+			long count = (deleted != null) ? deleted : 0;
+			expired += count;
+			if (count < chunk) {
+				break;
+			}
+		}
+		return expired;
 	}
 
 	/** One read-only script on the queue's keys (one slot): the task's hash, then the set that holds it. */

@@ -7,6 +7,7 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
 import io.asynctasq.driver.QueueCounts;
 import io.asynctasq.driver.QueueDriver;
@@ -83,6 +84,33 @@ abstract class JdbcDriverContractTests extends QueueDriverContractTests {
 		List<Reservation> reserved = driver().reserve(List.of(queue), messages.size(), LONG_LEASE, Duration.ZERO);
 		assertThat(reserved).extracting(Reservation::id)
 			.containsExactlyInAnyOrderElementsOf(messages.stream().map(TaskMessage::id).toList());
+	}
+
+	@Test
+	@DisplayName("expireDeadLetters of more dead letters than one statement reads deletes them chunk by chunk, with the queue totals")
+	void expireDeadLettersAcrossStatements() throws Exception {
+		String queue = queue("expire-many");
+		int count = 2 * JdbcDriver.DEAD_LETTER_EXPIRY_CHUNK + 34;
+		List<TaskMessage> messages = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			messages.add(message(queue, "task-" + i));
+		}
+		driver().enqueueAll(messages, Duration.ZERO);
+		List<Reservation> reserved = driver().reserve(List.of(queue), count, LONG_LEASE, Duration.ZERO);
+		assertThat(reserved).hasSize(count);
+		for (Reservation reservation : reserved) {
+			assertThat(driver().deadLetter(reservation, DeadLetter.Failure.of("failed"))).isTrue();
+		}
+		assertThat(driver().counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, count));
+
+		Duration retention = Duration.ofMillis(100);
+		Awaitility.await().pollDelay(retention.multipliedBy(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+		assertThat(driver().expireDeadLetters(queue, retention, JdbcDriver.DEAD_LETTER_EXPIRY_CHUNK + 10))
+			.isEqualTo(JdbcDriver.DEAD_LETTER_EXPIRY_CHUNK + 10);
+		assertThat(driver().counts(queue).deadLettered()).isEqualTo(count - JdbcDriver.DEAD_LETTER_EXPIRY_CHUNK - 10);
+		assertThat(driver().expireDeadLetters(queue, retention, count)).isEqualTo(count - JdbcDriver.DEAD_LETTER_EXPIRY_CHUNK - 10);
+		assertThat(driver().counts(queue)).isEqualTo(QueueCounts.EMPTY);
+		assertThat(driver().deadLetters(queue, 0, 10)).isEmpty();
 	}
 
 	@Test

@@ -2,13 +2,22 @@ package io.asynctasq.driver.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.rabbitmq.client.Channel;
 import io.asynctasq.autoconfigure.AsyncTasqAutoConfiguration;
 import io.asynctasq.autoconfigure.AsyncTasqRabbitAutoConfiguration;
+import io.asynctasq.driver.DeadLetter;
+import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
 import io.asynctasq.driver.memory.MemoryDriver;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
@@ -53,6 +62,44 @@ class AsyncTasqRabbitAutoConfigurationTests {
 		finally {
 			RabbitTestBroker.deleteTopology(prefix, List.of("critical", "default"));
 		}
+	}
+
+	@Test
+	void deadLetterRetentionBecomesThePerMessageExpirationOfDeadLetters() {
+		String prefix = RabbitTestBroker.newPrefix();
+		try {
+			this.runner.withPropertyValues("asynctasq.driver=rabbitmq", "asynctasq.rabbitmq.prefix=" + prefix,
+					"asynctasq.dead-letter.retention=2s")
+				.run((context) -> {
+					QueueDriver driver = DriverFacade.of(context.getBean(QueueDriver.class));
+					assertThat(driver.expiresDeadLettersItself()).isTrue();
+					TaskMessage message = new TaskMessage(UUID.randomUUID().toString(), "default", new byte[] { 1 },
+							Instant.now());
+					driver.enqueue(message, Duration.ZERO);
+					AtomicReference<Reservation> reserved = new AtomicReference<>();
+					Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+						List<Reservation> batch = driver.reserve(List.of("default"), 1, Duration.ofSeconds(30),
+								Duration.ofMillis(200));
+						reserved.set(batch.isEmpty() ? null : batch.get(0));
+						return !batch.isEmpty();
+					});
+					assertThat(driver.deadLetter(reserved.get(), DeadLetter.Failure.of("failed"))).isTrue();
+					assertThat(driver.deadLetters("default", 0, 10)).extracting(DeadLetter::id)
+						.containsExactly(message.id());
+					// the broker drops it once the retention passed, with no one asking
+					Awaitility.await().atMost(Duration.ofSeconds(20))
+						.until(() -> driver.counts("default").deadLettered() == 0);
+				});
+		}
+		finally {
+			RabbitTestBroker.deleteTopology(prefix, List.of("default"));
+		}
+	}
+
+	@Test
+	void withoutRetentionDeadLettersAreKeptByTheBroker() {
+		this.runner.withPropertyValues("asynctasq.driver=rabbitmq", "asynctasq.rabbitmq.prefix=" + RabbitTestBroker.newPrefix())
+			.run((context) -> assertThat(context.getBean(RabbitDriver.class).expiresDeadLettersItself()).isFalse());
 	}
 
 	@Test

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.GetResponse;
 import io.asynctasq.Task;
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.DriverException;
@@ -103,6 +105,58 @@ class RabbitDriverBehaviourTests {
 		driver.enqueue(next, Duration.ZERO);
 		assertThat(driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5)))
 			.extracting(Reservation::id).containsExactly(next.id());
+	}
+
+	@Test
+	void withARetentionEveryDeadLetterCarriesItAsPerMessageExpirationAndARetriedOneLosesIt() throws Exception {
+		String queue = queue("retention");
+		RabbitDriver driver = new RabbitDriver(factory(), this.prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5), 0,
+				Duration.ofHours(2));
+		this.drivers.add(driver);
+		driver.declareQueues(List.of(queue));
+		try (Channel channel = factory().createConnection().createChannel(false)) {
+			// a foreign message with an expiration of its own: the retention replaces it
+			channel.basicPublish("", driver.topology().workQueue(queue),
+					new AMQP.BasicProperties.Builder().messageId("foreign-1").expiration("600000000").build(),
+					new byte[] { 1 });
+			TaskMessage task = new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { 2 }, Instant.now());
+			driver.enqueue(task, Duration.ZERO);
+			List<Reservation> reserved = driver.reserve(List.of(queue), 1, Duration.ofSeconds(30), Duration.ofSeconds(5));
+			assertThat(reserved).extracting(Reservation::id).containsExactly(task.id());
+			assertThat(driver.deadLetter(reserved.get(0), DeadLetter.Failure.of("failed"))).isTrue();
+			await().untilAsserted(() -> assertThat(driver.counts(queue).deadLettered()).isEqualTo(2));
+			assertThat(driver.expiresDeadLettersItself()).isTrue();
+			assertThat(driver.expireDeadLetters(queue, Duration.ofHours(2), 10)).as("the broker does it").isZero();
+
+			String deadLetterQueue = driver.topology().deadLetterQueue(queue);
+			Map<String, String> expirations = new HashMap<>();
+			GetResponse response;
+			while ((response = channel.basicGet(deadLetterQueue, false)) != null) {
+				expirations.put(response.getProps().getMessageId(), response.getProps().getExpiration());
+			}
+			channel.basicNack(0, true, true);
+			assertThat(expirations).containsEntry("foreign-1", "7200000").containsEntry(task.id(), "7200000");
+
+			// retried by a driver that consumes nothing, so the work queue keeps it for a look
+			driver.close();
+			RabbitDriver admin = new RabbitDriver(factory(), this.prefix, RabbitQueueType.CLASSIC, Duration.ofSeconds(5),
+					0, Duration.ofHours(2));
+			this.drivers.add(admin);
+			await().untilAsserted(() -> assertThat(admin.retryDeadLetter(queue, task.id())).isTrue());
+			GetResponse retried = await().until(() -> channel.basicGet(driver.topology().workQueue(queue), true),
+					(got) -> got != null);
+			assertThat(retried.getProps().getMessageId()).isEqualTo(task.id());
+			assertThat(retried.getProps().getExpiration()).as("back in its work queue, kept until run").isNull();
+		}
+	}
+
+	@Test
+	void withoutARetentionTheDriverCannotExpireDeadLetters() {
+		RabbitDriver driver = driver(RabbitQueueType.CLASSIC);
+		assertThat(driver.expiresDeadLettersItself()).isFalse();
+		assertThatThrownBy(() -> driver.expireDeadLetters(queue("none"), Duration.ofDays(1), 10))
+			.isInstanceOf(UnsupportedOperationException.class)
+			.hasMessageContaining("asynctasq.dead-letter.retention");
 	}
 
 	@Test

@@ -1,5 +1,6 @@
 package io.asynctasq.driver.rabbitmq;
 
+import java.time.Duration;
 import java.util.List;
 
 import io.asynctasq.driver.QueueDriver;
@@ -27,6 +28,11 @@ class RabbitDriverTests extends QueueDriverContractTests {
 	@Override
 	protected QueueDriver createDriver(String namespace) {
 		return RabbitTestBroker.driver(connectionFactory, namespace);
+	}
+
+	@Override
+	protected QueueDriver createDriver(String namespace, Duration deadLetterRetention) {
+		return RabbitTestBroker.driver(connectionFactory, namespace, RabbitQueueType.CLASSIC, deadLetterRetention);
 	}
 
 	@Override

@@ -1,5 +1,6 @@
 package io.asynctasq.driver.rabbitmq;
 
+import java.time.Duration;
 import java.util.List;
 
 import io.asynctasq.driver.QueueDriver;
@@ -30,6 +31,11 @@ class RabbitQuorumDriverTests extends QueueDriverContractTests {
 	@Override
 	protected QueueDriver createDriver(String namespace) {
 		return RabbitTestBroker.driver(connectionFactory, namespace, RabbitQueueType.QUORUM);
+	}
+
+	@Override
+	protected QueueDriver createDriver(String namespace, Duration deadLetterRetention) {
+		return RabbitTestBroker.driver(connectionFactory, namespace, RabbitQueueType.QUORUM, deadLetterRetention);
 	}
 
 	@Override

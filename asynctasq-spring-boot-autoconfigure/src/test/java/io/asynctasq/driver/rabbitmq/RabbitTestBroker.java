@@ -39,6 +39,12 @@ public final class RabbitTestBroker {
 		return new RabbitDriver(factory, prefix, type, Duration.ofSeconds(5), 0);
 	}
 
+	/** A driver with the test defaults, queues of {@code type} and dead letters expiring after {@code retention}. */
+	static RabbitDriver driver(CachingConnectionFactory factory, String prefix, RabbitQueueType type,
+			Duration retention) {
+		return new RabbitDriver(factory, prefix, type, Duration.ofSeconds(5), 0, retention);
+	}
+
 	static CachingConnectionFactory connectionFactory() {
 		CachingConnectionFactory factory = new CachingConnectionFactory(HOST, PORT);
 		factory.setUsername("guest");

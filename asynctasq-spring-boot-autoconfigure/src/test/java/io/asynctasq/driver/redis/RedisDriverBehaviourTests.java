@@ -286,6 +286,47 @@ class RedisDriverBehaviourTests {
 	}
 
 	@Test
+	void largeDeadLetterSetsExpireInChunksWithTheirTaskHashesAndAnUnreadableOneCountsAsOld() throws Exception {
+		RedisDriver driver = driver();
+		String queue = "dead-expire-many";
+		int count = 1_234;
+		List<TaskMessage> messages = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			messages.add(new TaskMessage(UUID.randomUUID().toString(), queue, new byte[] { (byte) i }, Instant.now()));
+		}
+		driver.enqueueAll(messages, Duration.ZERO);
+		List<String> deadOrder = new ArrayList<>();
+		List<Reservation> batch;
+		while (!(batch = driver.reserve(List.of(queue), 200, Duration.ofMinutes(5), Duration.ZERO)).isEmpty()) {
+			for (Reservation reservation : batch) {
+				assertThat(driver.deadLetter(reservation, io.asynctasq.driver.DeadLetter.Failure.of("failed"))).isTrue();
+				deadOrder.add(reservation.id());
+			}
+		}
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			// the oldest dead letter's hash is gone (deleted by hand): listed as dead-lettered at 0, so old
+			connection.keyCommands().del(RedisKeys.bytes(this.prefix + ":{" + queue + "}:task:" + deadOrder.get(0)));
+		}
+		assertThat(driver.expireDeadLetters(queue, Duration.ofHours(1), 10_000))
+			.as("the one without a time, then the walk stops at the first younger than an hour").isEqualTo(1);
+
+		await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> true);
+		assertThat(driver.expireDeadLetters(queue, Duration.ofMillis(50), 1_100)).isEqualTo(1_100);
+		assertThat(driver.deadLetters(queue, 0, 1)).extracting(io.asynctasq.driver.DeadLetter::id)
+			.containsExactly(deadOrder.get(1_101));
+		assertThat(driver.expireDeadLetters(queue, Duration.ofMillis(50), 10_000)).isEqualTo(count - 1_101);
+		assertThat(driver.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+		List<String> taskKeys = new ArrayList<>();
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			connection.keyCommands()
+				.scan(org.springframework.data.redis.core.ScanOptions.scanOptions()
+					.match(this.prefix + ":{" + queue + "}:task:*").count(1000).build())
+				.forEachRemaining((key) -> taskKeys.add(RedisTestSupport.text(key)));
+		}
+		assertThat(taskKeys).as("task hashes left").isEmpty();
+	}
+
+	@Test
 	void keysOfOneQueueShareOneHashTag() throws Exception {
 		RedisDriver driver = driver();
 		driver.enqueue(new TaskMessage(UUID.randomUUID().toString(), "tagged", new byte[] { 1 }, Instant.now()),

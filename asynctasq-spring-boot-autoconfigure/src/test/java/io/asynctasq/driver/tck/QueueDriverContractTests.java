@@ -43,6 +43,7 @@ import io.asynctasq.task.TaskOptions;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -82,6 +83,16 @@ public abstract class QueueDriverContractTests {
 	 * key prefix, table prefix or similar, so concurrent and successive tests never collide
 	 */
 	protected abstract QueueDriver createDriver(String namespace);
+
+	/**
+	 * Builds the driver under test for a dead-letter retention: a driver whose backend expires dead letters on its
+	 * own ({@link QueueDriver#expiresDeadLettersItself()}) needs it when it is built. Default:
+	 * {@link #createDriver(String)}, for drivers that are told the retention on each
+	 * {@link QueueDriver#expireDeadLetters} call.
+	 */
+	protected QueueDriver createDriver(String namespace, Duration deadLetterRetention) {
+		return createDriver(namespace);
+	}
 
 	/**
 	 * Deletes what a test created; runs after each test, before the driver is closed. The driver may
@@ -1024,6 +1035,64 @@ public abstract class QueueDriverContractTests {
 		}
 
 		@Test
+		@DisplayName("dead letters older than the retention are expired and the younger ones kept, by expireDeadLetters or by the backend itself")
+		void deadLettersExpireAfterTheRetention() throws Exception {
+			Duration retention = Duration.ofSeconds(3);
+			String queue = queue("dead-expire");
+			try (QueueDriver retaining = DriverFacade.of(createDriver(namespace(), retention))) {
+				boolean byItself = retaining.expiresDeadLettersItself();
+				List<String> old = deadLetter(retaining, queue, 2);
+				if (!byItself) {
+					assertThat(retaining.expireDeadLetters(queue, retention, 100)).as("nothing is old yet").isZero();
+				}
+				assertThat(deadLetterIds(retaining.deadLetters(queue, 0, 10))).containsExactlyElementsOf(old);
+
+				awaitAtMost(retention.plusSeconds(20)).until(() -> {
+					if (!byItself) {
+						retaining.expireDeadLetters(queue, retention, 100);
+					}
+					return retaining.deadLetters(queue, 0, 10).isEmpty();
+				});
+				assertThat(retaining.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+
+				List<String> fresh = deadLetter(retaining, queue, 1);
+				if (!byItself) {
+					assertThat(retaining.expireDeadLetters(queue, retention, 100)).as("a fresh dead letter").isZero();
+				}
+				assertThat(deadLetterIds(retaining.deadLetters(queue, 0, 10))).containsExactlyElementsOf(fresh);
+				assertThat(retaining.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 1));
+			}
+		}
+
+		@Test
+		@DisplayName("expireDeadLetters deletes at most max of the queue's oldest dead letters past the retention, returns how many, and leaves other queues alone")
+		void expireDeadLettersIsBounded() throws Exception {
+			try (QueueDriver retaining = DriverFacade.of(createDriver(namespace(), Duration.ofDays(1)))) {
+				Assumptions.assumeFalse(retaining.expiresDeadLettersItself(),
+						"the backend expires dead letters itself: expireDeadLetters is not asked to");
+				String queue = queue("dead-expire-bounded");
+				String other = queue("dead-expire-other");
+				List<String> ids = deadLetter(retaining, queue, 3);
+				deadLetter(retaining, other, 1);
+				assertThat(retaining.expireDeadLetters(queue, Duration.ofHours(1), 10)).as("none is an hour old").isZero();
+
+				Duration retention = Duration.ofMillis(200);
+				await().pollDelay(retention.plus(timingTolerance()).multipliedBy(2)).atMost(Duration.ofSeconds(5))
+					.until(() -> true);
+				assertThat(retaining.expireDeadLetters(queue, retention, 2)).isEqualTo(2);
+				assertThat(deadLetterIds(retaining.deadLetters(queue, 0, 10))).containsExactly(ids.get(2));
+				assertThat(retaining.counts(queue)).isEqualTo(new QueueCounts(0, 0, 0, 1));
+				assertThat(retaining.expireDeadLetters(queue, retention, 10)).isEqualTo(1);
+				assertThat(retaining.expireDeadLetters(queue, retention, 10)).isZero();
+				assertThat(retaining.counts(queue)).isEqualTo(QueueCounts.EMPTY);
+				assertThat(retaining.counts(other)).as("another queue's dead letters")
+					.isEqualTo(new QueueCounts(0, 0, 0, 1));
+				assertThatIllegalArgumentException().isThrownBy(() -> retaining.expireDeadLetters(queue, Duration.ZERO, 10));
+				assertThatIllegalArgumentException().isThrownBy(() -> retaining.expireDeadLetters(queue, retention, 0));
+			}
+		}
+
+		@Test
 		@DisplayName("deadLetters pages oldest first with offset and limit")
 		void deadLettersPaging() throws Exception {
 			String queue = queue("dead-page");
@@ -1137,6 +1206,8 @@ public abstract class QueueDriverContractTests {
 			assertThatThrownBy(() -> driver().deleteDeadLetter(queue, message.id())).as("deleteDeadLetter")
 				.isInstanceOf(IllegalStateException.class);
 			assertThatThrownBy(() -> driver().purgeDeadLetters(queue)).as("purgeDeadLetters")
+				.isInstanceOf(IllegalStateException.class);
+			assertThatThrownBy(() -> driver().expireDeadLetters(queue, Duration.ofDays(1), 10)).as("expireDeadLetters")
 				.isInstanceOf(IllegalStateException.class);
 			assertThatThrownBy(() -> driver().ping()).as("ping").isInstanceOf(IllegalStateException.class);
 
@@ -1516,13 +1587,18 @@ public abstract class QueueDriverContractTests {
 
 	/** Dead-letters {@code count} new tasks of {@code queue} one after the other; returns their ids. */
 	private List<String> deadLetter(String queue, int count) throws InterruptedException {
+		return deadLetter(this.driver, queue, count);
+	}
+
+	/** {@link #deadLetter(String, int)} through {@code driver}. */
+	private static List<String> deadLetter(QueueDriver driver, String queue, int count) throws InterruptedException {
 		List<String> ids = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			TaskMessage message = message(queue, "dead-" + i);
-			this.driver.enqueue(message, Duration.ZERO);
-			Reservation reservation = single(reserveNow(queue));
+			driver.enqueue(message, Duration.ZERO);
+			Reservation reservation = single(driver.reserve(List.of(queue), 1, LONG_LEASE, Duration.ZERO));
 			assertThat(reservation.id()).isEqualTo(message.id());
-			assertThat(this.driver.deadLetter(reservation, DeadLetter.Failure.of("failed " + i))).isTrue();
+			assertThat(driver.deadLetter(reservation, DeadLetter.Failure.of("failed " + i))).isTrue();
 			ids.add(message.id());
 		}
 		return ids;
