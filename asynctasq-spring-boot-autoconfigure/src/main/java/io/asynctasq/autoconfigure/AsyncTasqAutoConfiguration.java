@@ -245,9 +245,9 @@ public final class AsyncTasqAutoConfiguration {
 					"Add spring-boot-starter-jdbc and your database's JDBC driver to the application's "
 							+ "dependencies, or set asynctasq.driver to another driver.");
 			case SQS -> new InvalidAsyncTasqPropertyException("asynctasq.driver", name,
-					"The sqs driver is not available in this version of AsyncTasQ; use memory, redis, rabbitmq or "
-							+ "jdbc.",
-					"Set asynctasq.driver to memory, redis, rabbitmq or jdbc.");
+					"The sqs driver needs the AWS SDK's SQS module: add software.amazon.awssdk:sqs.",
+					"Add software.amazon.awssdk:sqs (or Spring Cloud AWS's SQS starter) to the application's "
+							+ "dependencies, or set asynctasq.driver to another driver.");
 			case MEMORY -> throw new IllegalArgumentException("memory needs nothing");
 		};
 	}

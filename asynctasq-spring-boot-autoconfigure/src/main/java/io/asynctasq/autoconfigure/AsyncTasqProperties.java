@@ -74,7 +74,7 @@ public class AsyncTasqProperties {
 		/** The application's DataSource: PostgreSQL, MySQL, MariaDB or H2. */
 		JDBC,
 
-		/** Amazon SQS. */
+		/** AWS SQS standard queues ({@code asynctasq.sqs.*}). */
 		SQS
 
 	}

@@ -312,8 +312,8 @@ class AsyncTasqAutoConfigurationTests {
 	}
 
 	@Test
-	void unavailableDriverStopsStartupNamingThePropertyAndTheFix() {
-		assertDriverFailure("sqs", "not available in this version");
+	void sqsWithoutItsAutoConfigurationStopsStartupNamingTheModuleToAdd() {
+		assertDriverFailure("sqs", "add software.amazon.awssdk:sqs");
 	}
 
 	@Test

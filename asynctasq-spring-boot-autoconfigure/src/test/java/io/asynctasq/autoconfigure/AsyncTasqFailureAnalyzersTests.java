@@ -124,11 +124,11 @@ class AsyncTasqFailureAnalyzersTests {
 	}
 
 	@Test
-	void sqsIsRefusedUntilItsDriverExists() {
+	void sqsWithoutItsAutoConfigurationNamesTheSdkModuleToAdd() {
 		this.runner.withPropertyValues("asynctasq.driver=sqs").run((context) -> {
 			FailureAnalysis analysis = analyzeProperty(context.getStartupFailure(), "asynctasq.driver", "sqs");
-			assertThat(analysis.getDescription()).contains("The sqs driver is not available in this version");
-			assertThat(analysis.getAction()).isEqualTo("Set asynctasq.driver to memory, redis, rabbitmq or jdbc.");
+			assertThat(analysis.getDescription()).contains("The sqs driver needs the AWS SDK's SQS module");
+			assertThat(analysis.getAction()).contains("software.amazon.awssdk:sqs");
 		});
 	}
 
