@@ -1,0 +1,98 @@
+package io.asynctasq.driver.sqs;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import io.asynctasq.driver.DriverFacade;
+import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.Reservation;
+import io.asynctasq.driver.TaskMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.awaitility.Awaitility.await;
+
+/** What only the SQS driver has to get right: delays past SQS's cap, the message size limit, FIFO names. */
+class SqsDriverBehaviourTests {
+
+	private static ElasticMqServer server;
+
+	private static SqsAsyncClient client;
+
+	private final String prefix = "sqs-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+
+	@BeforeAll
+	static void startServer() {
+		server = ElasticMqServer.start();
+		client = server.client();
+	}
+
+	@AfterAll
+	static void stopServer() {
+		client.close();
+		server.close();
+	}
+
+	@AfterEach
+	void deleteQueues() {
+		server.deleteQueues(this.prefix);
+	}
+
+	@Test
+	void aDelayPastTheSqsCapIsSentAgainUntilDueNeverEarlyAndCountsNoAttempt() throws Exception {
+		// the cap made small (1 s instead of 15 min): a 3.5 s delay is sent again three times
+		try (QueueDriver driver = DriverFacade.of(new SqsDriver(client, false, this.prefix, true,
+				SqsDriver.DEFAULT_MAX_MESSAGE_SIZE, Duration.ofSeconds(1), SqsDriver.DEFAULT_CALL_TIMEOUT))) {
+			TaskMessage message = message("long-delay", "later");
+			long start = System.nanoTime();
+			driver.enqueue(message, Duration.ofMillis(3500));
+
+			Reservation reservation = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+				.until(() -> driver.reserve(List.of("long-delay"), 1, Duration.ofSeconds(30), Duration.ofMillis(200)),
+						(reserved) -> !reserved.isEmpty())
+				.get(0);
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("reserved before its delay")
+				.isGreaterThanOrEqualTo(Duration.ofMillis(3500));
+			assertThat(reservation.id()).isEqualTo(message.id());
+			assertThat(reservation.attempt()).as("the copies sent again count no attempt").isEqualTo(1);
+			assertThat(reservation.message().body()).isEqualTo(message.body());
+			assertThat(driver.acknowledge(reservation)).isTrue();
+		}
+	}
+
+	@Test
+	void aTaskOverTheMessageSizeLimitFailsAtEnqueueNamingTheLimitAndNothingIsSent() {
+		try (QueueDriver driver = DriverFacade.of(new SqsDriver(client, this.prefix))) {
+			TaskMessage fits = message("big", "small");
+			TaskMessage tooBig = new TaskMessage(UUID.randomUUID().toString(), "big",
+					"x".repeat(SqsDriver.DEFAULT_MAX_MESSAGE_SIZE).getBytes(StandardCharsets.UTF_8), Instant.now());
+			assertThatIllegalArgumentException().isThrownBy(() -> driver.enqueueAll(List.of(fits, tooBig), Duration.ZERO))
+				.withMessageContaining(tooBig.id())
+				.withMessageContaining("SQS limit of 262144 bytes")
+				.withMessageContaining("asynctasq.sqs.max-message-size");
+			assertThat(driver.counts("big").ready()).as("nothing of the batch was sent").isZero();
+		}
+	}
+
+	@Test
+	void aFifoQueueIsRefusedWithTheReason() {
+		try (QueueDriver driver = DriverFacade.of(new SqsDriver(client, this.prefix))) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> driver.enqueue(message("orders.fifo", "x"), Duration.ZERO))
+				.withMessageContaining("FIFO queues take no per-message delay");
+		}
+	}
+
+	private static TaskMessage message(String queue, String body) {
+		return new TaskMessage(UUID.randomUUID().toString(), queue, body.getBytes(StandardCharsets.UTF_8), Instant.now());
+	}
+
+}
