@@ -2,7 +2,6 @@ package io.asynctasq.autoconfigure;
 
 import java.time.Duration;
 
-import io.asynctasq.driver.sqs.SqsDriver;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -37,10 +36,10 @@ public class AsyncTasqSqsProperties {
 	private boolean createQueues = true;
 
 	/** Largest message SQS takes, body and attributes, in bytes (AWS SQS takes up to 1 MiB). */
-	private int maxMessageSize = SqsDriver.DEFAULT_MAX_MESSAGE_SIZE;
+	private int maxMessageSize = 262144;
 
 	/** Longest time one call to SQS is waited for before it fails. */
-	private Duration callTimeout = SqsDriver.DEFAULT_CALL_TIMEOUT;
+	private Duration callTimeout = Duration.ofSeconds(10);
 
 	public @Nullable String getRegion() {
 		return this.region;

@@ -51,7 +51,8 @@ class AsyncTasqConfigurationMetadataTests {
 
 	/** Properties without a default value: unset means something of its own. */
 	private static final List<String> WITHOUT_DEFAULT = List.of("asynctasq.worker.queues", "asynctasq.worker.prefetch",
-			"asynctasq.dead-letter.retention");
+			"asynctasq.dead-letter.retention", "asynctasq.sqs.region", "asynctasq.sqs.endpoint",
+			"asynctasq.sqs.access-key-id", "asynctasq.sqs.secret-access-key");
 
 	@Test
 	void everyPropertyIsDocumented() throws IOException {
@@ -95,6 +96,10 @@ class AsyncTasqConfigurationMetadataTests {
 		assertThat(duration(properties, "asynctasq.health.counts-refresh"))
 			.isEqualTo(AsyncTasqHealthIndicator.DEFAULT_COUNTS_REFRESH);
 		assertThat(duration(properties, "asynctasq.results.ttl")).isEqualTo(Worker.DEFAULT_RESULT_TTL);
+		assertThat(duration(properties, "asynctasq.sqs.call-timeout"))
+			.isEqualTo(io.asynctasq.driver.sqs.SqsDriver.DEFAULT_CALL_TIMEOUT);
+		assertThat(properties.get("asynctasq.sqs.max-message-size").path("defaultValue").asInt())
+			.isEqualTo(io.asynctasq.driver.sqs.SqsDriver.DEFAULT_MAX_MESSAGE_SIZE);
 		assertThat(properties.get("asynctasq.results.enabled").path("defaultValue").asBoolean()).isFalse();
 		assertThat(duration(properties, "asynctasq.worker.unknown-task-grace"))
 			.isEqualTo(WorkerSettings.DEFAULT_UNKNOWN_TASK_GRACE);
@@ -198,6 +203,7 @@ class AsyncTasqConfigurationMetadataTests {
 		roots.put("asynctasq.rabbitmq.", new AsyncTasqRabbitProperties());
 		roots.put("asynctasq.jdbc.", new AsyncTasqJdbcProperties());
 		roots.put("asynctasq.dispatch.", new AsyncTasqDispatchProperties());
+		roots.put("asynctasq.sqs.", new AsyncTasqSqsProperties());
 		roots.put("asynctasq.health.", new AsyncTasqHealthProperties());
 		roots.put("asynctasq.results.", new AsyncTasqResultsProperties());
 		roots.put("asynctasq.metrics.", new AsyncTasqMetricsProperties());

@@ -65,6 +65,9 @@ public final class SqsDriver implements QueueDriver {
 
 	private volatile boolean closed;
 
+	/** The longest SQS hides one receive: 12 hours; shorter only in tests. */
+	private Duration maxVisibility = SqsReceiver.MAX_VISIBILITY;
+
 	/**
 	 * @param client the client; closed with the driver when {@code ownsClient}
 	 * @param prefix what every queue name of the driver starts with (a namespace)
@@ -93,6 +96,12 @@ public final class SqsDriver implements QueueDriver {
 	/** A driver with the defaults, on a client it does not own. */
 	public SqsDriver(SqsAsyncClient client, String prefix) {
 		this(client, false, prefix, true, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_DELAY, DEFAULT_CALL_TIMEOUT);
+	}
+
+	/** Makes the 12-hour cap on one receive's visibility {@code maxVisibility}, so a test can reach it. */
+	SqsDriver withMaxVisibility(Duration maxVisibility) {
+		this.maxVisibility = maxVisibility;
+		return this;
 	}
 
 	@Override
@@ -246,15 +255,15 @@ public final class SqsDriver implements QueueDriver {
 			return false;
 		}
 		Instant now = Instant.now();
-		Instant cap = held.receivedAt.plus(SqsReceiver.MAX_VISIBILITY);
+		Instant cap = held.receivedAt.plus(this.maxVisibility);
 		long seconds = SqsReceiver.visibilitySeconds(lease);
 		if (now.plusSeconds(seconds).isAfter(cap)) {
 			if (!held.capLogged) {
 				held.capLogged = true;
 				logger.error("Task {} of queue '{}' has run for {} since SQS handed it out: SQS hides one receive of a "
-						+ "message for 12 hours at most, so once that passes another worker may receive and run it "
+						+ "message for {} at most, so once that passes another worker may receive and run it "
 						+ "again (at least once). Split work this long into shorter tasks.", held.message.id(),
-						held.queue(), Duration.between(held.receivedAt, now));
+						held.queue(), Duration.between(held.receivedAt, now), this.maxVisibility);
 			}
 			seconds = Duration.between(now, cap).toSeconds();
 			if (seconds <= 0) {

@@ -69,6 +69,30 @@ class SqsDriverBehaviourTests {
 	}
 
 	@Test
+	void renewalsStopAtTheCapOnOneReceiveAndTheTaskIsThenReceivedAgain() throws Exception {
+		// the 12-hour cap made 4 s: renewals hold the task until then, then it is another consumer's
+		SqsDriver sqs = new SqsDriver(client, this.prefix).withMaxVisibility(Duration.ofSeconds(4));
+		try (QueueDriver driver = DriverFacade.of(sqs)) {
+			driver.enqueue(message("capped", "long"), Duration.ZERO);
+			Reservation reservation = driver.reserve(List.of("capped"), 1, Duration.ofSeconds(2), Duration.ZERO).get(0);
+			long start = System.nanoTime();
+			await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+				.until(() -> !driver.extendLease(reservation, Duration.ofSeconds(2)));
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("renewed until the cap")
+				.isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+
+			Reservation again = await().atMost(Duration.ofSeconds(15))
+				.until(() -> driver.reserve(List.of("capped"), 1, Duration.ofSeconds(30), Duration.ofMillis(200)),
+						(reserved) -> !reserved.isEmpty())
+				.get(0);
+			assertThat(again.id()).isEqualTo(reservation.id());
+			assertThat(again.attempt()).isEqualTo(2);
+			assertThat(driver.acknowledge(reservation)).as("the capped reservation").isFalse();
+			assertThat(driver.acknowledge(again)).isTrue();
+		}
+	}
+
+	@Test
 	void aTaskOverTheMessageSizeLimitFailsAtEnqueueNamingTheLimitAndNothingIsSent() {
 		try (QueueDriver driver = DriverFacade.of(new SqsDriver(client, this.prefix))) {
 			TaskMessage fits = message("big", "small");
