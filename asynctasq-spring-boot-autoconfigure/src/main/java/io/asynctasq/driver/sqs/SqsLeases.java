@@ -40,6 +40,9 @@ final class SqsLeases {
 
 	private boolean closed;
 
+	/** Counts the changes reservers wait for, so one made before a reserver waits is not missed; guarded by the lock. */
+	private long changes;
+
 	/** A received message: buffered, or leased under a token. */
 	static final class Held {
 
@@ -90,6 +93,7 @@ final class SqsLeases {
 			for (Held held : received) {
 				this.buffers.computeIfAbsent(held.queue(), (queue) -> new ArrayDeque<>()).addLast(held);
 			}
+			this.changes++;
 			this.changed.signalAll();
 		}
 		finally {
@@ -103,6 +107,7 @@ final class SqsLeases {
 		try {
 			held.token = null;
 			this.buffers.computeIfAbsent(held.queue(), (queue) -> new ArrayDeque<>()).addFirst(held);
+			this.changes++;
 			this.changed.signalAll();
 		}
 		finally {
@@ -223,17 +228,28 @@ final class SqsLeases {
 		}
 	}
 
+	/** The number of changes so far: what {@link #awaitChange} compares with. */
+	long changes() {
+		this.lock.lock();
+		try {
+			return this.changes;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
 	/**
-	 * Waits until a buffer changes or the driver closes, at most {@code nanos}.
-	 * @return the nanoseconds left
+	 * Waits until a buffer changed (or the driver closed) since {@link #changes()} answered {@code seen}, at
+	 * most {@code nanos}; returns at once when it already did.
 	 */
-	long awaitChange(long nanos) throws InterruptedException {
+	void awaitChange(long seen, long nanos) throws InterruptedException {
 		this.lock.lockInterruptibly();
 		try {
-			if (this.closed || nanos <= 0) {
-				return 0;
+			long remaining = nanos;
+			while (!this.closed && this.changes == seen && remaining > 0) {
+				remaining = this.changed.awaitNanos(remaining);
 			}
-			return this.changed.awaitNanos(nanos);
 		}
 		finally {
 			this.lock.unlock();
@@ -244,6 +260,7 @@ final class SqsLeases {
 	void signal() {
 		this.lock.lock();
 		try {
+			this.changes++;
 			this.changed.signalAll();
 		}
 		finally {
@@ -278,6 +295,7 @@ final class SqsLeases {
 				}
 			}
 			this.buffers.clear();
+			this.changes++;
 			this.changed.signalAll();
 			return buffered;
 		}

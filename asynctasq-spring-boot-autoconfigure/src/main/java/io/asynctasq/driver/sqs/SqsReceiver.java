@@ -93,6 +93,7 @@ final class SqsReceiver {
 			if (this.leases.isClosed()) {
 				return reserved;
 			}
+			long seen = this.leases.changes();
 			DriverException failure = this.pollFailure;
 			if (failure != null) {
 				this.pollFailure = null;
@@ -109,7 +110,7 @@ final class SqsReceiver {
 			for (String queue : queues) {
 				startPoll(queue, visibility, waitSeconds);
 			}
-			this.leases.awaitChange(remaining);
+			this.leases.awaitChange(seen, remaining);
 		}
 	}
 

@@ -16,7 +16,7 @@ record BenchmarkOptions(List<String> drivers, List<String> scenarios, int tasks,
 		int concurrency, int runs, int trickleRate, int trickleTasks, int warmupSeconds, int backlog, int deadLetters,
 		int queues, Path output) {
 
-	static final List<String> ALL_DRIVERS = List.of("memory", "redis", "rabbitmq", "postgresql", "mariadb");
+	static final List<String> ALL_DRIVERS = List.of("memory", "redis", "rabbitmq", "postgresql", "mariadb", "sqs");
 
 	/** {@code standard}: burst, one by one, trickle, resources, raw limit; {@code scale}: {@link ScaleScenarios}. */
 	static final List<String> ALL_SCENARIOS = List.of("standard", "scale");

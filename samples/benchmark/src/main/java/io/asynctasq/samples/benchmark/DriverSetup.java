@@ -57,6 +57,7 @@ interface DriverSetup extends AutoCloseable {
 			case "rabbitmq" -> new RabbitSetup();
 			case "postgresql" -> JdbcSetup.postgres();
 			case "mariadb" -> JdbcSetup.mariadb();
+			case "sqs" -> new SqsSetup();
 			default -> throw new IllegalArgumentException("Unknown driver " + name);
 		};
 	}
