@@ -40,7 +40,17 @@ public interface TaskDispatch {
 	 */
 	List<String> dispatchAll(List<@Nullable Object[]> argumentLists);
 
-	/** Enqueues the task without blocking the caller; completes with its id. */
+	/**
+	 * Enqueues the task without blocking the caller; completes with its id. A mistake (arguments, payload size,
+	 * an interceptor's refusal) throws at the call, as {@link #dispatch} does. Cancelling the future before its
+	 * driver call started means the task is not sent; once it started, the task may still be enqueued.
+	 */
 	CompletableFuture<String> dispatchAsync(@Nullable Object... args);
+
+	/**
+	 * Asynchronous form of {@link #dispatchAll(List)}: every argument list is validated at the call, then the
+	 * tasks are sent in one driver call without blocking the caller; completes with their ids in order.
+	 */
+	CompletableFuture<List<String>> dispatchAllAsync(List<@Nullable Object[]> argumentLists);
 
 }

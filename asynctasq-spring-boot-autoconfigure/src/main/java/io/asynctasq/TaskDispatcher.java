@@ -26,6 +26,11 @@ public interface TaskDispatcher {
 		return task(taskName).dispatchAll(argumentLists);
 	}
 
+	/** Asynchronous form of {@link #dispatchAll(String, List)}. */
+	default CompletableFuture<List<String>> dispatchAllAsync(String taskName, List<@Nullable Object[]> argumentLists) {
+		return task(taskName).dispatchAllAsync(argumentLists);
+	}
+
 	/** Asynchronous form of {@link #dispatch(String, Object...)}. */
 	CompletableFuture<String> dispatchAsync(String taskName, @Nullable Object... args);
 

@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
 
 import io.asynctasq.TaskContext;
 import io.asynctasq.TaskDispatch;
@@ -236,26 +238,56 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		return prepared.message.id();
 	}
 
-	/** Sends a dispatch without blocking; the future fails within the dispatch timeout. */
+	/**
+	 * Sends a dispatch without blocking; the future fails within the dispatch timeout. Cancelling the future
+	 * before the driver call started skips the call; a call already made is reported (event, observation) as
+	 * usual, only its id reaches nobody.
+	 */
 	private CompletableFuture<String> sendAsync(Prepared prepared) {
+		return sendAsync(List.of(prepared), describe(prepared), prepared.message.id());
+	}
+
+	/** Sends dispatches of one task with the same options in one driver call, without blocking. */
+	private CompletableFuture<List<String>> sendAllAsync(List<Prepared> prepared) {
+		Prepared first = prepared.get(0);
+		return sendAsync(prepared, "enqueue " + prepared.size() + " tasks '" + first.taskName + "' on queue '"
+				+ first.message.queue() + "'", prepared.stream().map((each) -> each.message.id()).toList());
+	}
+
+	private <T> CompletableFuture<T> sendAsync(List<Prepared> prepared, String what, T value) {
+		Prepared first = prepared.get(0);
+		CompletableFuture<T> result = new CompletableFuture<>();
 		try {
-			ensureOpen(prepared.taskName);
-			CompletableFuture<Void> sent = this.driverCalls.submit(describe(prepared),
-					prepared.observation.wrap(() -> this.driver.enqueue(prepared.message, prepared.delay)));
-			if (prepared.observation != TaskObserver.DispatchObservation.NONE) {
-				sent = sent.whenComplete((ignored, error) -> {
-					if (error != null) {
-						prepared.observation.stop(TaskObservationOutcomes.FAILED, error);
-					}
-				});
-			}
-			return sent.thenApply((ignored) -> {
-				announce(prepared);
-				return prepared.message.id();
+			ensureOpen(first.taskName);
+			// one driver call for all: it runs in the context of the first dispatch
+			CompletableFuture<Void> sent = this.driverCalls.submit(what, first.observation.wrap(() -> {
+				if (result.isCancelled()) {
+					throw new CancellationException("Dispatch cancelled before it was sent");
+				}
+				if (prepared.size() == 1) {
+					this.driver.enqueue(first.message, first.delay);
+				}
+				else {
+					this.driver.enqueueAll(prepared.stream().map(Prepared::message).toList(), first.delay);
+				}
+			}));
+			sent.whenComplete((ignored, error) -> {
+				if (error == null) {
+					prepared.forEach(this::announce);
+					result.complete(value);
+				}
+				else if (error instanceof CancellationException && result.isCancelled()) {
+					prepared.forEach(PendingDispatch::logCancelled);
+				}
+				else {
+					prepared.forEach((each) -> each.observation.stop(TaskObservationOutcomes.FAILED, error));
+					result.completeExceptionally(error);
+				}
 			});
+			return result;
 		}
 		catch (RuntimeException ex) {
-			prepared.observation.stop(TaskObservationOutcomes.FAILED, ex);
+			prepared.forEach((each) -> each.observation.stop(TaskObservationOutcomes.FAILED, ex));
 			return CompletableFuture.failedFuture(ex);
 		}
 	}
@@ -443,8 +475,8 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 			if (NonBlockingThreads.isNonBlocking(caller)) {
 				throw new IllegalStateException("TaskDispatcher.dispatch blocks until the driver accepted task '"
 						+ this.taskName + "', and was called on the non-blocking thread '" + caller.getName()
-						+ "'. On an event loop use dispatchAsync (e.g. Mono.fromFuture(() -> "
-						+ "dispatcher.dispatchAsync(...))).");
+						+ "'. On an event loop use ReactiveTaskDispatcher, whose Mono never blocks the subscribing "
+						+ "thread, or dispatchAsync, which returns a CompletableFuture.");
 			}
 		}
 
@@ -453,20 +485,60 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 			Prepared prepared = prepare(this, args);
 			CompletableFuture<String> deferred = new CompletableFuture<>();
 			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver,
-					() -> sendAsync(prepared).whenComplete((id, error) -> {
-						if (error != null) {
-							deferred.completeExceptionally(error);
-						}
-						else {
-							deferred.complete(id);
-						}
-					}), () -> {
+					() -> completeWith(deferred, List.of(prepared), () -> sendAsync(prepared)),
+					() -> {
 						logDropped(prepared);
 						deferred.cancel(false);
 					}, false)) {
 				return deferred;
 			}
 			return sendAsync(prepared);
+		}
+
+		@Override
+		public CompletableFuture<List<String>> dispatchAllAsync(List<Object[]> argumentLists) {
+			List<Prepared> prepared = prepareAll(argumentLists);
+			if (prepared.isEmpty()) {
+				return CompletableFuture.completedFuture(List.of());
+			}
+			CompletableFuture<List<String>> deferred = new CompletableFuture<>();
+			if (DefaultTaskDispatcher.this.deferral.defer(DefaultTaskDispatcher.this.driver,
+					() -> completeWith(deferred, prepared, () -> sendAllAsync(prepared)), () -> {
+						prepared.forEach(PendingDispatch::logDropped);
+						deferred.cancel(false);
+					}, false)) {
+				return deferred;
+			}
+			return sendAllAsync(prepared);
+		}
+
+		/** Sends a deferred dispatch once its transaction committed, unless its future was cancelled meanwhile. */
+		private static <T> void completeWith(CompletableFuture<T> deferred, List<Prepared> prepared,
+				Supplier<CompletableFuture<T>> send) {
+			if (deferred.isCancelled()) {
+				prepared.forEach(PendingDispatch::logCancelled);
+				return;
+			}
+			CompletableFuture<T> sent = send.get();
+			deferred.whenComplete((ignored, error) -> {
+				if (deferred.isCancelled()) {
+					sent.cancel(false);
+				}
+			});
+			sent.whenComplete((value, error) -> {
+				if (error != null) {
+					deferred.completeExceptionally(error);
+				}
+				else {
+					deferred.complete(value);
+				}
+			});
+		}
+
+		private static void logCancelled(Prepared prepared) {
+			prepared.observation.stop(TaskObservationOutcomes.CANCELLED, null);
+			logger.debug("Task {} '{}' not dispatched: its dispatch was cancelled before it was sent",
+					prepared.message.id(), prepared.taskName);
 		}
 
 		private static void logDropped(Prepared prepared) {

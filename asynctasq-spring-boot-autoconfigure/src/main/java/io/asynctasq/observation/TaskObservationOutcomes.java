@@ -12,6 +12,9 @@ public final class TaskObservationOutcomes {
 	/** A dispatch deferred to the caller's transaction, which rolled back: the task was never sent. */
 	public static final String DROPPED = "dropped";
 
+	/** An asynchronous or reactive dispatch cancelled before its driver call started: the task was never sent. */
+	public static final String CANCELLED = "cancelled";
+
 	/** An execution: the task returned (or its future completed) normally. */
 	public static final String SUCCESS = "success";
 

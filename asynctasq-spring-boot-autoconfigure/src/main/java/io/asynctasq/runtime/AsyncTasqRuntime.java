@@ -1,6 +1,7 @@
 package io.asynctasq.runtime;
 
 import io.asynctasq.TaskDispatcher;
+import io.asynctasq.dispatch.reactive.ReactiveTaskDispatcher;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.inspection.TaskInspector;
 import io.asynctasq.task.TaskRegistry;
@@ -8,6 +9,8 @@ import io.asynctasq.worker.Worker;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import org.springframework.util.ClassUtils;
 
 /**
  * AsyncTasQ without a Spring context: a driver, the registered tasks, a dispatcher and optionally a
@@ -17,6 +20,9 @@ import org.slf4j.LoggerFactory;
 public final class AsyncTasqRuntime implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(AsyncTasqRuntime.class);
+
+	private static final boolean reactorPresent = ClassUtils.isPresent("reactor.core.publisher.Mono",
+			AsyncTasqRuntime.class.getClassLoader());
 
 	private final QueueDriver driver;
 
@@ -34,6 +40,8 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 
 	private boolean closed;
 
+	private volatile @Nullable ReactiveTaskDispatcher reactiveDispatcher;
+
 	AsyncTasqRuntime(QueueDriver driver, TaskRegistry registry, TaskDispatcher dispatcher, @Nullable Worker worker,
 			TaskInspector inspector, ShutdownSequence shutdown) {
 		this.inspector = inspector;
@@ -48,6 +56,24 @@ public final class AsyncTasqRuntime implements AutoCloseable {
 
 	public TaskDispatcher dispatcher() {
 		return this.dispatcher;
+	}
+
+	/**
+	 * The dispatcher for reactive code: lazy, cancellable {@code Mono}s that never block the subscribing thread.
+	 * @throws IllegalStateException when Reactor ({@code io.projectreactor:reactor-core}) is not on the class path
+	 */
+	public ReactiveTaskDispatcher reactiveDispatcher() {
+		ReactiveTaskDispatcher reactive = this.reactiveDispatcher;
+		if (reactive == null) {
+			if (!reactorPresent) {
+				throw new IllegalStateException("The reactive dispatcher needs Reactor: add the dependency "
+						+ "io.projectreactor:reactor-core, or use dispatcher().dispatchAsync(...), which returns a "
+						+ "CompletableFuture");
+			}
+			reactive = new ReactiveTaskDispatcher(this.dispatcher);
+			this.reactiveDispatcher = reactive;
+		}
+		return reactive;
 	}
 
 	public QueueDriver driver() {

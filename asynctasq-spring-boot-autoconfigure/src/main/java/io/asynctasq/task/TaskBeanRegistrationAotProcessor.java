@@ -59,6 +59,18 @@ class TaskBeanRegistrationAotProcessor implements BeanRegistrationAotProcessor {
 		return new TaskHints(beanClass, methods, List.copyOf(boundTypes));
 	}
 
+	/** Results awaited for their value: futures, and Reactive Streams publishers (Mono, Flux) when present. */
+	private static final List<Class<?>> ASYNC_RESULTS = asyncResults();
+
+	private static List<Class<?>> asyncResults() {
+		List<Class<?>> types = new ArrayList<>(List.of(CompletionStage.class, Future.class));
+		ClassLoader classLoader = TaskBeanRegistrationAotProcessor.class.getClassLoader();
+		if (ClassUtils.isPresent("org.reactivestreams.Publisher", classLoader)) {
+			types.add(ClassUtils.resolveClassName("org.reactivestreams.Publisher", classLoader));
+		}
+		return List.copyOf(types);
+	}
+
 	/**
 	 * The type of the value a task method's result is written from: what its future completes with, else
 	 * what it returns; {@code null} when it returns nothing.
@@ -69,7 +81,7 @@ class TaskBeanRegistrationAotProcessor implements BeanRegistrationAotProcessor {
 			return null;
 		}
 		ResolvableType type = ResolvableType.forMethodReturnType(method);
-		for (Class<?> future : List.of(CompletionStage.class, Future.class)) {
+		for (Class<?> future : ASYNC_RESULTS) {
 			if (future.isAssignableFrom(returned)) {
 				Type declared = method.getGenericReturnType();
 				ResolvableType completed = type.as(future).getGeneric(0);

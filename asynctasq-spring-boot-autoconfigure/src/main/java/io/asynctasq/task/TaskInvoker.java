@@ -7,8 +7,9 @@ import io.asynctasq.TaskContext;
 public interface TaskInvoker {
 
 	/**
-	 * Runs the attempt. The result is ignored unless it is a {@link java.util.concurrent.CompletionStage},
-	 * whose completion is awaited without holding a thread.
+	 * Runs the attempt. The result is ignored unless it is a {@link java.util.concurrent.CompletionStage} or a
+	 * Reactive Streams {@code Publisher} ({@code Mono}, {@code Flux}), whose completion is awaited without holding
+	 * a thread.
 	 */
 	Object invoke(Object[] args, TaskContext context) throws Throwable;
 

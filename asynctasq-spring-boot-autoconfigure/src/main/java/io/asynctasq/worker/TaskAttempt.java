@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One attempt of a prepared task: invokes it on the task thread, awaits the {@link CompletionStage} it may
- * return without holding that thread, and ends it at its timeout. A timeout or shutdown interrupts the task
+ * One attempt of a prepared task: invokes it on the task thread, awaits the {@link CompletionStage} or the
+ * Reactive Streams publisher ({@code Mono}, {@code Flux}) it may return without holding that thread, and ends it
+ * at its timeout (which cancels the publisher's subscription). A timeout or shutdown interrupts the task
  * thread only while the task's method runs; an interrupt never leaks past it.
  */
 final class TaskAttempt {
@@ -86,6 +87,10 @@ final class TaskAttempt {
 			List<TaskExecutionInterceptor> interceptors = this.worker.executionInterceptors();
 			result = interceptors.isEmpty() ? this.prepared.task().invoker().invoke(this.prepared.args(), context)
 					: new InterceptedExecution(interceptors, this.prepared).proceed();
+			if (PublisherResults.isPublisher(result)) {
+				// subscribed in the attempt's scope, on this thread; what it runs synchronously can be interrupted
+				result = PublisherResults.subscribe(result);
+			}
 		}
 		catch (Throwable ex) {
 			this.execution.endAttempt();

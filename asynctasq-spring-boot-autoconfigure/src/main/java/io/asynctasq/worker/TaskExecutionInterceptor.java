@@ -17,6 +17,11 @@ import org.jspecify.annotations.Nullable;
  * returned, so what an interceptor sets on the thread is not seen by code the stage runs later on other
  * threads, and a failure of the stage fails the attempt without passing through the interceptors.
  * <p>
+ * A task returning a {@code Mono}, a {@code Flux} or another Reactive Streams {@code Publisher}: {@code proceed()}
+ * returns the publisher unsubscribed. An interceptor may return it decorated (for example
+ * {@code Mono.from(publisher).contextWrite(...)} to put a header into the Reactor context); the worker subscribes
+ * to what the outermost interceptor returned, on the task thread, after the interceptors returned.
+ * <p>
  * In Spring Boot every {@code TaskExecutionInterceptor} bean is applied, in
  * {@link org.springframework.core.annotation.Order order}: the first in order is the outermost.
  */
@@ -65,7 +70,8 @@ public interface TaskExecutionInterceptor {
 
 		/**
 		 * Runs the next interceptor, or the task's method after the last one.
-		 * @return the method's return value; for a task returning a {@code CompletionStage}, the stage
+		 * @return the method's return value; for a task returning a {@code CompletionStage}, the stage; for one
+		 * returning a {@code Mono} or {@code Flux}, the publisher, not yet subscribed
 		 * @throws Throwable what the method (or an inner interceptor) threw
 		 */
 		@Nullable Object proceed() throws Throwable;

@@ -173,7 +173,8 @@ class AsyncTasqAotProcessingTests {
 			AsyncTasqMetricsAutoConfiguration.class, AsyncTasqEndpointAutoConfiguration.class,
 			AsyncTasqObservationAutoConfiguration.class, AsyncTasqRedisAutoConfiguration.class,
 			AsyncTasqRabbitAutoConfiguration.class, AsyncTasqJdbcAutoConfiguration.class,
-			AsyncTasqTransactionAutoConfiguration.class, AsyncTasqResultsAutoConfiguration.class })
+			AsyncTasqTransactionAutoConfiguration.class, AsyncTasqResultsAutoConfiguration.class,
+			AsyncTasqReactiveAutoConfiguration.class })
 	static class EveryAutoConfiguration {
 
 	}
