@@ -32,16 +32,23 @@ final class PublisherResults {
 
 	/** Subscribes to {@code publisher} (a {@link #isPublisher publisher}) on the calling thread. */
 	static CompletableFuture<@Nullable Object> subscribe(Object publisher) {
-		LastValue subscriber = new LastValue();
-		((Publisher<?>) publisher).subscribe(subscriber);
-		return subscriber.result;
+		return Check.subscribe(publisher);
 	}
 
-	/** Touches {@code Publisher} only once it is known to be on the class path. */
+	/**
+	 * Touches the Reactive Streams types only once they are known to be on the class path: loading
+	 * {@code PublisherResults} itself must not need them, or every task fails without Reactor.
+	 */
 	private static final class Check {
 
 		static boolean isPublisher(Object result) {
 			return result instanceof Publisher;
+		}
+
+		static CompletableFuture<@Nullable Object> subscribe(Object publisher) {
+			LastValue subscriber = new LastValue();
+			((Publisher<?>) publisher).subscribe(subscriber);
+			return subscriber.result;
 		}
 
 	}
