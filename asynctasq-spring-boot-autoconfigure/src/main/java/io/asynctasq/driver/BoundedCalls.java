@@ -100,19 +100,28 @@ public final class BoundedCalls {
 	private CompletableFuture<Void> start(String what, Runnable call, long deadline) {
 		CompletableFuture<Void> done = new CompletableFuture<>();
 		Runnable task = () -> {
+			Throwable failure = null;
 			try {
 				if (done.isDone() || System.nanoTime() - deadline >= 0) {
-					done.completeExceptionally(timedOut(what));
-					return;
+					failure = timedOut(what);
 				}
-				call.run();
-				done.complete(null);
+				else {
+					call.run();
+				}
 			}
 			catch (RuntimeException | Error ex) {
-				done.completeExceptionally(ex);
+				failure = ex;
 			}
 			finally {
+				// the slot is free before the caller hears of the outcome: a caller that calls again at
+				// once must not find its own finished call still holding a slot
 				this.slots.release();
+			}
+			if (failure == null) {
+				done.complete(null);
+			}
+			else {
+				done.completeExceptionally(failure);
 			}
 		};
 		try {
