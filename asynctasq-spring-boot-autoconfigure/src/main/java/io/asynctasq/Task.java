@@ -19,6 +19,13 @@ import java.lang.annotation.Target;
 @Documented
 public @interface Task {
 
+	/**
+	 * The name of the library's executor for CPU-bound tasks, for {@link #executor()}: a pool of platform
+	 * threads, one per core ({@code asynctasq.worker.cpu-threads}), so such tasks neither oversubscribe the
+	 * cores nor pin the carriers of virtual threads.
+	 */
+	String CPU_EXECUTOR = "asyncTasqCpuExecutor";
+
 	/** Task name used in the queue; defaults to {@code SimpleClassName.methodName} (or the class name). */
 	String name() default "";
 
@@ -45,5 +52,14 @@ public @interface Task {
 
 	/** These exceptions (and subclasses) are never retried; they win over {@link #retryFor()}. */
 	Class<? extends Throwable>[] noRetryFor() default {};
+
+	/**
+	 * The executor that runs this task's attempts: the name of an {@code Executor} bean (without Spring, one
+	 * given to {@code AsyncTasq.builder().taskExecutor(name, executor)}), or {@link #CPU_EXECUTOR}; empty means
+	 * the worker's own executor. The attempt still holds one of the worker's {@code concurrency} slots while it
+	 * waits for a thread of that executor; its timeout counts from when it starts. Startup fails when no
+	 * executor has that name.
+	 */
+	String executor() default "";
 
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 
+import io.asynctasq.Task;
 import io.asynctasq.TaskDispatcher;
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.dispatch.DefaultTaskDispatcher;
@@ -26,10 +27,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
@@ -43,6 +46,7 @@ import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * Auto-configuration of AsyncTasQ: the task registry, the driver chosen by {@code asynctasq.driver},
@@ -151,11 +155,27 @@ public final class AsyncTasqAutoConfiguration {
 	@Bean(name = TASK_EXECUTOR, defaultCandidate = false)
 	@ConditionalOnMissingBean(name = TASK_EXECUTOR)
 	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
+	@ConditionalOnExpression("'${asynctasq.worker.task-executor:}'.isBlank()")
 	AsyncTaskExecutor asyncTasqTaskExecutor(AsyncTasqProperties properties, Environment environment,
 			ObjectProvider<SimpleAsyncTaskExecutorBuilder> simple, ObjectProvider<ThreadPoolTaskExecutorBuilder> pool) {
 		return AsyncTasqExecutors.taskExecutor(
 				AsyncTasqExecutors.resolve(properties.getWorker().getExecutor(), environment),
 				properties.getWorker().getConcurrency(), simple.getIfUnique(), pool.getIfUnique());
+	}
+
+	/**
+	 * Runs the tasks declared with {@code @Task(executor = Task.CPU_EXECUTOR)}: {@code asynctasq.worker.cpu-threads}
+	 * platform threads (one per processor by default), started on demand, in Boot's executor metrics with tag
+	 * {@code name=asyncTasqCpuExecutor}.
+	 */
+	@Bean(name = Task.CPU_EXECUTOR, defaultCandidate = false)
+	@ConditionalOnMissingBean(name = Task.CPU_EXECUTOR)
+	@ConditionalOnProperty(name = "asynctasq.worker.enabled", matchIfMissing = true)
+	ThreadPoolTaskExecutor asyncTasqCpuExecutor(AsyncTasqProperties properties,
+			ObjectProvider<ThreadPoolTaskExecutorBuilder> pool) {
+		Integer threads = properties.getWorker().getCpuThreads();
+		return AsyncTasqExecutors.cpuExecutor((threads != null) ? threads : Runtime.getRuntime().availableProcessors(),
+				pool.getIfUnique());
 	}
 
 	@Bean
@@ -165,10 +185,11 @@ public final class AsyncTasqAutoConfiguration {
 			AsyncTasqProperties properties, AsyncTasqEventListener events, ObjectProvider<AsyncTasqEventRecorder> recorders,
 			Environment environment, AsyncTasqResultsProperties results, ObjectProvider<TaskResultStore> resultStore,
 			ObjectProvider<TaskExecutionInterceptor> interceptors, ObjectProvider<AsyncTasqWorkerCustomizer> customizers,
-			@Qualifier(TASK_EXECUTOR) Executor taskExecutor) {
+			@Qualifier(TASK_EXECUTOR) ObjectProvider<Executor> ownExecutor, ListableBeanFactory beans) {
 		Worker worker = new Worker(driver, registry, codec, workerSettings(properties, environment),
 				AsyncTasqEventListener.withRecorders(events, recorders.orderedStream().toList()),
-				AsyncTasqExecutors.forWorker(taskExecutor));
+				AsyncTasqExecutors.taskExecutorOfWorker(properties.getWorker().getTaskExecutor(), ownExecutor, beans));
+		worker.setTaskExecutors((name) -> AsyncTasqExecutors.executorBean(beans, name));
 		TaskResultStore store = resultStore(driver, results, resultStore);
 		if (store != null) {
 			worker.recordResults(store.driver(), results.getTtl());

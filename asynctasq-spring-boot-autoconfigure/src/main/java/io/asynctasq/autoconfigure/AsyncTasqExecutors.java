@@ -8,6 +8,8 @@ import io.asynctasq.worker.ExecutorMode;
 import io.asynctasq.worker.TaskExecutors;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.task.SimpleAsyncTaskExecutorBuilder;
 import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
 import org.springframework.core.env.Environment;
@@ -17,6 +19,7 @@ import org.springframework.core.task.TaskDecorator;
 import org.springframework.core.task.support.ContextPropagatingTaskDecorator;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
 
 /**
  * The worker's and the dispatcher's executors, built with Boot's executor builders: virtual threads follow
@@ -76,6 +79,23 @@ final class AsyncTasqExecutors {
 	}
 
 	/**
+	 * The executor for CPU-bound tasks: {@code threads} platform threads, started on demand, never virtual ones
+	 * (a CPU-bound task would hold its carrier), kept running until the infrastructure closes it.
+	 */
+	static ThreadPoolTaskExecutor cpuExecutor(int threads, @Nullable ThreadPoolTaskExecutorBuilder pool) {
+		ThreadPoolTaskExecutor executor = ((pool != null) ? pool : new ThreadPoolTaskExecutorBuilder())
+			.corePoolSize(threads)
+			.maxPoolSize(threads)
+			.queueCapacity(Integer.MAX_VALUE)
+			.allowCoreThreadTimeOut(true)
+			.keepAlive(Duration.ofSeconds(60))
+			.threadNamePrefix("asynctasq-cpu-")
+			.taskDecorator(null)
+			.build();
+		return managedByTheInfrastructure(executor);
+	}
+
+	/**
 	 * The executor dispatches send on: elastic (its callers bound the concurrency), with the application's
 	 * {@link TaskDecorator}, else one that propagates the caller's context (trace, MDC, security) when Micrometer's
 	 * context-propagation is present. Not a lifecycle bean: a stopped context may still dispatch (its tasks wait
@@ -100,6 +120,42 @@ final class AsyncTasqExecutors {
 		executor.setDaemon(true);
 		executor.initialize();
 		return executor.getThreadPoolExecutor();
+	}
+
+	/**
+	 * What the worker runs task code on: the application's executor bean that {@code asynctasq.worker.task-executor}
+	 * names, seen as a plain {@link Executor} so the worker never shuts it down, else the library's own.
+	 * @throws InvalidAsyncTasqPropertyException when the property names no executor bean
+	 */
+	static Executor taskExecutorOfWorker(@Nullable String beanName, ObjectProvider<Executor> own,
+			ListableBeanFactory beans) {
+		if (!StringUtils.hasText(beanName)) {
+			return forWorker(own.getObject());
+		}
+		String name = beanName.trim();
+		Executor executor = executorBean(beans, name);
+		if (executor == null) {
+			throw new InvalidAsyncTasqPropertyException("asynctasq.worker.task-executor", name,
+					"names no bean of this application", "Declare an Executor bean named '" + name
+							+ "', or remove asynctasq.worker.task-executor to run tasks on the worker's own executor.");
+		}
+		return executor::execute;
+	}
+
+	/**
+	 * The application's executor bean named {@code name}, or {@code null} when there is no bean of that name.
+	 * @throws IllegalStateException when the bean of that name is not an {@link Executor}
+	 */
+	static @Nullable Executor executorBean(ListableBeanFactory beans, String name) {
+		if (!beans.containsBean(name)) {
+			return null;
+		}
+		Object bean = beans.getBean(name);
+		if (bean instanceof Executor executor) {
+			return executor;
+		}
+		throw new IllegalStateException("The bean '" + name + "' that tasks are to run on is a "
+				+ bean.getClass().getName() + ", not a java.util.concurrent.Executor");
 	}
 
 	/** What the worker runs tasks on: a pool's own {@code ExecutorService}, so the worker can shut it down. */

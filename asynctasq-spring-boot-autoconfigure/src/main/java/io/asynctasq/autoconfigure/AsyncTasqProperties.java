@@ -233,6 +233,19 @@ public class AsyncTasqProperties {
 		private ExecutorMode executor = WorkerSettings.DEFAULT_EXECUTOR_MODE;
 
 		/**
+		 * Name of the application's Executor bean that runs task code instead of the worker's own executor
+		 * (asynctasq.worker.executor then applies to dispatches only). The application keeps it running until the
+		 * worker has drained on shutdown. Unset: the worker's own.
+		 */
+		private @Nullable String taskExecutor;
+
+		/**
+		 * Threads of the executor for CPU-bound tasks (@Task(executor = Task.CPU_EXECUTOR)): platform threads,
+		 * started on demand. Unset: the number of processors the JVM sees.
+		 */
+		private @Nullable Integer cpuThreads;
+
+		/**
 		 * How long after its dispatch a task this worker cannot run (a task name it does not know, arguments
 		 * that do not fit its parameters) keeps going back to its queue, with back-off, for a worker that can:
 		 * during a rolling deploy a newer instance may know it. Past it the task is dead-lettered with why.
@@ -309,6 +322,22 @@ public class AsyncTasqProperties {
 
 		public void setExecutor(ExecutorMode executor) {
 			this.executor = executor;
+		}
+
+		public @Nullable String getTaskExecutor() {
+			return this.taskExecutor;
+		}
+
+		public void setTaskExecutor(@Nullable String taskExecutor) {
+			this.taskExecutor = taskExecutor;
+		}
+
+		public @Nullable Integer getCpuThreads() {
+			return this.cpuThreads;
+		}
+
+		public void setCpuThreads(@Nullable Integer cpuThreads) {
+			this.cpuThreads = cpuThreads;
 		}
 
 	}

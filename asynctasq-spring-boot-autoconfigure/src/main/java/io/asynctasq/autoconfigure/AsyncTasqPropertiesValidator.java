@@ -74,6 +74,10 @@ final class AsyncTasqPropertiesValidator implements BeanPostProcessor, PriorityO
 		}
 		atLeastOne("asynctasq.worker.concurrency", worker.getConcurrency(),
 				"the maximum number of tasks running at once");
+		if (worker.getCpuThreads() != null) {
+			atLeastOne("asynctasq.worker.cpu-threads", worker.getCpuThreads(),
+					"the threads of the executor for CPU-bound tasks");
+		}
 		if (worker.getPrefetch() != null && worker.getPrefetch() < 0) {
 			throw new InvalidAsyncTasqPropertyException("asynctasq.worker.prefetch", worker.getPrefetch(),
 					"must be zero or more (tasks reserved ahead of a free thread)",

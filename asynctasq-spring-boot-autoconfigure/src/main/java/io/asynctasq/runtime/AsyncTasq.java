@@ -2,7 +2,10 @@ package io.asynctasq.runtime;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
 
 import org.jspecify.annotations.Nullable;
 
@@ -81,6 +84,10 @@ public final class AsyncTasq {
 		private final List<DispatchInterceptor> dispatchInterceptors = new ArrayList<>();
 
 		private final List<TaskExecutionInterceptor> executionInterceptors = new ArrayList<>();
+
+		private @Nullable Executor taskExecutor;
+
+		private final Map<String, Executor> namedTaskExecutors = new HashMap<>();
 
 		private Builder() {
 		}
@@ -167,6 +174,25 @@ public final class AsyncTasq {
 			return this;
 		}
 
+		/**
+		 * Runs task code on {@code executor} instead of the worker's own ({@link #executorMode}); the application
+		 * owns it and keeps it running until the runtime has closed.
+		 */
+		public Builder taskExecutor(Executor executor) {
+			this.taskExecutor = executor;
+			return this;
+		}
+
+		/**
+		 * An executor that tasks name with {@code @Task(executor = name)}; the application owns it and keeps it
+		 * running until the runtime has closed. Under {@link io.asynctasq.Task#CPU_EXECUTOR} it replaces the CPU
+		 * pool the worker otherwise creates (one platform thread per core).
+		 */
+		public Builder taskExecutor(String name, Executor executor) {
+			this.namedTaskExecutors.put(name, executor);
+			return this;
+		}
+
 		public Builder codec(PayloadCodec codec) {
 			this.codec = codec;
 			return this;
@@ -209,6 +235,16 @@ public final class AsyncTasq {
 			return this;
 		}
 
+		private Worker worker(QueueDriver queueDriver, TaskRegistry registry, WorkerSettings settings) {
+			Executor own = this.taskExecutor;
+			// a plain Executor view of the application's: the worker closes the executors it owns, not this one
+			Worker worker = (own != null)
+					? new Worker(queueDriver, registry, this.codec, settings, this.listener, own::execute)
+					: new Worker(queueDriver, registry, this.codec, settings, this.listener);
+			worker.setTaskExecutors(Map.copyOf(this.namedTaskExecutors)::get);
+			return worker;
+		}
+
 		/** Creates the runtime and starts its worker. */
 		public AsyncTasqRuntime build() {
 			TaskRegistry registry = new TaskRegistry();
@@ -222,8 +258,7 @@ public final class AsyncTasq {
 			QueueDriver queueDriver = DriverFacade.of((this.driver != null) ? this.driver : new MemoryDriver());
 			DefaultTaskDispatcher dispatcher = AsyncTasqComponents.dispatcher(queueDriver, registry, this.codec,
 					this.taskDefaults.queue(), this.dispatchTimeout, this.maxPayloadSize, this.listener);
-			Worker worker = (settings != null) ? new Worker(queueDriver, registry, this.codec, settings, this.listener)
-					: null;
+			Worker worker = (settings != null) ? worker(queueDriver, registry, settings) : null;
 			dispatcher.setInterceptors(this.dispatchInterceptors);
 			if (worker != null) {
 				worker.setExecutionInterceptors(this.executionInterceptors);
@@ -249,7 +284,13 @@ public final class AsyncTasq {
 			AsyncTasqRuntime runtime = new AsyncTasqRuntime(queueDriver, registry, dispatcher, worker, inspector,
 					shutdown);
 			if (worker != null) {
-				worker.start();
+				try {
+					worker.start();
+				}
+				catch (RuntimeException ex) {
+					runtime.close(); // what was built so far: the dispatcher's threads, the driver's connections
+					throw ex;
+				}
 			}
 			return runtime;
 		}

@@ -189,7 +189,7 @@ public final class AnnotatedTasks {
 			}
 		};
 		return new TaskDefinition(name, options(task, source), parameters, invoker, method, source,
-				List.of(task.retryFor()), List.of(task.noRetryFor()), null);
+				List.of(task.retryFor()), List.of(task.noRetryFor()), null, resolve(task.executor()).trim());
 	}
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
@@ -221,7 +221,9 @@ public final class AnnotatedTasks {
 		TaskOptions options = (task != null) ? options(task, source) : TaskOptions.NONE;
 		List<Class<? extends Throwable>> retryFor = (task != null) ? List.of(task.retryFor()) : List.of();
 		List<Class<? extends Throwable>> noRetryFor = (task != null) ? List.of(task.noRetryFor()) : List.of();
-		return new TaskDefinition(name, options, List.of(payload), invoker, null, source, retryFor, noRetryFor, hooks);
+		String executor = (task != null) ? resolve(task.executor()).trim() : "";
+		return new TaskDefinition(name, options, List.of(payload), invoker, null, source, retryFor, noRetryFor, hooks,
+				executor);
 	}
 
 	private TaskOptions options(Task task, String source) {

@@ -30,9 +30,21 @@ public final class TaskDefinition {
 
 	private final Hooks hooks;
 
+	private final String executor;
+
 	public TaskDefinition(String name, TaskOptions options, List<TaskParameter> parameters, TaskInvoker invoker,
 			Method method, String source, List<Class<? extends Throwable>> retryFor,
 			List<Class<? extends Throwable>> noRetryFor, Hooks hooks) {
+		this(name, options, parameters, invoker, method, source, retryFor, noRetryFor, hooks, "");
+	}
+
+	/**
+	 * @param executor the name of the executor its attempts run on ({@link io.asynctasq.Task#executor()});
+	 * empty for the worker's own
+	 */
+	public TaskDefinition(String name, TaskOptions options, List<TaskParameter> parameters, TaskInvoker invoker,
+			Method method, String source, List<Class<? extends Throwable>> retryFor,
+			List<Class<? extends Throwable>> noRetryFor, Hooks hooks, String executor) {
 		this.name = Objects.requireNonNull(name, "name");
 		this.options = Objects.requireNonNull(options, "options");
 		this.parameters = List.copyOf(parameters);
@@ -42,6 +54,7 @@ public final class TaskDefinition {
 		this.retryFor = List.copyOf(retryFor);
 		this.noRetryFor = List.copyOf(noRetryFor);
 		this.hooks = (hooks != null) ? hooks : Hooks.NONE;
+		this.executor = Objects.requireNonNull(executor, "executor");
 	}
 
 	public String name() {
@@ -73,6 +86,11 @@ public final class TaskDefinition {
 
 	public Hooks hooks() {
 		return this.hooks;
+	}
+
+	/** The name of the executor its attempts run on; empty for the worker's own. */
+	public String executor() {
+		return this.executor;
 	}
 
 	/**

@@ -2,6 +2,8 @@ package io.asynctasq.worker;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -153,7 +155,13 @@ final class TaskExecution implements Runnable {
 			if (preparation instanceof PreparedAttempt prepared) {
 				TaskAttempt attempt = new TaskAttempt(this, prepared, this.worker);
 				this.attempt = attempt;
-				attempt.run();
+				Executor own = this.worker.executorFor(prepared.task());
+				if (own == null) {
+					attempt.run();
+				}
+				else {
+					runOn(own, attempt);
+				}
 			}
 			else if (settleUnrun()) {
 				this.worker.recorder().settleUnrun(this.reservation, preparation);
@@ -168,6 +176,38 @@ final class TaskExecution implements Runnable {
 		finally {
 			MDC.remove(MDC_TASK_ID);
 			MDC.remove(MDC_TASK);
+		}
+	}
+
+	/**
+	 * Hands the attempt to the executor its task names; this thread moves on, and the attempt keeps its run slot
+	 * while it waits for a thread there. Shutdown releases it unstarted as it does a prefetched task.
+	 */
+	private void runOn(Executor executor, TaskAttempt attempt) {
+		try {
+			executor.execute(() -> {
+				MDC.put(MDC_TASK_ID, this.reservation.id());
+				MDC.put(MDC_TASK, this.taskName);
+				try {
+					attempt.run();
+				}
+				catch (RuntimeException | Error ex) {
+					logger.error("Task {}: worker failure while handling it; its lease will expire and it will be "
+							+ "retried", this.reservation.id(), ex);
+					end();
+				}
+				finally {
+					MDC.remove(MDC_TASK_ID);
+					MDC.remove(MDC_TASK);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			if (!this.worker.isStopping()) {
+				logger.warn("Task {} '{}': its executor rejected it ({}); it goes back to queue '{}'",
+						this.reservation.id(), this.taskName, ex.getMessage(), this.reservation.queue());
+			}
+			releaseForShutdown();
 		}
 	}
 

@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import io.asynctasq.codec.PayloadCodec;
 import io.asynctasq.driver.DriverFacade;
@@ -113,6 +114,8 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 	private volatile @Nullable HeartbeatRecorder heartbeats;
 
 	private final LeaseRenewer leaseRenewer;
+
+	private final NamedExecutors namedExecutors = new NamedExecutors();
 
 	/** The handoff slot of a thread running a chain of tasks ({@link #runChain}); unset elsewhere. */
 	private final ThreadLocal<TaskExecution[]> handoff = new ThreadLocal<>();
@@ -284,6 +287,22 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 				this.running && fetching != null && fetching.isAlive());
 	}
 
+	/**
+	 * Where the executors that tasks name with {@link io.asynctasq.Task#executor()} come from: {@code lookup}
+	 * returns the executor of a name, or {@code null} when there is none. Executors it returns are not closed by
+	 * the worker; their owner keeps them running until the worker has closed. Without one under
+	 * {@link io.asynctasq.Task#CPU_EXECUTOR}, the worker creates that pool itself (one platform thread per core)
+	 * and closes it. Every registered task's executor is looked up on {@link #start()}.
+	 */
+	public void setTaskExecutors(Function<String, @Nullable Executor> lookup) {
+		this.namedExecutors.setLookup(lookup);
+	}
+
+	/** The executor {@code task}'s attempts run on, {@code null} for this worker's own. */
+	@Nullable Executor executorFor(TaskDefinition task) {
+		return this.namedExecutors.executorFor(task);
+	}
+
 	/** Whether this worker runs task code on virtual threads. */
 	public boolean usesVirtualThreads() {
 		return TaskExecutors.usesVirtualThreads(this.settings.executorMode());
@@ -295,6 +314,9 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 			return;
 		}
 		this.queues = resolveQueues();
+		for (TaskDefinition task : this.registry.all()) {
+			this.namedExecutors.executorFor(task); // an unknown name fails the start, not the task's first attempt
+		}
 		this.running = true;
 		this.stopping = false;
 		this.startedAt = Instant.now();
@@ -513,6 +535,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 			stopAndDrain();
 		}
 		this.scheduler.shutdownNow();
+		this.namedExecutors.close(this.workerId);
 		if (this.executor instanceof ExecutorService executorService) {
 			executorService.shutdownNow();
 			try {

@@ -44,14 +44,16 @@ class AsyncTasqConfigurationMetadataTests {
 			"asynctasq.task-defaults.max-retry-delay", "asynctasq.task-defaults.jitter",
 			"asynctasq.task-defaults.visibility-timeout", "asynctasq.worker.enabled", "asynctasq.worker.queues",
 			"asynctasq.worker.concurrency", "asynctasq.worker.shutdown-timeout", "asynctasq.worker.poll-interval",
-			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor", "asynctasq.worker.unknown-task-grace",
+			"asynctasq.worker.heartbeat-interval", "asynctasq.worker.executor", "asynctasq.worker.task-executor",
+			"asynctasq.worker.cpu-threads", "asynctasq.worker.unknown-task-grace",
 			"asynctasq.dispatch.timeout", "asynctasq.dispatch.max-payload-size", "asynctasq.health.timeout",
 			"asynctasq.health.counts-refresh", "asynctasq.observations.enabled", "asynctasq.observations.require-tracer", "asynctasq.results.enabled", "asynctasq.results.ttl",
 			"asynctasq.dead-letter.retention");
 
 	/** Properties without a default value: unset means something of its own. */
 	private static final List<String> WITHOUT_DEFAULT = List.of("asynctasq.worker.queues", "asynctasq.worker.prefetch",
-			"asynctasq.dead-letter.retention", "asynctasq.sqs.region", "asynctasq.sqs.endpoint",
+			"asynctasq.dead-letter.retention", "asynctasq.worker.task-executor", "asynctasq.worker.cpu-threads",
+			"asynctasq.sqs.region", "asynctasq.sqs.endpoint",
 			"asynctasq.sqs.access-key-id", "asynctasq.sqs.secret-access-key");
 
 	@Test
