@@ -43,7 +43,6 @@ import io.asynctasq.task.TaskOptions;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -1068,9 +1067,14 @@ public abstract class QueueDriverContractTests {
 		@DisplayName("expireDeadLetters deletes at most max of the queue's oldest dead letters past the retention, returns how many, and leaves other queues alone")
 		void expireDeadLettersIsBounded() throws Exception {
 			try (QueueDriver retaining = DriverFacade.of(createDriver(namespace(), Duration.ofDays(1)))) {
-				Assumptions.assumeFalse(retaining.expiresDeadLettersItself(),
-						"the backend expires dead letters itself: expireDeadLetters is not asked to");
 				String queue = queue("dead-expire-bounded");
+				if (retaining.expiresDeadLettersItself()) {
+					// the backend expires them after the retention it was built with; asking deletes none sooner
+					List<String> kept = deadLetter(retaining, queue, 2);
+					assertThat(retaining.expireDeadLetters(queue, Duration.ofMillis(1), 10)).isZero();
+					assertThat(deadLetterIds(retaining.deadLetters(queue, 0, 10))).containsExactlyInAnyOrderElementsOf(kept);
+					return;
+				}
 				String other = queue("dead-expire-other");
 				List<String> ids = deadLetter(retaining, queue, 3);
 				deadLetter(retaining, other, 1);
