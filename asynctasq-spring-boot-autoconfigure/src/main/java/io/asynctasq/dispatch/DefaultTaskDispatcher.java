@@ -259,18 +259,17 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 		CompletableFuture<T> result = new CompletableFuture<>();
 		try {
 			ensureOpen(first.taskName);
-			// one driver call for all: it runs in the context of the first dispatch
-			CompletableFuture<Void> sent = this.driverCalls.submit(what, first.observation.wrap(() -> {
+			// one driver call for all: it starts in the context of the first dispatch, and no thread waits for
+			// the backend's answer where the driver's client is asynchronous
+			List<TaskMessage> messages = prepared.stream().map(Prepared::message).toList();
+			CompletableFuture<Void> sent = this.driverCalls.submitAsync(what, () -> {
 				if (result.isCancelled()) {
 					throw new CancellationException("Dispatch cancelled before it was sent");
 				}
-				if (prepared.size() == 1) {
-					this.driver.enqueue(first.message, first.delay);
-				}
-				else {
-					this.driver.enqueueAll(prepared.stream().map(Prepared::message).toList(), first.delay);
-				}
-			}));
+				List<CompletableFuture<Void>> answer = new ArrayList<>(1);
+				first.observation.wrap(() -> answer.add(this.driver.enqueueAllAsync(messages, first.delay))).run();
+				return answer.get(0);
+			});
 			sent.whenComplete((ignored, error) -> {
 				if (error == null) {
 					prepared.forEach(this::announce);

@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * Runs driver calls on an executor and bounds how long a caller waits for them, so the caller gets an answer
@@ -86,11 +89,60 @@ public final class BoundedCalls {
 	 * does not finish, and at once when {@code maxInFlight} calls are already waiting on the backend.
 	 */
 	public CompletableFuture<Void> submit(String what, Runnable call) {
+		return submitAsync(what, () -> {
+			call.run();
+			return CompletableFuture.completedFuture(null);
+		});
+	}
+
+	/**
+	 * Starts {@code call} on the executor for a caller that does not block, and lets the executor's thread go
+	 * as soon as the call returned its future: the backend's answer completes it, and no thread waits for it.
+	 * The call keeps its slot until that future completes; the caller's future fails within the timeout, and at
+	 * once when {@code maxInFlight} calls are already waiting on the backend. It completes on an executor
+	 * thread, never on the client's I/O thread that completed the call's future.
+	 */
+	public CompletableFuture<Void> submitAsync(String what, Supplier<CompletableFuture<Void>> call) {
 		if (!this.slots.tryAcquire()) {
 			return CompletableFuture.failedFuture(saturated(what));
 		}
 		long deadline = System.nanoTime() + this.timeout.toNanos();
-		CompletableFuture<Void> done = start(what, call, deadline);
+		CompletableFuture<Void> done = new CompletableFuture<>();
+		Runnable task = () -> {
+			CompletableFuture<Void> answer;
+			try {
+				answer = (done.isDone() || System.nanoTime() - deadline >= 0)
+						? CompletableFuture.failedFuture(timedOut(what)) : call.get();
+			}
+			catch (RuntimeException | Error ex) {
+				answer = CompletableFuture.failedFuture(ex);
+			}
+			BiConsumer<Object, Throwable> finish = (ignored, failure) -> {
+				// the slot is free before the caller hears of the outcome: a caller that calls again at
+				// once must not find its own finished call still holding a slot
+				this.slots.release();
+				if (failure == null) {
+					done.complete(null);
+				}
+				else {
+					done.completeExceptionally(Causes.unwrapCompletion(failure));
+				}
+			};
+			if (answer.isDone()) {
+				answer.whenComplete(finish);
+			}
+			else {
+				// answered later on the client's I/O thread, which must not run what the caller chains on it
+				answer.whenCompleteAsync(finish, this::executeOrRun);
+			}
+		};
+		try {
+			this.executor.execute(task);
+		}
+		catch (RuntimeException ex) {
+			this.slots.release();
+			throw ex;
+		}
 		done.orTimeout(this.timeout.toNanos(), TimeUnit.NANOSECONDS);
 		return done.exceptionallyCompose((error) -> CompletableFuture
 			.failedFuture((error instanceof TimeoutException) ? timedOut(what) : error));
@@ -132,6 +184,16 @@ public final class BoundedCalls {
 			throw ex;
 		}
 		return done;
+	}
+
+	/** Runs {@code completion} on the executor, or here once the executor no longer takes work. */
+	private void executeOrRun(Runnable completion) {
+		try {
+			this.executor.execute(completion);
+		}
+		catch (RejectedExecutionException ex) {
+			completion.run();
+		}
 	}
 
 	private DriverException timedOut(String what) {

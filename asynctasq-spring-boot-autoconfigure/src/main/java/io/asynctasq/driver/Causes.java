@@ -1,6 +1,8 @@
 package io.asynctasq.driver;
 
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
@@ -42,6 +44,18 @@ public final class Causes {
 			root = cause;
 		}
 		return root;
+	}
+
+	/**
+	 * What a future failed with, inside the {@link CompletionException} or {@link ExecutionException} wrappers
+	 * that its chain and its {@code get} add.
+	 */
+	public static Throwable unwrapCompletion(Throwable error) {
+		Throwable cause = error;
+		while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+			cause = cause.getCause();
+		}
+		return cause;
 	}
 
 	private static @Nullable Throwable next(Throwable error) {

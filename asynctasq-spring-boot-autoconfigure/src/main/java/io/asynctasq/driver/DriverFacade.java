@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.WeakHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -97,6 +98,48 @@ public final class DriverFacade implements QueueDriver {
 			this.driver.enqueueAll(messages, delay);
 			return null;
 		});
+	}
+
+	/**
+	 * Stores {@code messages} without waiting for the backend ({@link QueueDriver#enqueueAllAsync}); what the
+	 * driver fails with reaches the future as {@link #enqueueAll} would throw it, and the call is measured when
+	 * the backend answered.
+	 */
+	@Override
+	public CompletableFuture<Void> enqueueAllAsync(List<TaskMessage> messages, Duration delay) {
+		ensureOpen();
+		Objects.requireNonNull(messages, "messages");
+		checkDelay(delay);
+		if (messages.isEmpty()) {
+			return CompletableFuture.completedFuture(null);
+		}
+		for (TaskMessage message : messages) {
+			Objects.requireNonNull(message, "a message of messages");
+		}
+		DriverOperation operation = (messages.size() == 1) ? DriverOperation.ENQUEUE : DriverOperation.ENQUEUE_ALL;
+		String what = (messages.size() == 1) ? "enqueue task " + messages.get(0).id()
+				: "enqueue " + messages.size() + " tasks";
+		long start = System.nanoTime();
+		CompletableFuture<Void> sent;
+		try {
+			sent = this.driver.enqueueAllAsync(messages, delay);
+		}
+		catch (RuntimeException ex) {
+			sent = CompletableFuture.failedFuture(ex);
+		}
+		CompletableFuture<Void> result = new CompletableFuture<>();
+		sent.whenComplete((ignored, failure) -> {
+			if (failure == null) {
+				completed(operation, start, null);
+				result.complete(null);
+				return;
+			}
+			Throwable cause = Causes.unwrapCompletion(failure);
+			Throwable error = (cause instanceof RuntimeException runtime) ? translated(what, runtime) : cause;
+			completed(operation, start, error);
+			result.completeExceptionally(error);
+		});
+		return result;
 	}
 
 	@Override

@@ -3,6 +3,7 @@ package io.asynctasq.driver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The one interface a storage backend implements. Every state change is atomic: a task is always in
@@ -66,6 +67,29 @@ public interface QueueDriver extends AutoCloseable {
 	 * makes, may then be stored: each driver says which)
 	 */
 	void enqueueAll(List<TaskMessage> messages, Duration delay);
+
+	/**
+	 * Stores tasks as {@link #enqueueAll} does, without a thread waiting for the backend's answer: the future
+	 * completes once every one is durably accepted (a Lettuce reply, a publisher confirm, an SQS response),
+	 * usually on the client's own I/O thread, and fails as {@code enqueueAll} throws. The calling thread does
+	 * only brief work (encoding, handing the commands to the client), never the round trip. The default, for
+	 * a driver whose client has no asynchronous call (JDBC), runs {@link #enqueue} (one message) or
+	 * {@code enqueueAll} on the calling thread.
+	 */
+	default CompletableFuture<Void> enqueueAllAsync(List<TaskMessage> messages, Duration delay) {
+		try {
+			if (messages.size() == 1) {
+				enqueue(messages.get(0), delay);
+			}
+			else {
+				enqueueAll(messages, delay);
+			}
+			return CompletableFuture.completedFuture(null);
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
 
 	/**
 	 * Reserves up to {@code max} ready tasks, serving {@code queues} in strict priority order (all ready

@@ -17,6 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.asynctasq.driver.Causes;
 import io.asynctasq.driver.DriverException;
 import org.jspecify.annotations.Nullable;
 
@@ -81,6 +82,52 @@ final class ConfirmPublisher implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Publishes every message, mandatory, on one channel and returns at once: the future completes when the
+	 * broker confirmed them all, on the connection's thread, and fails as {@link #publish} throws.
+	 */
+	CompletableFuture<Void> publishAsync(List<Outgoing> messages) {
+		if (messages.isEmpty()) {
+			return CompletableFuture.completedFuture(null);
+		}
+		Slot slot = this.slots[Math.floorMod(this.next.getAndIncrement(), this.slots.length)];
+		List<Pending> pending = new ArrayList<>(messages.size());
+		try {
+			slot.publish(messages, pending);
+		}
+		catch (IOException | ShutdownSignalException ex) {
+			slot.forget(pending);
+			return CompletableFuture.failedFuture(
+					new DriverException("RabbitMQ publish failed: " + BrokerConnection.describe(ex), ex));
+		}
+		CompletableFuture<Void> confirmed = CompletableFuture
+			.allOf(pending.stream().map((one) -> one.confirmed).toArray(CompletableFuture[]::new))
+			.orTimeout(Math.max(1, this.confirmTimeout.toNanos()), TimeUnit.NANOSECONDS);
+		CompletableFuture<Void> result = new CompletableFuture<>();
+		confirmed.whenComplete((ignored, failure) -> {
+			slot.forget(pending);
+			if (failure == null) {
+				result.complete(null);
+				return;
+			}
+			Throwable cause = Causes.unwrapCompletion(failure);
+			if (cause instanceof TimeoutException) {
+				result.completeExceptionally(unconfirmed(pending.size(), cause));
+			}
+			else {
+				result.completeExceptionally((cause instanceof DriverException) ? cause
+						: new DriverException("RabbitMQ publish failed: " + BrokerConnection.describe(cause), cause));
+			}
+		});
+		return result;
+	}
+
+	private DriverException unconfirmed(int messages, Throwable cause) {
+		return new DriverException("RabbitMQ did not confirm " + messages + " message(s) within "
+				+ this.confirmTimeout.toMillis() + " ms (asynctasq.rabbitmq.confirm-timeout); they may or may "
+				+ "not have been stored", cause);
+	}
+
 	private void awaitConfirms(List<Pending> pending) {
 		long deadline = System.nanoTime() + Math.max(1, this.confirmTimeout.toNanos());
 		try {
@@ -96,9 +143,7 @@ final class ConfirmPublisher implements AutoCloseable {
 			throw new DriverException("RabbitMQ publish failed: " + BrokerConnection.describe(ex), ex.getCause());
 		}
 		catch (TimeoutException ex) {
-			throw new DriverException("RabbitMQ did not confirm " + pending.size() + " message(s) within "
-					+ this.confirmTimeout.toMillis() + " ms (asynctasq.rabbitmq.confirm-timeout); they may or may "
-					+ "not have been stored", ex);
+			throw unconfirmed(pending.size(), ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

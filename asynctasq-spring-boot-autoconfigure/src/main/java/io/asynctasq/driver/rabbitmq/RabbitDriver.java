@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.asynctasq.driver.DeadLetter;
@@ -121,13 +122,24 @@ public class RabbitDriver implements QueueDriver {
 
 	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
+		this.publisher.publish(outgoing(messages, delay));
+	}
+
+	/** Publishes as {@link #enqueueAll} does; the future completes on the broker's confirms. */
+	@Override
+	public CompletableFuture<Void> enqueueAllAsync(List<TaskMessage> messages, Duration delay) {
+		return this.publisher.publishAsync(outgoing(messages, delay));
+	}
+
+	/** The messages as they are published, their queues declared first. */
+	private List<Outgoing> outgoing(List<TaskMessage> messages, Duration delay) {
 		long now = System.currentTimeMillis();
 		List<Outgoing> outgoing = new ArrayList<>(messages.size());
 		for (TaskMessage message : messages) {
 			this.broker.declare(message.queue());
 			outgoing.add(this.headers.task(message, 0, delay, now));
 		}
-		this.publisher.publish(outgoing);
+		return outgoing;
 	}
 
 	@Override

@@ -2,10 +2,12 @@ package io.asynctasq.driver.redis;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.asynctasq.driver.Causes;
 import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
@@ -61,6 +63,34 @@ final class LettuceScriptPipeline {
 			replies.add(reply);
 		}
 		return replies;
+	}
+
+	/**
+	 * Whether {@code factory} is a Lettuce factory whose callers share one native connection, so a command
+	 * written on it may still be answered after the caller closed its {@code RedisConnection}.
+	 */
+	static boolean sharesConnection(RedisConnectionFactory factory) {
+		return factory instanceof LettuceConnectionFactory lettuce && lettuce.getShareNativeConnection();
+	}
+
+	/**
+	 * Writes {@code calls} (all returning integers) on the shared native connection and returns at once: the
+	 * future completes when every call answered, on Lettuce's thread. A call the server does not know yet
+	 * ({@code NOSCRIPT}) is sent again with {@code EVAL}.
+	 */
+	static CompletableFuture<Void> sendAll(RedisConnection connection, List<LuaScript.Call> calls) {
+		RedisScriptingAsyncCommands<byte[], byte[]> commands = commands(connection);
+		CompletableFuture<?>[] sent = new CompletableFuture<?>[calls.size()];
+		for (int i = 0; i < calls.size(); i++) {
+			LuaScript.Call call = calls.get(i);
+			sent[i] = commands.evalsha(call.script().sha, ScriptOutputType.INTEGER, call.keys(), call.args())
+				.toCompletableFuture()
+				.exceptionallyCompose((failure) -> (Causes.unwrapCompletion(failure) instanceof RedisNoScriptException)
+						? commands.eval(call.script().source, ScriptOutputType.INTEGER, call.keys(), call.args())
+							.toCompletableFuture()
+						: CompletableFuture.failedFuture(failure));
+		}
+		return CompletableFuture.allOf(sent);
 	}
 
 	/** First run on this server (or after SCRIPT FLUSH / a restart): EVAL also caches the script. */

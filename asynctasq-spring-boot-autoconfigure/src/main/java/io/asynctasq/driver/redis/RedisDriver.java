@@ -12,8 +12,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -177,6 +179,40 @@ public class RedisDriver implements QueueDriver {
 	 */
 	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
+		List<LuaScript.Call> calls = enqueueCalls(messages, delay);
+		execute("enqueue", (connection) -> {
+			if (calls.size() > 1 && canPipeline(connection)) {
+				LettuceScriptPipeline.runAll(connection, calls, this.lettuceTimeoutMillis);
+				return null;
+			}
+			for (LuaScript.Call call : calls) {
+				run(connection, call, ReturnType.INTEGER);
+			}
+			return null;
+		});
+	}
+
+	/**
+	 * On Lettuce's shared connection (Spring Data's default), the same script calls are written to it and the
+	 * future completes with their replies, within the factory's command timeout; no thread waits for them.
+	 * Otherwise (a Jedis factory, a connection per caller) as {@link #enqueueAll}, on the calling thread.
+	 */
+	@Override
+	public CompletableFuture<Void> enqueueAllAsync(List<TaskMessage> messages, Duration delay) {
+		if (!LettuceScriptPipeline.sharesConnection(this.connectionFactory)) {
+			return QueueDriver.super.enqueueAllAsync(messages, delay);
+		}
+		List<LuaScript.Call> calls = enqueueCalls(messages, delay);
+		CompletableFuture<Void> sent = execute("enqueue", (connection) -> LettuceScriptPipeline.sendAll(connection, calls));
+		return sent.orTimeout(this.lettuceTimeoutMillis, TimeUnit.MILLISECONDS).exceptionallyCompose((failure) -> {
+			Throwable cause = Causes.unwrapCompletion(failure);
+			return CompletableFuture.failedFuture((cause instanceof RuntimeException runtime
+					&& !(cause instanceof DriverException)) ? translate("enqueue", runtime) : cause);
+		});
+	}
+
+	/** One script call per queue and chunk of {@value #ENQUEUE_CHUNK} tasks. */
+	private List<LuaScript.Call> enqueueCalls(List<TaskMessage> messages, Duration delay) {
 		byte[] delayMillis = number(delay.toMillis());
 		Map<String, List<TaskMessage>> byQueue = new LinkedHashMap<>();
 		for (TaskMessage message : messages) {
@@ -200,16 +236,7 @@ public class RedisDriver implements QueueDriver {
 				calls.add(ENQUEUE.call(scriptKeys, args));
 			}
 		}
-		execute("enqueue", (connection) -> {
-			if (calls.size() > 1 && canPipeline(connection)) {
-				LettuceScriptPipeline.runAll(connection, calls, this.lettuceTimeoutMillis);
-				return null;
-			}
-			for (LuaScript.Call call : calls) {
-				run(connection, call, ReturnType.INTEGER);
-			}
-			return null;
-		});
+		return calls;
 	}
 
 	@Override

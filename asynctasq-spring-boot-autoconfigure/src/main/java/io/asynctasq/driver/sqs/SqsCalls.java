@@ -3,11 +3,11 @@ package io.asynctasq.driver.sqs;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.asynctasq.driver.Causes;
 import io.asynctasq.driver.DriverException;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -76,11 +76,7 @@ final class SqsCalls {
 
 	/** The cause inside the completion wrappers a future's chain adds. */
 	static @Nullable Throwable unwrap(@Nullable Throwable error) {
-		Throwable cause = error;
-		while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-			cause = cause.getCause();
-		}
-		return cause;
+		return (error != null) ? Causes.unwrapCompletion(error) : null;
 	}
 
 	/** Whether {@code error} is SQS saying this receipt handle no longer names a message this caller holds. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import io.asynctasq.driver.DeadLetter;
 import io.asynctasq.driver.QueueCounts;
@@ -116,13 +117,27 @@ public final class SqsDriver implements QueueDriver {
 
 	@Override
 	public void enqueueAll(List<TaskMessage> messages, Duration delay) {
+		batchEntries(messages, delay).forEach(this.messages::send);
+	}
+
+	/** Sends as {@link #enqueueAll} does; the future completes on SQS's responses. */
+	@Override
+	public CompletableFuture<Void> enqueueAllAsync(List<TaskMessage> messages, Duration delay) {
+		return CompletableFuture.allOf(batchEntries(messages, delay).entrySet()
+			.stream()
+			.map((queue) -> this.messages.sendAsync(queue.getKey(), queue.getValue()))
+			.toArray(CompletableFuture[]::new));
+	}
+
+	/** The entries to send, by work queue, each numbered within the call. */
+	private Map<String, List<SendMessageBatchRequestEntry>> batchEntries(List<TaskMessage> messages, Duration delay) {
 		Map<String, List<SendMessageBatchRequestEntry>> byQueue = new LinkedHashMap<>();
 		for (int i = 0; i < messages.size(); i++) {
 			TaskMessage message = messages.get(i);
 			byQueue.computeIfAbsent(this.names.workQueue(message.queue()), (queue) -> new ArrayList<>())
 				.add(this.format.task(Integer.toString(i), message, 0, delay));
 		}
-		byQueue.forEach(this.messages::send);
+		return byQueue;
 	}
 
 	@Override

@@ -3,6 +3,8 @@ package io.asynctasq.driver.sqs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.asynctasq.driver.DriverException;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -47,6 +49,49 @@ final class SqsMessages {
 	 * @throws DriverException when a call or an entry failed (the batches sent before it stay sent)
 	 */
 	void send(String queueName, List<SendMessageBatchRequestEntry> entries) {
+		for (CompletableFuture<SendMessageBatchResponse> call : sendBatches(queueName, entries)) {
+			SendMessageBatchResponse response;
+			try {
+				response = this.calls.await(call, "send tasks to " + queueName);
+			}
+			catch (DriverException ex) {
+				if (SqsCalls.isMissingQueue(ex.getCause())) {
+					this.urls.forget(queueName);
+				}
+				throw ex;
+			}
+			checkAccepted(queueName, response);
+		}
+	}
+
+	/**
+	 * Sends {@code entries} as {@link #send} does and returns at once: the future completes when SQS accepted
+	 * every one, within the call timeout, and fails as {@code send} throws.
+	 */
+	CompletableFuture<Void> sendAsync(String queueName, List<SendMessageBatchRequestEntry> entries) {
+		CompletableFuture<?>[] answers = sendBatches(queueName, entries).stream()
+			.map((call) -> call.orTimeout(this.calls.timeout().toNanos(), TimeUnit.NANOSECONDS)
+				.handle((response, failure) -> {
+					if (failure != null) {
+						Throwable cause = SqsCalls.unwrap(failure);
+						if (SqsCalls.isMissingQueue(cause)) {
+							this.urls.forget(queueName);
+						}
+						throw (cause instanceof TimeoutException)
+								? new DriverException("SQS did not answer within " + this.calls.timeout().toMillis()
+										+ " ms (asynctasq.sqs.call-timeout) to send tasks to " + queueName, cause)
+								: SqsCalls.failure("send tasks to " + queueName, cause);
+					}
+					checkAccepted(queueName, response);
+					return response;
+				}))
+			.toArray(CompletableFuture[]::new);
+		return CompletableFuture.allOf(answers);
+	}
+
+	/** The batch calls for {@code entries}, started: as few as SQS allows (ten entries, the size limit). */
+	private List<CompletableFuture<SendMessageBatchResponse>> sendBatches(String queueName,
+			List<SendMessageBatchRequestEntry> entries) {
 		String url = this.urls.url(queueName);
 		List<SendMessageBatchRequestEntry> batch = new ArrayList<>(MAX_BATCH);
 		long batchBytes = 0;
@@ -64,22 +109,14 @@ final class SqsMessages {
 		if (!batch.isEmpty()) {
 			sent.add(sendBatch(url, batch));
 		}
-		for (CompletableFuture<SendMessageBatchResponse> call : sent) {
-			SendMessageBatchResponse response;
-			try {
-				response = this.calls.await(call, "send tasks to " + queueName);
-			}
-			catch (DriverException ex) {
-				if (SqsCalls.isMissingQueue(ex.getCause())) {
-					this.urls.forget(queueName);
-				}
-				throw ex;
-			}
-			if (response.hasFailed() && !response.failed().isEmpty()) {
-				BatchResultErrorEntry failed = response.failed().get(0);
-				throw new DriverException("SQS refused " + response.failed().size() + " task(s) sent to " + queueName
-						+ ": " + failed.code() + ": " + failed.message());
-			}
+		return sent;
+	}
+
+	private static void checkAccepted(String queueName, SendMessageBatchResponse response) {
+		if (response.hasFailed() && !response.failed().isEmpty()) {
+			BatchResultErrorEntry failed = response.failed().get(0);
+			throw new DriverException("SQS refused " + response.failed().size() + " task(s) sent to " + queueName
+					+ ": " + failed.code() + ": " + failed.message());
 		}
 	}
 

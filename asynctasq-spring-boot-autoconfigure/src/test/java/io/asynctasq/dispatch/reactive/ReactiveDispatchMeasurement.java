@@ -2,6 +2,7 @@ package io.asynctasq.dispatch.reactive;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,9 @@ import io.asynctasq.driver.jdbc.JdbcDriver;
 import io.asynctasq.driver.jdbc.JdbcDriverOptions;
 import io.asynctasq.driver.jdbc.JdbcSchema;
 import io.asynctasq.driver.memory.MemoryDriver;
+import io.asynctasq.driver.rabbitmq.RabbitDriver;
+import io.asynctasq.driver.rabbitmq.RabbitQueueType;
+import io.asynctasq.driver.rabbitmq.RabbitTestBroker;
 import io.asynctasq.driver.redis.RedisDriver;
 import io.asynctasq.driver.redis.RedisTestSupport;
 import io.asynctasq.runtime.AsyncTasq;
@@ -22,6 +26,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
@@ -45,6 +50,13 @@ public final class ReactiveDispatchMeasurement {
 			RedisTestSupport.deleteKeys(factory, prefix);
 			factory.destroy();
 		});
+		String exchange = "measure-" + UUID.randomUUID().toString().substring(0, 12);
+		CachingConnectionFactory rabbit = new CachingConnectionFactory("127.0.0.1", 5672);
+		measure("rabbitmq", new RabbitDriver(rabbit, exchange, RabbitQueueType.CLASSIC, Duration.ofSeconds(10), 0),
+				() -> {
+					RabbitTestBroker.deleteTopology(exchange, List.of("default"));
+					rabbit.destroy();
+				});
 		HikariDataSource dataSource = new HikariDataSource();
 		dataSource.setJdbcUrl("jdbc:postgresql://127.0.0.1:5432/test");
 		dataSource.setUsername("postgres");
@@ -92,8 +104,14 @@ public final class ReactiveDispatchMeasurement {
 				.subscribeOn(Schedulers.parallel())
 				.block(Duration.ofMinutes(2));
 			double seconds = (System.nanoTime() - start) / 1e9;
-			System.out.printf("| %s | %s | %s | %s | %,.0f/s |%n", name, percentiles(held), percentiles(latency),
-					percentiles(blocking), count / seconds);
+			// an elastic pool keeps the threads it made for 60 s: as many as were ever busy at once
+			long threads = Thread.getAllStackTraces()
+				.keySet()
+				.stream()
+				.filter((thread) -> thread.getName().startsWith("asynctasq-dispatch-"))
+				.count();
+			System.out.printf("| %s | %s | %s | %s | %,.0f/s | %d |%n", name, percentiles(held), percentiles(latency),
+					percentiles(blocking), count / seconds, threads);
 		}
 		finally {
 			cleanUp.run();

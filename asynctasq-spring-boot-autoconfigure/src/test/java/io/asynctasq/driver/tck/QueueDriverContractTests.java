@@ -187,6 +187,28 @@ public abstract class QueueDriverContractTests {
 		}
 
 		@Test
+		@DisplayName("enqueueAllAsync stores like enqueueAll: once its future completed, every task is there, in order, a delayed one delayed")
+		void enqueueAllAsyncStoresLikeEnqueueAll() throws Exception {
+			String first = queue("async-first");
+			String second = queue("async-second");
+			List<TaskMessage> messages = new ArrayList<>();
+			for (String queue : List.of(first, second, first, first, second)) {
+				messages.add(new TaskMessage(UUID.randomUUID().toString(), queue, binaryBody(), Instant.now()));
+			}
+			driver().enqueueAllAsync(messages, Duration.ZERO).get(30, TimeUnit.SECONDS);
+			TaskMessage delayed = new TaskMessage(UUID.randomUUID().toString(), first, binaryBody(), Instant.now());
+			driver().enqueueAllAsync(List.of(delayed), Duration.ofHours(1)).get(30, TimeUnit.SECONDS);
+
+			assertThat(driver().counts(first)).isEqualTo(new QueueCounts(3, 1, 0, 0));
+			assertThat(driver().counts(second)).isEqualTo(new QueueCounts(2, 0, 0, 0));
+			List<Reservation> fromFirst = driver().reserve(List.of(first), 10, LONG_LEASE, Duration.ZERO);
+			assertThat(ids(fromFirst)).containsExactly(messages.get(0).id(), messages.get(2).id(), messages.get(3).id());
+			assertThat(fromFirst.get(0).message().body()).isEqualTo(messages.get(0).body());
+			assertThat(ids(driver().reserve(List.of(second), 10, LONG_LEASE, Duration.ZERO)))
+				.containsExactly(messages.get(1).id(), messages.get(4).id());
+		}
+
+		@Test
 		@DisplayName("an empty body survives the round trip")
 		void emptyBodyRoundTrip() throws Exception {
 			String queue = queue("empty-body");
