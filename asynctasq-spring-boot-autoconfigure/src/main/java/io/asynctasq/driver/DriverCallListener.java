@@ -4,7 +4,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Told of every call {@link DriverFacade} makes to its driver, once it returned or threw: for metrics. Called
- * on the caller's thread (a task thread, the fetcher), so it must be cheap and must not throw.
+ * on the caller's thread (a task thread, the fetcher), or, for an asynchronous enqueue, on the thread that
+ * completed it (a client's I/O thread), so it must be cheap and must not throw.
  */
 @FunctionalInterface
 public interface DriverCallListener {

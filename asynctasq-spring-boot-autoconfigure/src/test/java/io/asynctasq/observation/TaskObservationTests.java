@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,7 @@ import io.asynctasq.driver.DriverOperation;
 import io.asynctasq.driver.QueueDriver;
 import io.asynctasq.driver.Reservation;
 import io.asynctasq.driver.TaskMessage;
+import io.asynctasq.driver.redis.RedisDriver;
 import io.asynctasq.driver.redis.RedisTestSupport;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
@@ -33,11 +35,13 @@ import io.micrometer.observation.transport.SenderContext;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -236,37 +240,72 @@ class TaskObservationTests {
 	}
 
 	@Test
-	void theDriverCallOfADispatchRunsInTheDispatchsContextOnTheExecutor() {
+	void theDriverCallOfADispatchStartsInTheDispatchsContextOnTheExecutor() {
 		String prefix = "observation-" + UUID.randomUUID().toString().substring(0, 8);
 		try {
 			this.runner.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
 					AsyncTasqRedisAutoConfiguration.class))
-				.withUserConfiguration(Registry.class)
+				.withUserConfiguration(Registry.class, ContextRecordingRedis.class)
 				.withPropertyValues("asynctasq.worker.enabled=false", "asynctasq.driver=redis",
 						"asynctasq.redis.key-prefix=" + prefix, "spring.data.redis.host=127.0.0.1",
 						"spring.data.redis.port=6379")
 				.run((context) -> {
-					TestObservationRegistry registry = context.getBean(TestObservationRegistry.class);
-					// the dispatch current in each enqueue, by the thread it ran on
-					List<String> enqueues = new CopyOnWriteArrayList<>();
+					List<String> measured = new CopyOnWriteArrayList<>();
 					DriverFacade.of(context.getBean(QueueDriver.class)).listenToCalls((operation, nanos, error) -> {
-						if (operation == DriverOperation.ENQUEUE) {
-							Observation current = registry.getCurrentObservation();
-							enqueues.add(((current != null) ? ((TaskDispatchContext) current.getContext()).getTaskId()
-									: "none") + " on " + Thread.currentThread().getName());
+						if (operation == DriverOperation.ENQUEUE && error == null) {
+							measured.add(operation.name());
 						}
 					});
 					TaskDispatcher dispatcher = context.getBean(TaskDispatcher.class);
 					String id = dispatcher.dispatch("observed.run", "a");
 					String asyncId = dispatcher.dispatchAsync("observed.run", "b").join();
-					assertThat(enqueues).hasSize(2)
-						.anySatisfy((enqueue) -> assertThat(enqueue).startsWith(id + " on asynctasq-dispatch-"))
-						.anySatisfy((enqueue) -> assertThat(enqueue).startsWith(asyncId + " on asynctasq-dispatch-"));
+					// the blocking dispatch waits in enqueue; the asynchronous one starts enqueueAllAsync and
+					// lets its thread go: both are called in their dispatch's observation, on the dispatch executor
+					assertThat(context.getBean(ContextRecordingRedis.class).calls).containsExactly(
+							"enqueue " + id + " on asynctasq-dispatch-",
+							"enqueueAllAsync " + asyncId + " on asynctasq-dispatch-");
+					assertThat(measured).as("both driver calls measured").hasSize(2);
 				});
 		}
 		finally {
 			RedisTestSupport.deleteKeys(prefix);
 		}
+	}
+
+	/** The Redis driver, recording the dispatch current when each enqueue is called, and the thread's pool. */
+	@Configuration(proxyBeanMethods = false)
+	static class ContextRecordingRedis {
+
+		final List<String> calls = new CopyOnWriteArrayList<>();
+
+		@Bean
+		QueueDriver contextRecordingRedisDriver(RedisConnectionFactory factory, ObservationRegistry registry,
+				@Value("${asynctasq.redis.key-prefix}") String prefix) {
+			return new RedisDriver(factory, prefix) {
+
+				@Override
+				public void enqueue(TaskMessage message, Duration delay) {
+					record("enqueue");
+					super.enqueue(message, delay);
+				}
+
+				@Override
+				public CompletableFuture<Void> enqueueAllAsync(List<TaskMessage> messages, Duration delay) {
+					record("enqueueAllAsync");
+					return super.enqueueAllAsync(messages, delay);
+				}
+
+				private void record(String call) {
+					Observation current = registry.getCurrentObservation();
+					String thread = Thread.currentThread().getName();
+					ContextRecordingRedis.this.calls.add(call + " "
+							+ ((current != null) ? ((TaskDispatchContext) current.getContext()).getTaskId() : "none")
+							+ " on " + (thread.startsWith("asynctasq-dispatch-") ? "asynctasq-dispatch-" : thread));
+				}
+
+			};
+		}
+
 	}
 
 	private static Map<String, String> headersOfDispatched(TaskDispatcher dispatcher, QueueDriver driver,

@@ -15,7 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * goes away: {@linkplain #cut() cut} (every connection dropped, new ones refused: a stopped server) or
  * {@linkplain #silence() silenced} (connections stay open and new ones are accepted, but no byte passes:
  * a hung server or a network partition). {@link #restore()} lets traffic through again on the same port;
- * connections silenced meanwhile are dropped then, as a server that restarted would.
+ * connections silenced meanwhile are dropped then, as a server that restarted would. It can also
+ * {@linkplain #holdReplies() hold the server's replies} (a slow server): what clients send goes through, what
+ * the server answers waits until {@link #releaseReplies()}.
  */
 public final class CuttableProxy implements AutoCloseable {
 
@@ -28,6 +30,11 @@ public final class CuttableProxy implements AutoCloseable {
 	private volatile int port;
 
 	private volatile boolean silent;
+
+	/** Guards {@link #holding}; replies wait on it. */
+	private final Object replies = new Object();
+
+	private boolean holding;
 
 	/** @param targetPort the port of the real server on 127.0.0.1 */
 	public CuttableProxy(int targetPort) throws IOException {
@@ -54,6 +61,21 @@ public final class CuttableProxy implements AutoCloseable {
 		this.silent = true;
 	}
 
+	/** Passes what clients send, and keeps back what the server answers until {@link #releaseReplies()}. */
+	public void holdReplies() {
+		synchronized (this.replies) {
+			this.holding = true;
+		}
+	}
+
+	/** Lets the server's replies through, those held first. */
+	public void releaseReplies() {
+		synchronized (this.replies) {
+			this.holding = false;
+			this.replies.notifyAll();
+		}
+	}
+
 	/** Lets traffic through again, on the same port; connections silenced meanwhile are dropped. */
 	public synchronized void restore() throws IOException {
 		if (this.silent) {
@@ -68,6 +90,7 @@ public final class CuttableProxy implements AutoCloseable {
 	@Override
 	public synchronized void close() throws IOException {
 		this.silent = false;
+		releaseReplies();
 		cut();
 	}
 
@@ -104,8 +127,8 @@ public final class CuttableProxy implements AutoCloseable {
 					this.sockets.add(client);
 					this.sockets.add(target);
 				}
-				pump(client, target);
-				pump(target, client);
+				pump(client, target, false);
+				pump(target, client, true);
 			}
 			catch (IOException ex) {
 				// closed by cut()
@@ -113,13 +136,16 @@ public final class CuttableProxy implements AutoCloseable {
 		}
 	}
 
-	private void pump(Socket from, Socket to) {
+	private void pump(Socket from, Socket to, boolean replies) {
 		Thread thread = new Thread(() -> {
 			byte[] buffer = new byte[16 * 1024];
 			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
 				for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
 					if (this.silent) {
 						continue; // swallowed: the other side hears nothing
+					}
+					if (replies) {
+						awaitReplies();
 					}
 					out.write(buffer, 0, read);
 					out.flush();
@@ -135,6 +161,20 @@ public final class CuttableProxy implements AutoCloseable {
 		}, "test-proxy-pump");
 		thread.setDaemon(true);
 		thread.start();
+	}
+
+	private void awaitReplies() throws IOException {
+		synchronized (this.replies) {
+			while (this.holding) {
+				try {
+					this.replies.wait();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					throw new IOException("Interrupted while holding a reply", ex);
+				}
+			}
+		}
 	}
 
 	private static void closeQuietly(Socket socket) {
