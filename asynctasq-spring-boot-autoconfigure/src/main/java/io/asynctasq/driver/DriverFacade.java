@@ -237,6 +237,26 @@ public final class DriverFacade implements QueueDriver {
 	}
 
 	@Override
+	public boolean[] extendLeases(List<Reservation> reservations, Duration lease) {
+		ensureOpen();
+		checkLease(lease);
+		Objects.requireNonNull(reservations, "reservations");
+		if (reservations.isEmpty()) {
+			return new boolean[0];
+		}
+		for (Reservation reservation : reservations) {
+			Objects.requireNonNull(reservation, "a reservation of reservations");
+		}
+		boolean[] extended = translate(DriverOperation.EXTEND_LEASES,
+				"extend the leases of " + reservations.size() + " tasks", () -> this.driver.extendLeases(reservations, lease));
+		if (extended.length != reservations.size()) {
+			throw new DriverException("The " + this.driver.name() + " driver answered " + extended.length
+					+ " lease extensions for " + reservations.size() + " tasks");
+		}
+		return extended;
+	}
+
+	@Override
 	public QueueCounts counts(String queue) {
 		ensureOpen();
 		QueueNames.validate(queue);

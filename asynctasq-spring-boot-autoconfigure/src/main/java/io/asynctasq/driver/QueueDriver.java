@@ -145,6 +145,19 @@ public interface QueueDriver extends AutoCloseable {
 	/** Extends the lease to now + {@code lease}. {@code false} when the lease was lost. */
 	boolean extendLease(Reservation reservation, Duration lease);
 
+	/**
+	 * Extends several leases to now + {@code lease}, in as few backend calls as the backend allows; element
+	 * {@code i} of the answer is what {@link #extendLease} answers for reservation {@code i}. The worker renews
+	 * the leases that are due at once this way. The default extends them one by one.
+	 */
+	default boolean[] extendLeases(List<Reservation> reservations, Duration lease) {
+		boolean[] extended = new boolean[reservations.size()];
+		for (int i = 0; i < extended.length; i++) {
+			extended[i] = extendLease(reservations.get(i), lease);
+		}
+		return extended;
+	}
+
 	/** Counts of one queue. */
 	QueueCounts counts(String queue);
 

@@ -245,12 +245,9 @@ final class TaskExecution implements Runnable {
 		return true;
 	}
 
-	/**
-	 * Extends the lease once a third of it has passed (called by the worker's {@link LeaseRenewer} for
-	 * every reserved task, started or prefetched).
-	 */
-	void renewLeaseIfDue(long now) {
-		this.lease.renewIfDue(now);
+	/** Its lease, which the worker's {@link LeaseRenewer} renews with the others due at the same time. */
+	TaskLease lease() {
+		return this.lease;
 	}
 
 	// The transitions of State, one compare-and-set each

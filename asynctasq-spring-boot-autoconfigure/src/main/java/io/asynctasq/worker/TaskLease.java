@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.asynctasq.driver.QueueDriver;
+import io.asynctasq.driver.Reservation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,13 +64,47 @@ final class TaskLease {
 		}
 	}
 
-	/** Renews the lease when a third of it has passed and no timer of its own keeps it. */
-	void renewIfDue(long now) {
-		if (this.ownTimer == null && now - this.grantedAt >= this.length.toNanos() / 3) {
-			renew();
+	/**
+	 * Whether the shared renewal is to extend it now: a third of it has passed, no timer of its own keeps it,
+	 * and the task still holds it.
+	 */
+	boolean dueForSharedRenewal(long now) {
+		if (this.ownTimer != null || this.lost || now - this.grantedAt < this.length.toNanos() / 3) {
+			return false;
 		}
+		if (!this.execution.holdsLease()) {
+			stop();
+			return false;
+		}
+		return true;
 	}
 
+	/** The length it is extended by. */
+	Duration length() {
+		return this.length;
+	}
+
+	/** The task it is the lease of. */
+	Reservation reservation() {
+		return this.execution.reservation();
+	}
+
+	/** The renewal asked for at {@code askedAt} ({@link System#nanoTime()}) was granted, or found the lease lost. */
+	void renewed(boolean extended, long askedAt) {
+		if (extended) {
+			this.grantedAt = askedAt;
+			return;
+		}
+		if (!this.execution.holdsLease()) {
+			return; // finished meanwhile: the lease ended with it
+		}
+		this.lost = true;
+		logger.warn("Task {} '{}': lease lost; another worker may run it", this.execution.reservation().id(),
+				this.execution.taskName());
+		stop();
+	}
+
+	/** The lease's own timer: renews it alone. */
 	private void renew() {
 		if (!this.execution.holdsLease()) {
 			stop();
@@ -80,17 +115,7 @@ final class TaskLease {
 		}
 		try {
 			long now = System.nanoTime();
-			if (this.driver.extendLease(this.execution.reservation(), this.length)) {
-				this.grantedAt = now;
-				return;
-			}
-			if (!this.execution.holdsLease()) {
-				return; // finished meanwhile: the lease ended with it
-			}
-			this.lost = true;
-			logger.warn("Task {} '{}': lease lost; another worker may run it", this.execution.reservation().id(),
-					this.execution.taskName());
-			stop();
+			renewed(this.driver.extendLease(this.execution.reservation(), this.length), now);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Task {}: lease renewal failed; will try again", this.execution.reservation().id(), ex);

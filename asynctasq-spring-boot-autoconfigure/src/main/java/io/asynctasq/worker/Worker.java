@@ -170,7 +170,7 @@ public class Worker implements SmartLifecycle, AutoCloseable {
 		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("asynctasq-timer-"));
 		this.scheduler.setRemoveOnCancelPolicy(true);
 		this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-		this.leaseRenewer = new LeaseRenewer(this.active, settings.taskDefaults().visibilityTimeout());
+		this.leaseRenewer = new LeaseRenewer(this.driver, this.active, settings.taskDefaults().visibilityTimeout());
 		UnknownTaskGrace unknownTaskGrace = new UnknownTaskGrace(settings.unknownTaskGrace());
 		this.preparer = new TaskPreparer(codec, registry, settings.taskDefaults(), unknownTaskGrace, this::isStopping);
 		this.recorder = new OutcomeRecorder(this, this.driver, unknownTaskGrace);

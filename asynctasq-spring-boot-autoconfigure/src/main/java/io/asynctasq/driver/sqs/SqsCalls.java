@@ -83,11 +83,16 @@ final class SqsCalls {
 	static boolean isStaleReceipt(@Nullable Throwable error) {
 		Throwable cause = unwrap(error);
 		if (cause instanceof AwsServiceException service && service.awsErrorDetails() != null) {
-			String code = String.valueOf(service.awsErrorDetails().errorCode());
-			return code.contains("ReceiptHandleIsInvalid") || code.contains("MessageNotInflight")
-					|| code.contains("InvalidParameterValue");
+			return isStaleReceiptCode(service.awsErrorDetails().errorCode());
 		}
 		return false;
+	}
+
+	/** Whether an error code (of a call or of one entry of a batch) says the receipt handle is no longer honoured. */
+	static boolean isStaleReceiptCode(@Nullable String errorCode) {
+		String code = String.valueOf(errorCode);
+		return code.contains("ReceiptHandleIsInvalid") || code.contains("MessageNotInflight")
+				|| code.contains("InvalidParameterValue");
 	}
 
 	/** Whether {@code error} is SQS saying the queue does not exist. */

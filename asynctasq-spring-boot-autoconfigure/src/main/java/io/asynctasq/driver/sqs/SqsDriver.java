@@ -252,6 +252,26 @@ public final class SqsDriver implements QueueDriver {
 		return true;
 	}
 
+	/**
+	 * The visibility, in seconds from {@code now}, that extends {@code held} by {@code lease} without passing
+	 * the cap of one receive; 0 or less once the cap has passed. Reaching the cap logs an error, once a task.
+	 */
+	private int cappedVisibility(SqsLeases.Held held, Duration lease, Instant now) {
+		Instant cap = held.receivedAt.plus(this.maxVisibility);
+		long seconds = SqsReceiver.visibilitySeconds(lease);
+		if (now.plusSeconds(seconds).isAfter(cap)) {
+			if (!held.capLogged) {
+				held.capLogged = true;
+				logger.error("Task {} of queue '{}' has run for {} since SQS handed it out: SQS hides one receive of a "
+						+ "message for {} at most, so once that passes another worker may receive and run it "
+						+ "again (at least once). Split work this long into shorter tasks.", held.message.id(),
+						held.queue(), Duration.between(held.receivedAt, now), this.maxVisibility);
+			}
+			seconds = Duration.between(now, cap).toSeconds();
+		}
+		return (int) seconds;
+	}
+
 	/** Deletes a received copy whose replacement SQS accepted; should that fail, the task runs twice, never zero times. */
 	private void deleteReplaced(String queue, SqsLeases.Held held) {
 		try {
@@ -270,28 +290,59 @@ public final class SqsDriver implements QueueDriver {
 			return false;
 		}
 		Instant now = Instant.now();
-		Instant cap = held.receivedAt.plus(this.maxVisibility);
-		long seconds = SqsReceiver.visibilitySeconds(lease);
-		if (now.plusSeconds(seconds).isAfter(cap)) {
-			if (!held.capLogged) {
-				held.capLogged = true;
-				logger.error("Task {} of queue '{}' has run for {} since SQS handed it out: SQS hides one receive of a "
-						+ "message for {} at most, so once that passes another worker may receive and run it "
-						+ "again (at least once). Split work this long into shorter tasks.", held.message.id(),
-						held.queue(), Duration.between(held.receivedAt, now), this.maxVisibility);
-			}
-			seconds = Duration.between(now, cap).toSeconds();
-			if (seconds <= 0) {
-				this.leases.drop(reservation);
-				return false;
-			}
+		int seconds = cappedVisibility(held, lease, now);
+		if (seconds <= 0) {
+			this.leases.drop(reservation);
+			return false;
 		}
-		if (!this.messages.changeVisibility(this.names.workQueue(held.queue()), held.receiptHandle, (int) seconds)) {
+		if (!this.messages.changeVisibility(this.names.workQueue(held.queue()), held.receiptHandle, seconds)) {
 			this.leases.drop(reservation);
 			return false;
 		}
 		held.visibleUntil = now.plusSeconds(seconds);
 		return true;
+	}
+
+	/**
+	 * Extends the leases with {@code ChangeMessageVisibilityBatch}, ten receipts a call, per queue; a lease past
+	 * the 12-hour cap of one receive is handled as {@link #extendLease} handles it.
+	 */
+	@Override
+	public boolean[] extendLeases(List<Reservation> reservations, Duration lease) {
+		boolean[] extended = new boolean[reservations.size()];
+		Instant now = Instant.now();
+		Map<String, List<Integer>> byQueue = new LinkedHashMap<>();
+		SqsLeases.Held[] held = new SqsLeases.Held[reservations.size()];
+		int[] seconds = new int[reservations.size()];
+		for (int i = 0; i < held.length; i++) {
+			held[i] = this.leases.held(reservations.get(i));
+			if (held[i] == null) {
+				continue;
+			}
+			seconds[i] = cappedVisibility(held[i], lease, now);
+			if (seconds[i] <= 0) {
+				this.leases.drop(reservations.get(i));
+				continue;
+			}
+			byQueue.computeIfAbsent(held[i].queue(), (queue) -> new ArrayList<>()).add(i);
+		}
+		for (Map.Entry<String, List<Integer>> queue : byQueue.entrySet()) {
+			List<Integer> indexes = queue.getValue();
+			boolean[] changed = this.messages.changeVisibilityAll(this.names.workQueue(queue.getKey()),
+					indexes.stream().map((i) -> held[i].receiptHandle).toList(),
+					indexes.stream().map((i) -> seconds[i]).toList());
+			for (int j = 0; j < changed.length; j++) {
+				int i = indexes.get(j);
+				extended[i] = changed[j];
+				if (changed[j]) {
+					held[i].visibleUntil = now.plusSeconds(seconds[i]);
+				}
+				else {
+					this.leases.drop(reservations.get(i));
+				}
+			}
+		}
+		return extended;
 	}
 
 	@Override

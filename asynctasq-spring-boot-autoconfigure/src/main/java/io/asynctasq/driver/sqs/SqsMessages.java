@@ -9,6 +9,9 @@ import java.util.concurrent.TimeoutException;
 import io.asynctasq.driver.DriverException;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequest;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchResponse;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityRequest;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -168,6 +171,50 @@ final class SqsMessages {
 			response.successful().forEach((entry) -> deleted[Integer.parseInt(entry.id())] = true);
 		}
 		return deleted;
+	}
+
+	/**
+	 * Hides each message received with {@code receiptHandles.get(i)} for {@code seconds.get(i)} from now, ten a
+	 * call; element {@code i} of the answer is {@code false} when SQS no longer honours that handle.
+	 * @throws DriverException when a call failed as a whole
+	 */
+	boolean[] changeVisibilityAll(String queueName, List<String> receiptHandles, List<Integer> seconds) {
+		boolean[] changed = new boolean[receiptHandles.size()];
+		String url = this.urls.url(queueName);
+		List<CompletableFuture<ChangeMessageVisibilityBatchResponse>> calls = new ArrayList<>();
+		for (int from = 0; from < receiptHandles.size(); from += MAX_BATCH) {
+			List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>(MAX_BATCH);
+			for (int i = from; i < Math.min(receiptHandles.size(), from + MAX_BATCH); i++) {
+				entries.add(ChangeMessageVisibilityBatchRequestEntry.builder()
+					.id(Integer.toString(i))
+					.receiptHandle(receiptHandles.get(i))
+					.visibilityTimeout(seconds.get(i))
+					.build());
+			}
+			calls.add(this.client.changeMessageVisibilityBatch(
+					ChangeMessageVisibilityBatchRequest.builder().queueUrl(url).entries(entries).build()));
+		}
+		for (CompletableFuture<ChangeMessageVisibilityBatchResponse> call : calls) {
+			ChangeMessageVisibilityBatchResponse response;
+			try {
+				response = this.calls.await(call, "change the visibility of messages of " + queueName);
+			}
+			catch (DriverException ex) {
+				if (SqsCalls.isMissingQueue(ex.getCause())) {
+					return changed; // every handle of a queue that is gone is stale
+				}
+				throw ex;
+			}
+			response.successful().forEach((entry) -> changed[Integer.parseInt(entry.id())] = true);
+			for (BatchResultErrorEntry failed : response.failed()) {
+				if (!SqsCalls.isStaleReceiptCode(failed.code())) {
+					// not a lost lease: the renewal is tried again, every lease of it
+					throw new DriverException("SQS refused to change the visibility of " + response.failed().size()
+							+ " message(s) of " + queueName + ": " + failed.code() + ": " + failed.message());
+				}
+			}
+		}
+		return changed;
 	}
 
 	/**

@@ -1,10 +1,14 @@
 package io.asynctasq.driver.sqs;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
@@ -89,6 +93,45 @@ class SqsDriverBehaviourTests {
 			assertThat(again.attempt()).isEqualTo(2);
 			assertThat(driver.acknowledge(reservation)).as("the capped reservation").isFalse();
 			assertThat(driver.acknowledge(again)).isTrue();
+		}
+	}
+
+	@Test
+	void leasesAreExtendedTenReceiptsACallAndACappedOneIsLetGo() throws Exception {
+		List<String> calls = new CopyOnWriteArrayList<>();
+		SqsAsyncClient counting = (SqsAsyncClient) Proxy.newProxyInstance(SqsAsyncClient.class.getClassLoader(),
+				new Class<?>[] { SqsAsyncClient.class }, (proxy, method, args) -> {
+					calls.add(method.getName());
+					try {
+						return method.invoke(client, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+		SqsDriver sqs = new SqsDriver(counting, this.prefix).withMaxVisibility(Duration.ofSeconds(40));
+		try (QueueDriver driver = DriverFacade.of(sqs)) {
+			List<TaskMessage> messages = new ArrayList<>();
+			for (int i = 0; i < 12; i++) {
+				messages.add(message("renewed", "task-" + i));
+			}
+			driver.enqueueAll(messages, Duration.ZERO);
+			List<Reservation> held = new ArrayList<>();
+			await().atMost(Duration.ofSeconds(15)).until(() -> {
+				held.addAll(driver.reserve(List.of("renewed"), 12 - held.size(), Duration.ofSeconds(30),
+						Duration.ofMillis(200)));
+				return held.size() == 12;
+			});
+			calls.clear();
+
+			assertThat(driver.extendLeases(held, Duration.ofSeconds(30))).hasSize(12).containsOnly(true);
+			assertThat(calls).as("one batch call per ten receipts").containsExactly("changeMessageVisibilityBatch",
+					"changeMessageVisibilityBatch");
+			assertThat(driver.counts("renewed").inFlight()).isEqualTo(12);
+
+			// 30 s more would pass the (shortened) 40 s cap on one receive: extended to the cap, not beyond
+			assertThat(driver.extendLeases(held.subList(0, 2), Duration.ofSeconds(60))).containsExactly(true, true);
+			assertThat(driver.acknowledgeAll(held)).containsOnly(true);
 		}
 	}
 

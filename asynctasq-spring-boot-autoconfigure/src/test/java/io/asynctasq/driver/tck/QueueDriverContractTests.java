@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -606,8 +607,10 @@ public abstract class QueueDriverContractTests {
 				.build()) {
 				runtime.dispatcher().dispatch("tck.long");
 				awaitAtMost(Duration.ofSeconds(20)).until(() -> task.runs.get() == 1);
-				// the task keeps running until its lease was extended three times, past three leases
-				awaitAtMost(shortLease().multipliedBy(10).plusSeconds(10)).until(() -> calls.of("extendLease") >= 3);
+				// the task keeps running until its lease was extended three times, past three leases (the worker
+				// renews the leases due together with one extendLeases call)
+				awaitAtMost(shortLease().multipliedBy(10).plusSeconds(10))
+					.until(() -> calls.of("extendLease") + calls.of("extendLeases") >= 3);
 				renewed.countDown();
 				awaitAtMost(Duration.ofSeconds(20)).until(() -> driver().counts(queue).equals(QueueCounts.EMPTY));
 				assertThat(task.runs.get()).as("runs").isEqualTo(1);
@@ -727,18 +730,47 @@ public abstract class QueueDriverContractTests {
 		}
 
 		@Test
+		@DisplayName("extendLeases keeps every held task reserved past its original deadline and answers false for a stale reservation")
+		void extendLeasesKeepsEachHeldTask() throws Exception {
+			String queue = queue("extend-all");
+			Duration lease = shortLease();
+			StaleAndHeld reserved = staleCurrentAndThreeHeld(queue, lease);
+			Reservation stale = reserved.stale();
+			Reservation current = reserved.current();
+			List<Reservation> held = reserved.held();
+
+			Duration during = lease.multipliedBy(3);
+			// a failed check throws, which ends the wait at once
+			await().pollInterval(lease.dividedBy(4)).during(during).atMost(during.plusSeconds(10)).until(() -> {
+				boolean[] extended = driver().extendLeases(held, lease);
+				if (extended.length != 3 || !extended[0] || !extended[1] || !extended[2]) {
+					throw new IllegalStateException("a lease was lost while being extended: " + Arrays.toString(extended));
+				}
+				List<Reservation> other = reserveNow(queue);
+				if (!other.isEmpty()) {
+					throw new IllegalStateException("reserved again while its lease was extended: " + ids(other));
+				}
+				return true;
+			});
+
+			assertThat(Instant.now()).isAfter(held.get(0).leaseDeadline());
+			assertThat(driver().extendLeases(List.of(held.get(0), stale, held.get(1), held.get(2), current), LONG_LEASE))
+				.containsExactly(true, false, true, true, true);
+			assertThat(driver().extendLeases(List.of(), LONG_LEASE)).isEmpty();
+			assertThat(driver().acknowledgeAll(List.of(held.get(0), held.get(1), held.get(2), current)))
+				.as("the extended reservations still own their tasks")
+				.containsExactly(true, true, true, true);
+			assertThat(driver().counts(queue)).isEqualTo(QueueCounts.EMPTY);
+		}
+
+		@Test
 		@DisplayName("acknowledgeAll acknowledges every reservation that holds its task and leaves a stale one and its task alone")
 		void acknowledgeAllAcknowledgesEachHeldReservation() throws Exception {
 			String queue = queue("ack-all");
-			driver().enqueue(message(queue, "fenced"), Duration.ZERO);
-			Reservation stale = single(driver().reserve(List.of(queue), 1, shortLease(), Duration.ZERO));
-			Reservation current = awaitReservation(queue, LONG_LEASE);
-			driver().enqueueAll(List.of(message(queue, "a"), message(queue, "b"), message(queue, "c")), Duration.ZERO);
-			List<Reservation> held = new ArrayList<>();
-			await().atMost(Duration.ofSeconds(10)).until(() -> {
-				held.addAll(driver().reserve(List.of(queue), 3 - held.size(), LONG_LEASE, Duration.ofMillis(100)));
-				return held.size() == 3;
-			});
+			StaleAndHeld reserved = staleCurrentAndThreeHeld(queue, LONG_LEASE);
+			Reservation stale = reserved.stale();
+			Reservation current = reserved.current();
+			List<Reservation> held = reserved.held();
 
 			assertThat(driver().acknowledgeAll(List.of(held.get(0), stale, held.get(1), held.get(2))))
 				.containsExactly(true, false, true, true);
@@ -749,6 +781,23 @@ public abstract class QueueDriverContractTests {
 			assertThat(driver().acknowledgeAll(List.of())).isEmpty();
 			assertThat(reserveNow(queue)).isEmpty();
 		}
+		/**
+		 * A task whose first reservation ({@code stale}) expired and was reserved again ({@code current}), and
+		 * three more tasks of the queue reserved with {@code lease}.
+		 */
+		private StaleAndHeld staleCurrentAndThreeHeld(String queue, Duration lease) throws Exception {
+			driver().enqueue(message(queue, "fenced"), Duration.ZERO);
+			Reservation stale = single(driver().reserve(List.of(queue), 1, shortLease(), Duration.ZERO));
+			Reservation current = awaitReservation(queue, LONG_LEASE);
+			driver().enqueueAll(List.of(message(queue, "a"), message(queue, "b"), message(queue, "c")), Duration.ZERO);
+			List<Reservation> held = new ArrayList<>();
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				held.addAll(driver().reserve(List.of(queue), 3 - held.size(), lease, Duration.ofMillis(100)));
+				return held.size() == 3;
+			});
+			return new StaleAndHeld(stale, current, held);
+		}
+
 
 		@Test
 		@DisplayName("retry moves the task to delayed in one step, keeps the attempt counted, and it is reserved after the delay with attempt 2")
@@ -1720,6 +1769,10 @@ public abstract class QueueDriverContractTests {
 			}
 		}
 
+	}
+
+	/** A stale reservation, the current one of the same task, and reservations of three other tasks. */
+	record StaleAndHeld(Reservation stale, Reservation current, List<Reservation> held) {
 	}
 
 }
