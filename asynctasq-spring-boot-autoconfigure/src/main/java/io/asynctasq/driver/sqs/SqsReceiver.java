@@ -3,8 +3,12 @@ package io.asynctasq.driver.sqs;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -120,23 +124,46 @@ final class SqsReceiver {
 		}
 	}
 
-	/** Leases what may run now; sends again what is not due yet; renews a visibility that ends before the lease would. */
+	/**
+	 * Leases what may run now; sends again what is not due yet; renews, one batch call per queue and ten
+	 * messages, the visibility of those whose receive hid them for less than the lease (a long poll that waited
+	 * before it answered).
+	 */
 	private void admit(List<SqsLeases.Held> held, List<Reservation> reserved, Duration lease, int visibility) {
+		List<SqsLeases.Held> runnable = new ArrayList<>(held.size());
+		Map<String, List<SqsLeases.Held>> hiddenTooBriefly = new LinkedHashMap<>();
+		Instant wanted = Instant.now().plus(lease).minusSeconds(1);
 		for (SqsLeases.Held message : held) {
 			long now = System.currentTimeMillis();
 			if (message.dueAtMillis > now) {
 				sendAgainUntilDue(message, now);
 				continue;
 			}
-			Instant wanted = Instant.now().plus(lease);
-			if (message.visibleUntil.isBefore(wanted.minusSeconds(1))) {
-				Instant before = Instant.now();
-				if (!this.messages.changeVisibility(this.names.workQueue(message.queue()), message.receiptHandle, visibility)) {
-					continue;
-				}
-				message.visibleUntil = before.plusSeconds(visibility);
+			runnable.add(message);
+			if (message.visibleUntil.isBefore(wanted)) {
+				hiddenTooBriefly.computeIfAbsent(message.queue(), (queue) -> new ArrayList<>()).add(message);
 			}
-			reserved.add(this.leases.lease(message));
+		}
+		Set<SqsLeases.Held> lost = new HashSet<>();
+		for (Map.Entry<String, List<SqsLeases.Held>> queue : hiddenTooBriefly.entrySet()) {
+			List<SqsLeases.Held> messages = queue.getValue();
+			Instant before = Instant.now();
+			boolean[] changed = this.messages.changeVisibilityAll(this.names.workQueue(queue.getKey()),
+					messages.stream().map((message) -> message.receiptHandle).toList(),
+					Collections.nCopies(messages.size(), visibility));
+			for (int i = 0; i < changed.length; i++) {
+				if (changed[i]) {
+					messages.get(i).visibleUntil = before.plusSeconds(visibility);
+				}
+				else {
+					lost.add(messages.get(i));
+				}
+			}
+		}
+		for (SqsLeases.Held message : runnable) {
+			if (!lost.contains(message)) {
+				reserved.add(this.leases.lease(message));
+			}
 		}
 	}
 

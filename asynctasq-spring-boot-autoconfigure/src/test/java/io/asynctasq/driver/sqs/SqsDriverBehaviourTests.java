@@ -8,7 +8,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import io.asynctasq.driver.DriverFacade;
 import io.asynctasq.driver.QueueDriver;
@@ -99,17 +101,7 @@ class SqsDriverBehaviourTests {
 	@Test
 	void leasesAreExtendedTenReceiptsACallAndACappedOneIsLetGo() throws Exception {
 		List<String> calls = new CopyOnWriteArrayList<>();
-		SqsAsyncClient counting = (SqsAsyncClient) Proxy.newProxyInstance(SqsAsyncClient.class.getClassLoader(),
-				new Class<?>[] { SqsAsyncClient.class }, (proxy, method, args) -> {
-					calls.add(method.getName());
-					try {
-						return method.invoke(client, args);
-					}
-					catch (InvocationTargetException ex) {
-						throw ex.getCause();
-					}
-				});
-		SqsDriver sqs = new SqsDriver(counting, this.prefix).withMaxVisibility(Duration.ofSeconds(40));
+		SqsDriver sqs = new SqsDriver(counting(calls), this.prefix).withMaxVisibility(Duration.ofSeconds(40));
 		try (QueueDriver driver = DriverFacade.of(sqs)) {
 			List<TaskMessage> messages = new ArrayList<>();
 			for (int i = 0; i < 12; i++) {
@@ -133,6 +125,53 @@ class SqsDriverBehaviourTests {
 			assertThat(driver.extendLeases(held.subList(0, 2), Duration.ofSeconds(60))).containsExactly(true, true);
 			assertThat(driver.acknowledgeAll(held)).containsOnly(true);
 		}
+	}
+
+	@Test
+	void aTaskALongPollHeldForSecondsIsHiddenForItsWholeLeaseAgainInOneBatchCall() throws Exception {
+		List<String> calls = new CopyOnWriteArrayList<>();
+		try (QueueDriver driver = DriverFacade.of(new SqsDriver(counting(calls), this.prefix))) {
+			driver.counts("polled"); // the queue exists
+			Duration lease = Duration.ofSeconds(30);
+			CompletableFuture<List<Reservation>> waiting = CompletableFuture.supplyAsync(() -> {
+				try {
+					return driver.reserve(List.of("polled"), 10, lease, Duration.ofSeconds(10));
+				}
+				catch (InterruptedException ex) {
+					throw new IllegalStateException(ex);
+				}
+			});
+			await().atMost(Duration.ofSeconds(5)).until(() -> calls.contains("receiveMessage"));
+			// the long poll has waited two seconds when the tasks arrive: its receive hid them for 2 s too little
+			await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+			calls.clear();
+			driver.enqueueAll(List.of(message("polled", "a"), message("polled", "b")), Duration.ZERO);
+			List<Reservation> reserved = new ArrayList<>(waiting.get(15, TimeUnit.SECONDS));
+			await().atMost(Duration.ofSeconds(5)).until(() -> {
+				reserved.addAll(driver.reserve(List.of("polled"), 10, lease, Duration.ZERO));
+				return reserved.size() == 2;
+			});
+
+			assertThat(calls.stream().filter((call) -> call.startsWith("changeMessageVisibility")).toList())
+				.as("the visibility of both made whole in one call").containsExactly("changeMessageVisibilityBatch");
+			assertThat(reserved).allSatisfy((reservation) -> assertThat(reservation.leaseDeadline())
+				.isAfter(Instant.now().plus(lease).minusSeconds(3)));
+			assertThat(driver.acknowledgeAll(reserved)).containsOnly(true);
+		}
+	}
+
+	/** The test server's client, telling {@code calls} the name of every method called on it. */
+	private static SqsAsyncClient counting(List<String> calls) {
+		return (SqsAsyncClient) Proxy.newProxyInstance(SqsAsyncClient.class.getClassLoader(),
+				new Class<?>[] { SqsAsyncClient.class }, (proxy, method, args) -> {
+					calls.add(method.getName());
+					try {
+						return method.invoke(client, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
 	}
 
 	@Test
