@@ -490,6 +490,33 @@ public class RedisDriver implements QueueDriver {
 				List.of(number(Math.max(1, lease.toMillis()))));
 	}
 
+	/** One atomic script call per lease, pipelined on Lettuce: one round trip for all. */
+	@Override
+	public boolean[] extendLeases(List<Reservation> reservations, Duration lease) {
+		byte[] millis = number(Math.max(1, lease.toMillis()));
+		List<LuaScript.Call> calls = new ArrayList<>(reservations.size());
+		for (Reservation reservation : reservations) {
+			RedisKeys queue = keys(reservation.queue());
+			calls.add(EXTEND_LEASE.call(new byte[][] { queue.inFlight, queue.taskPrefix },
+					new byte[][] { text(reservation.id()), text(reservation.leaseToken()), millis }));
+		}
+		List<Long> replies = execute("extendLease", (connection) -> {
+			if (calls.size() > 1 && canPipeline(connection)) {
+				return LettuceScriptPipeline.runAll(connection, calls, this.lettuceTimeoutMillis);
+			}
+			List<Long> one = new ArrayList<>(calls.size());
+			for (LuaScript.Call call : calls) {
+				one.add(run(connection, call, ReturnType.INTEGER));
+			}
+			return one;
+		});
+		boolean[] extended = new boolean[reservations.size()];
+		for (int i = 0; i < extended.length; i++) {
+			extended[i] = settled(reservations.get(i), "extendLease", LeaseReply.of(replies.get(i)));
+		}
+		return extended;
+	}
+
 	/**
 	 * Runs a transition on a reserved task; {@code false}, logged at DEBUG with why, when the reservation no
 	 * longer holds it (see {@link LeaseReply}).
