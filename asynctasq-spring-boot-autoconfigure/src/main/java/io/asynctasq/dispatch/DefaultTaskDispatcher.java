@@ -266,9 +266,7 @@ public class DefaultTaskDispatcher implements TaskDispatcher {
 				if (result.isCancelled()) {
 					throw new CancellationException("Dispatch cancelled before it was sent");
 				}
-				List<CompletableFuture<Void>> answer = new ArrayList<>(1);
-				first.observation.wrap(() -> answer.add(this.driver.enqueueAllAsync(messages, first.delay))).run();
-				return answer.get(0);
+				return first.observation.wrapCall(() -> this.driver.enqueueAllAsync(messages, first.delay)).get();
 			});
 			sent.whenComplete((ignored, error) -> {
 				if (error == null) {

@@ -117,8 +117,6 @@ public final class DriverFacade implements QueueDriver {
 			Objects.requireNonNull(message, "a message of messages");
 		}
 		DriverOperation operation = (messages.size() == 1) ? DriverOperation.ENQUEUE : DriverOperation.ENQUEUE_ALL;
-		String what = (messages.size() == 1) ? "enqueue task " + messages.get(0).id()
-				: "enqueue " + messages.size() + " tasks";
 		long start = System.nanoTime();
 		CompletableFuture<Void> sent;
 		try {
@@ -135,6 +133,9 @@ public final class DriverFacade implements QueueDriver {
 				return;
 			}
 			Throwable cause = Causes.unwrapCompletion(failure);
+			// the text naming the call is made only when there is an error to name it in
+			String what = (messages.size() == 1) ? "enqueue task " + messages.get(0).id()
+					: "enqueue " + messages.size() + " tasks";
 			Throwable error = (cause instanceof RuntimeException runtime) ? translated(what, runtime) : cause;
 			completed(operation, start, error);
 			result.completeExceptionally(error);

@@ -1,6 +1,8 @@
 package io.asynctasq.observation;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -73,6 +75,16 @@ public interface TaskObserver {
 		 * it, such as the dispatcher's executor.
 		 */
 		Runnable wrap(Runnable call);
+
+		/** {@code call} made to run as {@link #wrap(Runnable)} runs a call, returning what it returns. */
+		default <T> Supplier<T> wrapCall(Supplier<T> call) {
+			AtomicReference<T> result = new AtomicReference<>();
+			Runnable wrapped = wrap(() -> result.set(call.get()));
+			return () -> {
+				wrapped.run();
+				return result.get();
+			};
+		}
 
 		/**
 		 * Stops the observation, once.

@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the leases of a worker's reserved tasks, running or prefetched, from one timer: every third of
- * the default lease it extends each lease a third of which has passed, all of one length in one driver call. One timer for all tasks instead of
- * one per task keeps short tasks free of timer bookkeeping; a task whose own lease is shorter than the
- * default keeps a timer of its own.
+ * the default lease it extends each lease a third of which has passed, all of one length in one driver
+ * call. One timer for all tasks instead of one per task keeps short tasks free of timer bookkeeping; a task
+ * whose own lease is shorter than the default keeps a timer of its own.
  */
 final class LeaseRenewer {
 

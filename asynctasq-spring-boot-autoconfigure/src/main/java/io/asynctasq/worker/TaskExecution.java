@@ -169,14 +169,19 @@ final class TaskExecution implements Runnable {
 			}
 		}
 		catch (RuntimeException | Error ex) {
-			logger.error("Task {}: worker failure while handling it; its lease will expire and it will be retried",
-					this.reservation.id(), ex);
-			end();
+			workerFailure(ex);
 		}
 		finally {
 			MDC.remove(MDC_TASK_ID);
 			MDC.remove(MDC_TASK);
 		}
+	}
+
+	/** A failure of the worker itself, not of the task: the task ends here, and its lease expires. */
+	private void workerFailure(Throwable ex) {
+		logger.error("Task {}: worker failure while handling it; its lease will expire and it will be retried",
+				this.reservation.id(), ex);
+		end();
 	}
 
 	/**
@@ -192,9 +197,7 @@ final class TaskExecution implements Runnable {
 					attempt.run();
 				}
 				catch (RuntimeException | Error ex) {
-					logger.error("Task {}: worker failure while handling it; its lease will expire and it will be "
-							+ "retried", this.reservation.id(), ex);
-					end();
+					workerFailure(ex);
 				}
 				finally {
 					MDC.remove(MDC_TASK_ID);

@@ -52,8 +52,7 @@ final class SqsCalls {
 		}
 		catch (TimeoutException ex) {
 			call.cancel(true);
-			throw new DriverException("SQS did not answer within " + timeout.toMillis() + " ms (asynctasq.sqs.call-timeout) to "
-					+ what, ex);
+			throw timedOut(what, timeout, ex);
 		}
 		catch (CancellationException ex) {
 			throw new DriverException("SQS call cancelled: " + what, ex);
@@ -61,6 +60,12 @@ final class SqsCalls {
 		catch (ExecutionException ex) {
 			throw failure(what, ex.getCause());
 		}
+	}
+
+	/** SQS gave no answer to {@code what} within the call timeout. */
+	static DriverException timedOut(String what, Duration timeout, Throwable cause) {
+		return new DriverException("SQS did not answer within " + timeout.toMillis() + " ms (asynctasq.sqs.call-timeout) to "
+				+ what, cause);
 	}
 
 	static DriverException failure(String what, @Nullable Throwable error) {

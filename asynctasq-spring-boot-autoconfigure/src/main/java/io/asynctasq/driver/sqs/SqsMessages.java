@@ -80,10 +80,9 @@ final class SqsMessages {
 						if (SqsCalls.isMissingQueue(cause)) {
 							this.urls.forget(queueName);
 						}
-						throw (cause instanceof TimeoutException)
-								? new DriverException("SQS did not answer within " + this.calls.timeout().toMillis()
-										+ " ms (asynctasq.sqs.call-timeout) to send tasks to " + queueName, cause)
-								: SqsCalls.failure("send tasks to " + queueName, cause);
+						String what = "send tasks to " + queueName;
+						throw (cause instanceof TimeoutException) ? SqsCalls.timedOut(what, this.calls.timeout(), cause)
+								: SqsCalls.failure(what, cause);
 					}
 					checkAccepted(queueName, response);
 					return response;
